@@ -1,0 +1,61 @@
+"""Code lists shared by the raw schemas, the demo generator, the build and the UI.
+
+One name for one thing: a code defined here is used verbatim in raw files,
+marts and labels (`labels.py` maps codes to Dutch UI text).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+FIRST_YEAR: Final = 2015
+LAST_YEAR: Final = 2024
+YEARS: Final = tuple(range(FIRST_YEAR, LAST_YEAR + 1))
+SURVEY_YEARS_ALLOWED: Final = tuple(range(2024, 2031))
+BOUNDARY_VERSION: Final = "2025"
+
+# RIZIV qualification codes of GPs and GPs in training.
+RIZIV_SPEC_GP: Final = ("003", "004")
+RIZIV_SPEC_TRAINEE: Final = ("005", "006")
+RIZIV_SPEC: Final = RIZIV_SPEC_GP + RIZIV_SPEC_TRAINEE
+
+HCI_TYPES: Final = ("IND", "GRP", "MH")
+PRACTICE_FORMS: Final = ("solo", "duo", "groep", "multidisciplinair", "wgc")
+PAYMENT_SYSTEMS: Final = ("prestatie", "forfait")
+PATIENT_STOP: Final = ("ja", "gedeeltelijk", "nee")
+APPOINTMENTS: Final = ("enkel_afspraak", "gemengd", "vrij_spreekuur")
+EXPANSION_PLANS: Final = ("ja", "nee", "onbeslist")
+DISCIPLINES: Final = (
+    "verpleegkundige",
+    "kinesitherapeut",
+    "dietist",
+    "psycholoog",
+    "maatschappelijk_werker",
+    "tandarts",
+    "vroedvrouw",
+)
+GP_STATUS: Final = ("huisarts", "haio")
+
+SEXES: Final = ("M", "V")
+ATLAS_AGE_BANDS: Final = (
+    "0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+",
+)
+# Population mart bands: the 2013 European Standard Population's 5-year bands
+# with 0 and 1-4 merged, open-ended at 95+.
+POP_AGE_BANDS: Final = tuple(f"{a}-{a + 4}" for a in range(0, 95, 5)) + ("95+",)
+MAX_AGE: Final = 110
+
+ATLAS_UNITS: Final = ("%", "per 1.000")
+AIM_DOMAINS: Final = ("ervaring", "gezondheid", "waarde", "zorgverleners", "gelijkheid")
+THEMES: Final = ("nood", "gebruik", "toegang", "aanbod", "demografie")
+NEED_FAMILIES: Final = ("gezondheid", "demografie", "sociaaleconomisch", "cultureel")
+DIRECTIONS: Final = ("hoger_beter", "lager_beter", "neutraal")
+
+LEVELS: Final = ("vlaanderen", "provincie", "zone", "kring", "gemeente")
+FLANDERS_CODE: Final = "02000"
+BRUSSELS_ZONE: Final = "elz7"
+ANTWERP_ZONE: Final = "elz2"
+PSEUDO_REFNIS: Final = ("99991", "99992", "99993", "99999")
+
+# IMA counts a GP as active from 1,250 contacts a year in regular hours.
+ACTIVE_CONTACTS_THRESHOLD: Final = 1250

@@ -1,0 +1,102 @@
+"""The marts: what the app reads. Their columns and each column's kind.
+
+Kinds: `key`, `count` (a count of persons or events: never 0 < x < 5 when
+published), `value`, `interval`, `flag`, `label`, `measure` (a non-person
+quantity such as FTE, an area or a coordinate).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+AREAS: Final = "areas"
+INDICATORS: Final = "indicators"
+INDICATOR_VALUES: Final = "indicator_values"
+POPULATION: Final = "population"
+PRACTICES: Final = "practices"
+
+MART_COLUMNS: Final[dict[str, dict[str, str]]] = {
+    AREAS: {
+        "level": "key",
+        "area_code": "key",
+        "area_name": "label",
+        "zone_code": "label",
+        "circle_code": "label",
+        "province_code": "label",
+        "area_km2": "measure",
+        "centroid_lat": "measure",
+        "centroid_lon": "measure",
+    },
+    INDICATORS: {
+        "indicator_code": "key",
+        "name_nl": "label",
+        "description_nl": "label",
+        "unit": "label",
+        "multiplier": "measure",
+        "formula_nl": "label",
+        "source": "label",
+        "first_year": "measure",
+        "smallest_level": "label",
+        "breakdowns": "label",
+        "keywords": "label",
+        "aim_domain": "label",
+        "theme": "label",
+        "need_family": "label",
+        "direction": "label",
+        "interval_method": "label",
+        "origin": "label",
+        "numerator_label": "label",
+        "denominator_label": "label",
+        "count_unit": "label",
+    },
+    INDICATOR_VALUES: {
+        "indicator_code": "key",
+        "level": "key",
+        "area_code": "key",
+        "year": "key",
+        "numerator": "count",
+        "denominator": "count",
+        "value": "value",
+        "ci_low": "interval",
+        "ci_high": "interval",
+        "suppressed": "flag",
+        "suppression_reason": "label",
+    },
+    POPULATION: {
+        "level": "key",
+        "area_code": "key",
+        "year": "key",
+        "sex": "key",
+        "age_band": "key",
+        "population": "count",
+        "suppressed": "flag",
+        "suppression_reason": "label",
+    },
+    PRACTICES: {
+        "practice_id": "key",
+        "year": "key",
+        "refnis": "label",
+        "zone_code": "label",
+        "circle_code": "label",
+        "lat": "measure",
+        "lon": "measure",
+        "hci_type": "label",
+        "practice_form": "label",
+        "payment_system": "label",
+        "patient_stop": "label",
+        "size_class": "label",
+        "gp_headcount": "count",
+        "gp_trainees": "count",
+        "fte_estimate": "measure",
+        "pat_gmd": "count",
+        "pat_attrib": "count",
+        "raadpl": "count",
+        "bezavond": "count",
+        "bezoekind": "count",
+        "instel": "count",
+        "digicont": "count",
+        "advies": "count",
+        "suppressed": "flag",
+        "suppressed_columns": "label",
+    },
+}

@@ -1,0 +1,630 @@
+"""From validated raw data to marts: pure polars functions, no I/O.
+
+The raw GP file has one row per GP per year; it is used here and nowhere
+else. What leaves this module is aggregated to the practice or to an area:
+no RIZIV number and no GP-level row reaches a mart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+
+import polars as pl
+
+from popmgmt import codes
+from popmgmt.indicators import (
+    FULL_TIME_CONTACTS,
+    FULL_TIME_ENROLLED,
+    GP_PER_10K,
+    derived_catalogue,
+)
+from popmgmt.marts import (
+    AREAS,
+    INDICATOR_VALUES,
+    INDICATORS,
+    MART_COLUMNS,
+    POPULATION,
+    PRACTICES,
+)
+from popmgmt.privacy import apply_disclosure_control
+from popmgmt.refdata import RefData
+from popmgmt.stats import add_intervals
+from popmgmt.validate import RawData
+
+CONTACT_COLUMNS = ("RAADPL", "BEZAVOND", "BEZOEKIND", "INSTEL", "DIGICONT", "ADVIES")
+# Contacts in regular hours, counted for IMA's activity threshold.
+REGULAR_HOURS_CONTACTS = ("RAADPL", "BEZOEKIND", "INSTEL")
+SIZE_CLASSES = (
+    (1_000, "< 1.000"),
+    (2_500, "1.000-2.499"),
+    (5_000, "2.500-4.999"),
+    (10_000, "5.000-9.999"),
+)
+SIZE_CLASS_LARGEST = ">= 10.000"
+
+# Per level, the membership column that names the area a municipality belongs to.
+LEVEL_COLUMN = {
+    "gemeente": "refnis",
+    "zone": "zone_code",
+    "kring": "circle_code",
+    "provincie": "province_code",
+    "vlaanderen": "flanders_code",
+}
+# Additive links published side by side: (parent level, child level).
+HIERARCHY = (
+    ("zone", "gemeente"),
+    ("kring", "gemeente"),
+    ("provincie", "gemeente"),
+    ("vlaanderen", "zone"),
+    ("vlaanderen", "kring"),
+    ("vlaanderen", "provincie"),
+)
+
+
+# --------------------------------------------------------------------------- geography
+
+
+def membership(refdata: RefData, circles: pl.DataFrame, present: Sequence[str]) -> pl.DataFrame:
+    """One row per municipality with data: its zone, circle, province, Flanders.
+
+    `present` lists the 2025 REFNIS codes that the raw population holds.
+    Brussels municipalities belong to zone elz7 and to no circle, province or
+    Flanders total.
+    """
+    muni = refdata.municipalities.filter(pl.col("nis_code_2025").is_in(list(present)))
+    flemish = pl.col("region_nis") == codes.FLANDERS_CODE
+    return (
+        muni.join(
+            circles.select(pl.col("REFNIS").alias("nis_code_2025"), pl.col("CIRCLE_CODE")),
+            on="nis_code_2025",
+            how="left",
+        )
+        .select(
+            pl.col("nis_code_2025").alias("refnis"),
+            pl.col("elz_code_pinc").alias("zone_code"),
+            pl.when(flemish).then(pl.col("CIRCLE_CODE")).alias("circle_code"),
+            pl.when(flemish).then(pl.col("province_nis")).alias("province_code"),
+            pl.when(flemish).then(pl.lit(codes.FLANDERS_CODE)).alias("flanders_code"),
+        )
+        .sort("refnis")
+    )
+
+
+def areas_mart(refdata: RefData, circles: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """Every area at every level, with names, area and a centroid."""
+    muni = refdata.municipalities.join(
+        members, left_on="nis_code_2025", right_on="refnis", how="inner"
+    )
+    gemeente = muni.select(
+        pl.lit("gemeente").alias("level"),
+        pl.col("nis_code_2025").alias("area_code"),
+        pl.col("name_nl").alias("area_name"),
+        "zone_code",
+        "circle_code",
+        "province_code",
+        "area_km2",
+        "centroid_lat",
+        "centroid_lon",
+    )
+    names = {
+        "zone": muni.group_by("zone_code").agg(pl.col("elz_name").first().alias("area_name")),
+        "provincie": muni.group_by("province_code").agg(
+            pl.col("province_nl").first().alias("area_name")
+        ),
+        "kring": circles.group_by(pl.col("CIRCLE_CODE").alias("circle_code")).agg(
+            pl.col("CIRCLE_NAME").first().alias("area_name")
+        ),
+        "vlaanderen": pl.DataFrame(
+            {"flanders_code": [codes.FLANDERS_CODE], "area_name": ["Vlaanderen"]}
+        ),
+    }
+    frames = [gemeente]
+    for level, name_frame in names.items():
+        col = LEVEL_COLUMN[level]
+        # Area-weighted centroid of the member municipalities.
+        agg = (
+            muni.filter(pl.col(col).is_not_null())
+            .group_by(col)
+            .agg(
+                pl.col("area_km2").sum(),
+                ((pl.col("centroid_lat") * pl.col("area_km2")).sum() / pl.col("area_km2").sum())
+                .alias("centroid_lat"),
+                ((pl.col("centroid_lon") * pl.col("area_km2")).sum() / pl.col("area_km2").sum())
+                .alias("centroid_lon"),
+                pl.col("zone_code").unique().len().alias("_zones"),
+                pl.col("zone_code").first(),
+            )
+            .join(name_frame, on=col, how="left")
+        )
+        frames.append(
+            agg.select(
+                pl.lit(level).alias("level"),
+                pl.col(col).alias("area_code"),
+                "area_name",
+                (pl.col("zone_code") if level == "zone" else pl.lit(None, pl.String)).alias(
+                    "zone_code"
+                ),
+                (pl.col(col) if level == "kring" else pl.lit(None, pl.String)).alias(
+                    "circle_code"
+                ),
+                (pl.col(col) if level == "provincie" else pl.lit(None, pl.String)).alias(
+                    "province_code"
+                ),
+                "area_km2",
+                "centroid_lat",
+                "centroid_lon",
+            )
+        )
+    order = pl.col("level").replace_strict(
+        {lvl: i for i, lvl in enumerate(codes.LEVELS)}, return_dtype=pl.Int8
+    )
+    return pl.concat(frames).sort(order, "area_code").select(list(MART_COLUMNS[AREAS]))
+
+
+def roll_up(
+    gemeente: pl.DataFrame, members: pl.DataFrame, keys: Sequence[str], sums: Sequence[str]
+) -> pl.DataFrame:
+    """Aggregate municipality rows (column `refnis`) to every level.
+
+    Returns `level`, `area_code`, the keys and the summed columns. A sum over
+    only nulls stays null (not 0), so "not recorded" never becomes zero.
+    """
+    joined = gemeente.join(members, on="refnis", how="inner")
+    frames = []
+    for level, col in LEVEL_COLUMN.items():
+        part = (
+            joined.filter(pl.col(col).is_not_null())
+            .group_by(col, *keys)
+            .agg(
+                pl.when(pl.col(s).is_not_null().any()).then(pl.col(s).sum()).alias(s)
+                for s in sums
+            )
+            .select(pl.lit(level).alias("level"), pl.col(col).alias("area_code"), *keys, *sums)
+        )
+        frames.append(part)
+    return pl.concat(frames)
+
+
+def hierarchy_constraints(
+    cells: pl.DataFrame, members: pl.DataFrame, keys: Sequence[str], id_col: str = "cell_id"
+) -> pl.DataFrame:
+    """Additive constraints between levels: each parent cell with its children.
+
+    `cells` has `level`, `area_code`, the keys and `id_col`. For each link in
+    HIERARCHY and each key combination, one constraint holds the parent cell
+    and its child cells (the parent is a member too).
+    """
+    frames = []
+    for n, (parent, child) in enumerate(HIERARCHY):
+        pcol, ccol = LEVEL_COLUMN[parent], LEVEL_COLUMN[child]
+        link = members.select(pcol, ccol).drop_nulls().unique()
+        children = (
+            cells.filter(pl.col("level") == child)
+            .join(link, left_on="area_code", right_on=ccol, how="inner")
+            .select(pl.col(pcol).alias("parent"), *keys, id_col)
+        )
+        parents = cells.filter(pl.col("level") == parent).select(
+            pl.col("area_code").alias("parent"), *keys, id_col
+        )
+        both = pl.concat([parents, children])
+        frames.append(
+            both.with_columns(
+                pl.concat_str(pl.lit(f"h{n}"), "parent", *[pl.col(k).cast(pl.String) for k in keys],
+                              separator="|").alias("constraint_id")
+            ).select("constraint_id", id_col)
+        )
+    return pl.concat(frames)
+
+
+# --------------------------------------------------------------------------- population
+
+
+def age_band_expr(age: pl.Expr) -> pl.Expr:
+    """5-year band of codes.POP_AGE_BANDS for a single-year age."""
+    lower = (age.clip(0, 95) // 5) * 5
+    return (
+        pl.when(age >= 95)
+        .then(pl.lit("95+"))
+        .otherwise(pl.concat_str(lower.cast(pl.String), pl.lit("-"), (lower + 4).cast(pl.String)))
+    )
+
+
+def population_cells(population: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """Population per level x area x year x sex x 5-year band, with margins."""
+    gemeente = population.group_by(
+        pl.col("REFNIS").alias("refnis"),
+        pl.col("YEAR").alias("year"),
+        pl.col("SEX").alias("sex"),
+        age_band_expr(pl.col("AGE")).alias("age_band"),
+    ).agg(pl.col("POPULATION").sum().alias("population"))
+    cells = roll_up(gemeente, members, ["year", "sex", "age_band"], ["population"])
+    by_band = cells.group_by("level", "area_code", "year", "age_band").agg(
+        pl.col("population").sum()
+    )
+    by_sex = cells.group_by("level", "area_code", "year", "sex").agg(pl.col("population").sum())
+    total = cells.group_by("level", "area_code", "year").agg(pl.col("population").sum())
+    return pl.concat(
+        [
+            cells,
+            by_band.with_columns(pl.lit("T").alias("sex")),
+            by_sex.with_columns(pl.lit("totaal").alias("age_band")),
+            total.with_columns(pl.lit("T").alias("sex"), pl.lit("totaal").alias("age_band")),
+        ],
+        how="diagonal",
+    ).select("level", "area_code", "year", "sex", "age_band", "population")
+
+
+def population_mart(population: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """The published population table, with disclosure control applied."""
+    cells = population_cells(population, members).with_row_index("cell_id")
+    keys = ["year", "sex", "age_band"]
+    table = ["level", "area_code", "year"]
+    within = pl.concat(
+        [
+            # each sex: its bands and their total
+            cells.select(
+                pl.concat_str(pl.lit("s"), *table[:2], pl.col("year").cast(pl.String), "sex",
+                              separator="|").alias("constraint_id"),
+                "cell_id",
+            ),
+            # each band: M, V and T
+            cells.select(
+                pl.concat_str(pl.lit("a"), *table[:2], pl.col("year").cast(pl.String),
+                              "age_band", separator="|").alias("constraint_id"),
+                "cell_id",
+            ),
+        ]
+    )
+    across = hierarchy_constraints(cells, members, keys)
+    controlled = apply_disclosure_control(
+        cells,
+        id_col="cell_id",
+        count_cols=["population"],
+        constraints=pl.concat([within, across]),
+        rank_col="population",
+    )
+    return controlled.sort("level", "area_code", "year", "sex", "age_band").select(
+        list(MART_COLUMNS[POPULATION])
+    )
+
+
+# --------------------------------------------------------------------------- GPs and practices
+
+
+def pseudonym(value: str, key: bytes) -> str:
+    """Stable practice pseudonym: PR- and 6 hex digits of an HMAC of the number."""
+    return "PR-" + hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:6].upper()
+
+
+def gp_years(raw: RawData) -> pl.DataFrame:
+    """One row per GP per year with place, activity, FTE and age (internal only)."""
+    ima = raw.ima
+    regular = pl.sum_horizontal(*[pl.col(c).fill_null(0) for c in REGULAR_HOURS_CONTACTS])
+    total = pl.sum_horizontal(*[pl.col(c).fill_null(0) for c in CONTACT_COLUMNS])
+    flat = pl.col("FF_MH").cast(pl.Int8) == 1
+    birth = (
+        raw.survey_gps.group_by("RIZIV_ID").agg(pl.col("BIRTH_YEAR").max())
+        if raw.survey_gps.height
+        else pl.DataFrame(schema={"RIZIV_ID": pl.String, "BIRTH_YEAR": pl.Int64})
+    )
+    return (
+        ima.join(raw.register.select("RIZIV_HCI", "REFNIS"), on="RIZIV_HCI", how="left")
+        .join(birth, on="RIZIV_ID", how="left")
+        .with_columns(
+            pl.col("RIZIV_SPEC").is_in(list(codes.RIZIV_SPEC_TRAINEE)).alias("trainee"),
+            flat.alias("flat_rate"),
+            pl.when(flat)
+            .then(pl.col("PAT_GMD") > 0)
+            .otherwise(regular >= codes.ACTIVE_CONTACTS_THRESHOLD)
+            .alias("active"),
+            pl.when(flat)
+            .then((pl.col("PAT_GMD") / FULL_TIME_ENROLLED).clip(0, 1))
+            .otherwise((total / FULL_TIME_CONTACTS).clip(0, 1))
+            .alias("fte"),
+            (pl.col("YEAR") - pl.col("BIRTH_YEAR")).alias("age"),
+        )
+    )
+
+
+def practice_mart(raw: RawData, gps: pl.DataFrame, members: pl.DataFrame, key: bytes) -> pl.DataFrame:
+    """Practice x year facts: only practice-level facts, counts controlled."""
+    gp = ~pl.col("trainee")
+    contacts = [
+        pl.when(pl.col(c).is_not_null().any()).then(pl.col(c).sum()).alias(c.lower())
+        for c in CONTACT_COLUMNS
+    ]
+    practices = gps.group_by(pl.col("RIZIV_HCI"), pl.col("YEAR").alias("year")).agg(
+        (gp & pl.col("active")).sum().cast(pl.Int64).alias("gp_headcount"),
+        pl.col("trainee").sum().cast(pl.Int64).alias("gp_trainees"),
+        pl.col("fte").sum().round(1).alias("fte_estimate"),
+        pl.col("PAT_GMD").sum().alias("pat_gmd"),
+        pl.col("PAT_ATTRIB").sum().alias("pat_attrib"),
+        *contacts,
+        pl.col("HCI_TYPE").mode().first().alias("hci_type"),
+        pl.col("flat_rate").any().alias("_flat"),
+    )
+    survey = raw.survey_practices.select(
+        "RIZIV_HCI",
+        pl.col("SURVEY_YEAR").alias("year"),
+        pl.col("PRACTICE_FORM").alias("practice_form"),
+        pl.col("PATIENT_STOP").alias("patient_stop"),
+    )
+    size = pl.lit(SIZE_CLASS_LARGEST)
+    for bound, text in reversed(SIZE_CLASSES):
+        size = pl.when(pl.col("pat_attrib") < bound).then(pl.lit(text)).otherwise(size)
+    register = raw.register.select(
+        "RIZIV_HCI", pl.col("REFNIS").alias("refnis"), pl.col("LAT").alias("lat"),
+        pl.col("LON").alias("lon"),
+    )
+    ids = practices.select("RIZIV_HCI").unique()
+    ids = ids.with_columns(
+        pl.Series("practice_id", [pseudonym(h, key) for h in ids["RIZIV_HCI"]], pl.String)
+    )
+    table = (
+        practices.join(survey, on=["RIZIV_HCI", "year"], how="left")
+        .join(register, on="RIZIV_HCI", how="left")
+        .join(members.select("refnis", "zone_code", "circle_code"), on="refnis", how="left")
+        .join(ids, on="RIZIV_HCI", how="left")
+        .with_columns(
+            pl.when(pl.col("_flat")).then(pl.lit("forfait")).otherwise(pl.lit("prestatie"))
+            .alias("payment_system"),
+            size.alias("size_class"),
+        )
+        .drop("RIZIV_HCI", "_flat")
+    )
+    return control_practice_counts(table)
+
+
+PRACTICE_COUNTS = (
+    "gp_headcount", "gp_trainees", "pat_gmd", "pat_attrib",
+    "raadpl", "bezavond", "bezoekind", "instel", "digicont", "advies",
+)
+
+
+def control_practice_counts(table: pl.DataFrame) -> pl.DataFrame:
+    """Suppress practice counts of 1-4 and what a municipality total gives away.
+
+    Each count column is controlled on its own: the practices of a
+    municipality add up to a published municipality figure, so one hidden
+    practice value gets a complementary suppression among its neighbours.
+    """
+    table = table.with_row_index("_row")
+    long = table.select("_row", "year", "refnis", *PRACTICE_COUNTS).unpivot(
+        index=["_row", "year", "refnis"], variable_name="column", value_name="count"
+    ).with_columns(pl.lit(False).alias("_total"))
+    # The municipality total acts as a published member of each constraint.
+    totals = (
+        long.group_by("year", "refnis", "column")
+        .agg(pl.col("count").sum())
+        .with_columns(pl.lit(None, pl.UInt32).alias("_row"), pl.lit(True).alias("_total"))
+    )
+    cells = pl.concat([long, totals], how="diagonal").with_row_index("cell_id")
+    constraints = cells.select(
+        pl.concat_str("refnis", pl.col("year").cast(pl.String), "column", separator="|")
+        .alias("constraint_id"),
+        "cell_id",
+    )
+    controlled = apply_disclosure_control(
+        cells.with_columns(
+            # Totals are picked as complement only as a last resort.
+            pl.when(pl.col("_total")).then(pl.lit(None)).otherwise(pl.col("count"))
+            .alias("_check"),
+            pl.when(pl.col("_total")).then(pl.lit(2**62)).otherwise(pl.col("count"))
+            .alias("_rank"),
+        ),
+        id_col="cell_id",
+        count_cols=["_check"],
+        constraints=constraints,
+        rank_col="_rank",
+    ).filter(~pl.col("_total"))
+    hidden = (
+        controlled.filter(pl.col("suppressed"))
+        .group_by("_row")
+        .agg(pl.col("column").sort().str.join(",").alias("suppressed_columns"))
+    )
+    out = table.join(hidden, on="_row", how="left").with_columns(
+        pl.col("suppressed_columns").is_not_null().alias("suppressed")
+    )
+    hide = pl.col("suppressed_columns").fill_null("").str.split(",")
+    out = out.with_columns(
+        pl.when(hide.list.contains(pl.lit(c))).then(pl.lit(None)).otherwise(pl.col(c)).alias(c)
+        for c in PRACTICE_COUNTS
+    )
+    return out.sort("practice_id", "year").select(list(MART_COLUMNS[PRACTICES]))
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+def _long(frame: pl.DataFrame, code: str, num: pl.Expr, den: pl.Expr,
+          guard_num: pl.Expr | None = None, guard_den: pl.Expr | None = None) -> pl.DataFrame:
+    return frame.select(
+        pl.lit(code).alias("indicator_code"),
+        "refnis",
+        "year",
+        num.cast(pl.Float64).alias("numerator"),
+        den.cast(pl.Float64).alias("denominator"),
+        (guard_num if guard_num is not None else pl.lit(None)).cast(pl.Int64).alias("guard_num"),
+        (guard_den if guard_den is not None else pl.lit(None)).cast(pl.Int64).alias("guard_den"),
+    )
+
+
+def derived_counts(
+    gps: pl.DataFrame, raw: RawData, population: pl.DataFrame, members: pl.DataFrame
+) -> pl.DataFrame:
+    """Municipality-level numerators and denominators of the derived indicators.
+
+    `guard_num`/`guard_den` are the person counts that the disclosure rule
+    checks for each row (null where the count is not of persons).
+    """
+    inhabitants = population.group_by(
+        pl.col("REFNIS").alias("refnis"), pl.col("YEAR").alias("year")
+    ).agg(
+        pl.col("POPULATION").sum().alias("pop"),
+        *[
+            pl.col("POPULATION").filter(pl.col("AGE") >= age).sum().alias(f"pop{age}")
+            for age in (65, 75, 85)
+        ],
+    )
+    frame = gps.rename({"REFNIS": "refnis", "YEAR": "year"})
+    gp_active = ~pl.col("trainee") & pl.col("active")
+    ffs = ~pl.col("flat_rate")
+    per_muni = frame.group_by("refnis", "year").agg(
+        gp_active.sum().alias("gps"),
+        pl.col("fte").filter(gp_active).sum().alias("fte"),
+        pl.col("trainee").sum().alias("trainees"),
+        (gp_active & (pl.col("age") >= 60)).sum().alias("gp60"),
+        (gp_active & (pl.col("age") >= 65)).sum().alias("gp65"),
+        (gp_active & pl.col("age").is_not_null()).sum().alias("gp_known_age"),
+        pl.col("PAT_ATTRIB").filter(gp_active).sum().alias("attrib_active"),
+        pl.col("PAT_ATTRIB").filter(ffs).sum().alias("attrib_ffs"),
+        *[pl.col(c).filter(ffs).sum().alias(c.lower()) for c in CONTACT_COLUMNS],
+    )
+    # Municipalities without any GP still have inhabitants: keep them (0 GPs).
+    base = inhabitants.join(per_muni, on=["refnis", "year"], how="left").with_columns(
+        pl.col(c).fill_null(0)
+        for c in ("gps", "fte", "trainees", "gp60", "gp65", "gp_known_age", "attrib_active",
+                  "attrib_ffs", *[c.lower() for c in CONTACT_COLUMNS])
+    ).filter(pl.col("refnis").is_in(members["refnis"].implode()))
+    c = pl.col
+    parts = [
+        _long(base, GP_PER_10K, c("gps"), c("pop"), c("gps"), c("pop")),
+        _long(base, "gp_fte_per_10k", c("fte"), c("pop"), c("gps"), c("pop")),
+        _long(base, "gp_trainees_per_10k", c("trainees"), c("pop"), c("trainees"), c("pop")),
+        _long(base, "gp_60plus", c("gp60"), c("gp_known_age"), c("gp60"), c("gp_known_age")),
+        _long(base, "gp_65plus", c("gp65"), c("gp_known_age"), c("gp65"), c("gp_known_age")),
+        _long(base, "attrib_per_fte", c("attrib_active"), c("fte"), c("attrib_active"), c("gps")),
+    ]
+    for col in CONTACT_COLUMNS:
+        lc = col.lower()
+        parts.append(
+            _long(base, f"{lc}_per_100_attrib", c(lc), c("attrib_ffs"), c(lc), c("attrib_ffs"))
+        )
+    for age in (65, 75, 85):
+        parts.append(
+            _long(base, f"pop_{age}plus", c(f"pop{age}"), c("pop"), c(f"pop{age}"), c("pop"))
+        )
+    # Practices: counts of practices, by place of the practice.
+    practice_flags = (
+        frame.group_by("RIZIV_HCI", "refnis", "year")
+        .agg(pl.col("flat_rate").any().alias("flat"), pl.col("active").any().alias("active"))
+        .filter(pl.col("active"))
+        .group_by("refnis", "year")
+        .agg(pl.len().alias("practices"), pl.col("flat").sum().alias("flat"))
+    )
+    pbase = base.select("refnis", "year").join(
+        practice_flags, on=["refnis", "year"], how="left"
+    ).with_columns(pl.col("practices", "flat").fill_null(0))
+    parts.append(_long(pbase, "practices_flat_rate", c("flat"), c("practices")))
+    if raw.survey_practices.height:
+        stops = (
+            raw.survey_practices.join(raw.register.select("RIZIV_HCI", "REFNIS"), on="RIZIV_HCI")
+            .group_by(pl.col("REFNIS").alias("refnis"), pl.col("SURVEY_YEAR").alias("year"))
+            .agg(
+                pl.len().alias("responding"),
+                pl.col("PATIENT_STOP").is_in(["ja", "gedeeltelijk"]).sum().alias("stop"),
+            )
+        )
+        survey_years = stops["year"].unique().to_list()
+        sbase = (
+            base.filter(pl.col("year").is_in(survey_years))
+            .select("refnis", "year")
+            .join(stops, on=["refnis", "year"], how="left")
+            .with_columns(pl.col("responding", "stop").fill_null(0))
+        )
+        parts.append(_long(sbase, "practices_patient_stop", c("stop"), c("responding")))
+    return pl.concat(parts)
+
+
+def atlas_counts(atlas: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """Atlas values summed over age and sex per municipality (the marts' grain)."""
+    summed = atlas.group_by(
+        pl.col("INDICATOR_CODE").alias("indicator_code"),
+        pl.col("REFNIS").alias("refnis"),
+        pl.col("YEAR").alias("year"),
+    ).agg(pl.col("NUMERATOR").sum(), pl.col("DENOMINATOR").sum())
+    return summed.filter(pl.col("refnis").is_in(members["refnis"].implode())).select(
+        "indicator_code",
+        "refnis",
+        "year",
+        pl.col("NUMERATOR").cast(pl.Float64).alias("numerator"),
+        pl.col("DENOMINATOR").cast(pl.Float64).alias("denominator"),
+        pl.col("NUMERATOR").cast(pl.Int64).alias("guard_num"),
+        pl.col("DENOMINATOR").cast(pl.Int64).alias("guard_den"),
+    )
+
+
+def catalogue(atlas_metadata: pl.DataFrame, survey_year: int | None) -> pl.DataFrame:
+    """Atlas metadata sheets plus the derived indicators, one row per indicator."""
+    atlas = atlas_metadata.select(
+        pl.col("INDICATOR_CODE").alias("indicator_code"),
+        pl.col("NAME_NL").alias("name_nl"),
+        pl.col("DESCRIPTION_NL").alias("description_nl"),
+        pl.col("UNIT").alias("unit"),
+        pl.when(pl.col("UNIT") == "%").then(100.0).otherwise(1000.0).alias("multiplier"),
+        pl.col("FORMULA_NL").alias("formula_nl"),
+        pl.col("SOURCE").alias("source"),
+        pl.col("FIRST_YEAR").cast(pl.Int64).alias("first_year"),
+        pl.col("SMALLEST_LEVEL").alias("smallest_level"),
+        pl.col("BREAKDOWNS").alias("breakdowns"),
+        pl.col("KEYWORDS").alias("keywords"),
+        pl.col("AIM_DOMAIN").alias("aim_domain"),
+        pl.col("THEME").alias("theme"),
+        pl.col("NEED_FAMILY").alias("need_family"),
+        pl.col("DIRECTION").alias("direction"),
+        pl.when(pl.col("UNIT") == "%").then(pl.lit("wilson")).otherwise(pl.lit("poisson"))
+        .alias("interval_method"),
+        pl.lit("atlas").alias("origin"),
+        pl.lit("personen met de kenmerken uit de definitie").alias("numerator_label"),
+        pl.lit("rechthebbenden").alias("denominator_label"),
+        pl.lit("personen").alias("count_unit"),
+    )
+    derived = pl.DataFrame(derived_catalogue(survey_year), schema=atlas.schema)
+    return pl.concat([atlas, derived]).select(list(MART_COLUMNS[INDICATORS]))
+
+
+def indicator_values_mart(
+    counts: pl.DataFrame, members: pl.DataFrame, catalogue_df: pl.DataFrame
+) -> pl.DataFrame:
+    """Roll municipality counts up to every level, add intervals, control disclosure."""
+    keys = ["indicator_code", "year"]
+    cells = roll_up(counts, members, keys, ["numerator", "denominator", "guard_num", "guard_den"])
+    cells = cells.join(
+        catalogue_df.select("indicator_code", "multiplier", "interval_method"),
+        on="indicator_code",
+        how="left",
+    )
+    cells = add_intervals(cells).with_row_index("cell_id")
+    constraints = hierarchy_constraints(cells, members, keys)
+    controlled = apply_disclosure_control(
+        cells,
+        id_col="cell_id",
+        count_cols=["guard_num", "guard_den"],
+        constraints=constraints,
+        rank_col="denominator",
+        null_cols=["numerator", "denominator", "value", "ci_low", "ci_high"],
+    )
+    return controlled.sort("indicator_code", "level", "area_code", "year").select(
+        list(MART_COLUMNS[INDICATOR_VALUES])
+    )
+
+
+def compute_marts(raw: RawData, refdata: RefData, pseudonym_key: bytes) -> dict[str, pl.DataFrame]:
+    """All marts from validated raw data."""
+    present = raw.population["REFNIS"].unique().sort().to_list()
+    members = membership(refdata, raw.circles, present)
+    gps = gp_years(raw)
+    survey_years = raw.survey_practices["SURVEY_YEAR"].unique().to_list()
+    cat = catalogue(raw.atlas_metadata, min(survey_years) if survey_years else None)
+    counts = pl.concat(
+        [atlas_counts(raw.atlas_values, members), derived_counts(gps, raw, raw.population, members)]
+    )
+    return {
+        AREAS: areas_mart(refdata, raw.circles, members),
+        INDICATORS: cat,
+        INDICATOR_VALUES: indicator_values_mart(counts, members, cat),
+        POPULATION: population_mart(raw.population, members),
+        PRACTICES: practice_mart(raw, gps, members, pseudonym_key),
+    }
