@@ -31,8 +31,16 @@ PSEUDONYM_KEY_ENV = "POPMGMT_PSEUDONYM_KEY"
 DEMO_PSEUDONYM_KEY = b"popmgmt-demo-key"
 MANIFEST = "manifest.json"
 # Column names that betray GP-level data; none may appear in a mart.
-FORBIDDEN_COLUMNS = ("RIZIV_ID", "riziv_id", "RIZIV_HCI", "riziv_hci", "BIRTH_YEAR",
-                     "HOURS_PER_WEEK", "WORKLOAD", "WELLBEING")
+FORBIDDEN_COLUMNS = (
+    "RIZIV_ID",
+    "riziv_id",
+    "RIZIV_HCI",
+    "riziv_hci",
+    "BIRTH_YEAR",
+    "HOURS_PER_WEEK",
+    "WORKLOAD",
+    "WELLBEING",
+)
 
 Progress = Callable[[str], None]
 
@@ -57,12 +65,16 @@ def _vintage(raw: RawData) -> dict[str, dict[str, object]]:
         return [int(frame[col].min()), int(frame[col].max())] if frame.height else []  # type: ignore[arg-type]
 
     return {
-        "ima_patienteel": {"years": span(raw.ima, "YEAR"),
-                           "label": "IMA-AIM Patiënteel huisartsen"},
+        "ima_patienteel": {
+            "years": span(raw.ima, "YEAR"),
+            "label": "IMA-AIM Patiënteel huisartsen",
+        },
         "atlas": {"years": span(raw.atlas_values, "YEAR"), "label": "IMA-AIM Atlas"},
         "bevolking": {"years": span(raw.population, "YEAR"), "label": "Statbel, bevolking 1/1"},
-        "enquete": {"years": span(raw.survey_practices, "SURVEY_YEAR"),
-                    "label": "Departement Zorg, bevraging huisartsen"},
+        "enquete": {
+            "years": span(raw.survey_practices, "SURVEY_YEAR"),
+            "label": "Departement Zorg, bevraging huisartsen",
+        },
     }
 
 
@@ -75,13 +87,21 @@ def final_guards(marts: dict[str, pl.DataFrame]) -> list[str]:
             problems.append(f"{name}: GP-niveaukolommen in een mart: {bad}")
         expected = list(MART_COLUMNS[name])
         if frame.columns != expected:
-            problems.append(f"{name}: kolommen {frame.columns} wijken af van het contract {expected}")
-    values = marts[INDICATOR_VALUES]
-    persons = values.join(
-        marts["indicators"].select("indicator_code", "count_unit"), on="indicator_code"
-    ).filter(pl.col("count_unit") != "praktijken")
-    problems += assert_no_small_counts(persons, ["numerator"])
-    problems += assert_no_small_counts(values, ["denominator"])
+            problems.append(
+                f"{name}: kolommen {frame.columns} wijken af van het contract {expected}"
+            )
+    values = marts[INDICATOR_VALUES].join(
+        marts["indicators"].select("indicator_code", "count_unit", "denominator_unit"),
+        on="indicator_code",
+    )
+    # Person (and contact) counts only: FTE and counts of practices are not persons.
+    persons = ("personen", "contacten")
+    problems += assert_no_small_counts(
+        values.filter(pl.col("count_unit").is_in(persons)), ["numerator"]
+    )
+    problems += assert_no_small_counts(
+        values.filter(pl.col("denominator_unit").is_in(persons)), ["denominator"]
+    )
     problems += assert_no_small_counts(marts[POPULATION], ["population"])
     counts = [c for c, kind in MART_COLUMNS[PRACTICES].items() if kind == "count"]
     problems += assert_no_small_counts(marts[PRACTICES], counts)
@@ -105,16 +125,30 @@ def _write_geo(refdata: RefData, out: Path, marts: dict[str, pl.DataFrame]) -> d
         for feature in data["features"]:
             code = str(feature["properties"][prop])
             if code in names:
-                features.append({
-                    "type": "Feature",
-                    "properties": {"area_code": code, "area_name": names[code]},
-                    "geometry": feature["geometry"],
-                })
+                features.append(
+                    {
+                        "type": "Feature",
+                        "properties": {"area_code": code, "area_name": names[code]},
+                        "geometry": feature["geometry"],
+                    }
+                )
         path = geo / f"{key}.geojson"
-        path.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+        )
         written[key] = f"geo/{key}.geojson"
     return written
+
+
+def recover_interrupted_swap(out: Path) -> bool:
+    """If a previous build died between its two renames, put the old data back."""
+    if out.exists():
+        return False
+    olds = sorted(out.parent.glob(f".{out.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if not olds:
+        return False
+    os.replace(olds[-1], out)
+    return True
 
 
 def _swap_in(tmp: Path, out: Path) -> None:
@@ -146,6 +180,8 @@ def build(
     files are invalid, `BuildError` when a privacy guard fails.
     """
     started = time.perf_counter()
+    out = out.resolve()
+    recover_interrupted_swap(out)
     refdata = refdata or load_refdata()
     progress("Ruwe bestanden valideren")
     raw = validate_raw(input_dir, refdata)
@@ -158,7 +194,6 @@ def build(
     if problems:
         raise BuildError("Privacycontrole mislukt; er is niets geschreven:\n" + "\n".join(problems))
 
-    out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -169,8 +204,11 @@ def build(
         for name, frame in marts.items():
             file = f"{name}.parquet"
             frame.write_parquet(tmp / file, compression="zstd", statistics=True)
-            mart_info[name] = {"file": file, "rows": frame.height,
-                               "columns": dict(MART_COLUMNS[name])}
+            mart_info[name] = {
+                "file": file,
+                "rows": frame.height,
+                "columns": dict(MART_COLUMNS[name]),
+            }
         geo = _write_geo(refdata, tmp, marts)
         manifest = {
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -185,8 +223,9 @@ def build(
             "marts": mart_info,
             "geo": geo,
         }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
-                                    encoding="utf-8")
+        (tmp / MANIFEST).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
         progress("Nieuwe data in gebruik nemen")
         _swap_in(tmp, out)
     except BaseException:

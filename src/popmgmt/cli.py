@@ -46,17 +46,24 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="schrijf een synthetische ruwe demodataset")
     demo.add_argument("--out", type=Path, required=True, help="map voor de ruwe bestanden")
     demo.add_argument("--seed", type=int, default=20261123)
-    demo.add_argument("--scale", type=float, default=1.0,
-                      help="fractie van de zones (kleiner = sneller, voor tests)")
+    demo.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="fractie van de zones (kleiner = sneller, voor tests)",
+    )
     val = sub.add_parser("validate", help="controleer ruwe bestanden; schrijft niets")
     val.add_argument("--input", type=Path, required=True)
     bld = sub.add_parser("build", help="valideer en bouw de marts (atomair)")
     bld.add_argument("--input", type=Path, required=True)
     bld.add_argument("--out", type=Path, required=True)
     for p in (demo, val, bld):
-        p.add_argument("--refdata", type=Path, default=None,
-                       help="map met de referentiegeografie (anders POPMGMT_REFDATA of "
-                            "../shared/refdata)")
+        p.add_argument(
+            "--refdata",
+            type=Path,
+            default=None,
+            help="map met de referentiegeografie (anders POPMGMT_REFDATA of ../shared/refdata)",
+        )
     return parser
 
 
@@ -94,8 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             seconds = steps.done()
             print(f"Marts gebouwd in {result.out} ({seconds:.1f} s).")
     except ValidationError as exc:
-        print(f"Validatie mislukt: {len(exc.problems)} probleem/problemen. "
-              "Er is niets geschreven; de vorige data blijven ongewijzigd.", file=sys.stderr)
+        print(
+            f"Validatie mislukt: {len(exc.problems)} probleem/problemen. "
+            "Er is niets geschreven; de vorige data blijven ongewijzigd.",
+            file=sys.stderr,
+        )
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_INVALID

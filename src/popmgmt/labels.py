@@ -114,8 +114,10 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
     },
     "origin": {
         "atlas": "IMA Atlas",
+        "ima": "IMA, patiënteel huisartsen (afgeleid)",
+        "statbel": "Statbel (afgeleid)",
+        "enquete": "Enquête Departement Zorg (afgeleid)",
         "afgeleid": "Afgeleid door popmgmt",
-        "derived": "Afgeleid door popmgmt",
     },
 }
 

@@ -48,6 +48,7 @@ MART_COLUMNS: Final[dict[str, dict[str, str]]] = {
         "numerator_label": "label",
         "denominator_label": "label",
         "count_unit": "label",
+        "denominator_unit": "label",
     },
     INDICATOR_VALUES: {
         "indicator_code": "key",

@@ -54,11 +54,11 @@ class DataMissingError(Exception):
 
 def missing_data_message(folder: Path, detail: str) -> str:
     """The Dutch explanation shown instead of a traceback when there is no built data."""
-    commands = "\n".join(BUILD_COMMANDS)
+    commands = "\n".join(f"- `{command}`" for command in BUILD_COMMANDS)
     return (
         f"Geen gebouwde gegevens gevonden in de map `{folder}` ({detail}).\n\n"
         "Bouw eerst de demodata en de marts, vanuit de map van het project:\n\n"
-        f"```\n{commands}\n```\n\n"
+        f"{commands}\n\n"
         "of in één stap: `make app`. De app leest standaard de map `data/`; een andere "
         f"map kiest u met de omgevingsvariabele `{DATA_ENV}`."
     )
@@ -236,7 +236,8 @@ def indicator_meta(marts: Marts, indicator_code: str) -> dict[str, Any]:
 
 def indicator_option_label(meta: dict[str, Any]) -> str:
     """ "Zorgaanbod · Huisartsen per 10.000 inwoners" for a selectbox."""
-    return f"{labels.label('theme', meta.get('theme'))} · {meta.get('name_nl') or meta['indicator_code']}"
+    name = meta.get("name_nl") or meta["indicator_code"]
+    return f"{labels.label('theme', meta.get('theme'))} · {name}"
 
 
 def available_years(marts: Marts, indicator_code: str, level: str | None = "zone") -> list[int]:
@@ -297,9 +298,9 @@ def indicator_map_values(
         .otherwise(pl.lit("waarde"))
         .alias("status"),
     )
-    return joined.select(
-        "area_code", "area_name", "year", *VALUE_COLUMNS, "status"
-    ).sort("area_name", "area_code")
+    return joined.select("area_code", "area_name", "year", *VALUE_COLUMNS, "status").sort(
+        "area_name", "area_code"
+    )
 
 
 def flanders_value(marts: Marts, indicator_code: str, year: int) -> dict[str, Any] | None:
@@ -336,6 +337,10 @@ HEADLINE_SCHEMA: Final = pl.Schema(
 )
 
 
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def _population_figure(marts: Marts, year: int | None) -> dict[str, Any]:
     year = year if year is not None else latest_population_year(marts)
     rows = marts.population.filter(
@@ -350,7 +355,7 @@ def _population_figure(marts: Marts, year: int | None) -> dict[str, Any]:
         "key": POPULATION_KEY,
         "label": "Inwoners",
         "year": year,
-        "value": None if suppressed else row.get("population"),
+        "value": None if suppressed else _num(row.get("population")),
         "ci_low": None,
         "ci_high": None,
         "numerator": None,
@@ -377,11 +382,11 @@ def _indicator_figure(marts: Marts, code: str, year: int | None) -> dict[str, An
         "key": code,
         "label": meta.get("name_nl") or code,
         "year": fig_year,
-        "value": row.get("value"),
-        "ci_low": row.get("ci_low"),
-        "ci_high": row.get("ci_high"),
-        "numerator": row.get("numerator"),
-        "denominator": row.get("denominator"),
+        "value": _num(row.get("value")),
+        "ci_low": _num(row.get("ci_low")),
+        "ci_high": _num(row.get("ci_high")),
+        "numerator": _num(row.get("numerator")),
+        "denominator": _num(row.get("denominator")),
         "suppressed": bool(row.get("suppressed") or False),
         "suppression_reason": row.get("suppression_reason"),
         "unit": meta.get("unit"),
@@ -417,11 +422,15 @@ def figure_texts(row: dict[str, Any]) -> dict[str, str]:
         denominator_label=row["denominator_label"],
         year=row["year"],
     )
+    if row["key"] == POPULATION_KEY and row["value"] is not None:
+        texts["interval_text"] = "volledige telling, geen interval"
     texts["source_text"] = f"bron: {row['source']}" if row.get("source") else ""
     return texts
 
 
-def display_table(values: pl.DataFrame, *, unit: str | None, area_title: str = "Zone") -> pl.DataFrame:
+def display_table(
+    values: pl.DataFrame, *, unit: str | None, area_title: str = "Zone"
+) -> pl.DataFrame:
     """The values of `indicator_map_values` as Dutch text columns for a table.
 
     Suppressed cells read "onderdrukt (...)", missing ones "geen gegevens".
@@ -445,9 +454,67 @@ def display_table(values: pl.DataFrame, *, unit: str | None, area_title: str = "
                 "Waarde": texts["value_text"],
                 "95%-betrouwbaarheidsinterval": texts["interval_text"],
                 "Teller": "" if row["numerator"] is None else labels.fmt_number(row["numerator"]),
-                "Noemer": "" if row["denominator"] is None else labels.fmt_number(row["denominator"]),
+                "Noemer": ""
+                if row["denominator"] is None
+                else labels.fmt_number(row["denominator"]),
                 "Jaar": str(row["year"]),
             }
         )
     columns = [area_title, "Waarde", "95%-betrouwbaarheidsinterval", "Teller", "Noemer", "Jaar"]
     return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String), orient="row")
+
+
+def flanders_summary(marts: Marts, indicator_code: str, year: int) -> str | None:
+    """One Markdown line with the Flemish value, interval, denominator, year and source."""
+    row = flanders_value(marts, indicator_code, year)
+    if row is None:
+        return None
+    meta = indicator_meta(marts, indicator_code)
+    texts = labels.value_texts(
+        value=row["value"],
+        ci_low=row["ci_low"],
+        ci_high=row["ci_high"],
+        denominator=row["denominator"],
+        suppressed=bool(row["suppressed"]),
+        reason=row["suppression_reason"],
+        unit=meta.get("unit"),
+        denominator_label=meta.get("denominator_label"),
+        year=year,
+    )
+    parts = [texts["interval_text"], texts["denominator_text"]]
+    parts.append(f"bron: {meta.get('source') or 'onbekend'}")
+    rest = " · ".join(p for p in parts if p)
+    return f"**Vlaanderen, {year}: {texts['value_text']}** · {rest}"
+
+
+def _or_unknown(value: Any) -> str:
+    if value is None or value == "":
+        return "onbekend"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def indicator_definition_markdown(meta: dict[str, Any]) -> str:
+    """The metadata sheet of an indicator (description, formula, unit, source...) in Dutch."""
+    code = meta["indicator_code"]
+    name = meta.get("name_nl") or code
+    lines = [
+        f"**{name}** (`{code}`)",
+        "",
+        str(meta.get("description_nl") or ""),
+        "",
+        f"- **Formule:** {_or_unknown(meta.get('formula_nl'))}",
+        f"- **Eenheid:** {_or_unknown(meta.get('unit'))}",
+        f"- **Teller:** {_or_unknown(meta.get('numerator_label'))}",
+        f"- **Noemer:** {_or_unknown(meta.get('denominator_label'))}",
+        f"- **Interval:** {labels.label('interval_method', meta.get('interval_method'))}",
+        f"- **Thema:** {labels.label('theme', meta.get('theme'))}",
+        f"- **Quintuple Aim:** {labels.label('aim_domain', meta.get('aim_domain'))}",
+        f"- **Richting:** {labels.label('direction', meta.get('direction'))}",
+        f"- **Eerste jaar:** {_or_unknown(meta.get('first_year'))}",
+        f"- **Kleinste niveau:** {_or_unknown(meta.get('smallest_level'))}",
+        f"- **Herkomst:** {labels.label('origin', meta.get('origin'))}",
+        f"- **Bron:** {_or_unknown(meta.get('source'))}",
+    ]
+    return "\n".join(lines)

@@ -129,12 +129,12 @@ def areas_mart(refdata: RefData, circles: pl.DataFrame, members: pl.DataFrame) -
             .group_by(col)
             .agg(
                 pl.col("area_km2").sum(),
-                ((pl.col("centroid_lat") * pl.col("area_km2")).sum() / pl.col("area_km2").sum())
-                .alias("centroid_lat"),
-                ((pl.col("centroid_lon") * pl.col("area_km2")).sum() / pl.col("area_km2").sum())
-                .alias("centroid_lon"),
-                pl.col("zone_code").unique().len().alias("_zones"),
-                pl.col("zone_code").first(),
+                (
+                    (pl.col("centroid_lat") * pl.col("area_km2")).sum() / pl.col("area_km2").sum()
+                ).alias("centroid_lat"),
+                (
+                    (pl.col("centroid_lon") * pl.col("area_km2")).sum() / pl.col("area_km2").sum()
+                ).alias("centroid_lon"),
             )
             .join(name_frame, on=col, how="left")
         )
@@ -143,12 +143,10 @@ def areas_mart(refdata: RefData, circles: pl.DataFrame, members: pl.DataFrame) -
                 pl.lit(level).alias("level"),
                 pl.col(col).alias("area_code"),
                 "area_name",
-                (pl.col("zone_code") if level == "zone" else pl.lit(None, pl.String)).alias(
+                (pl.col(col) if level == "zone" else pl.lit(None, pl.String)).alias(
                     "zone_code"
                 ),
-                (pl.col(col) if level == "kring" else pl.lit(None, pl.String)).alias(
-                    "circle_code"
-                ),
+                (pl.col(col) if level == "kring" else pl.lit(None, pl.String)).alias("circle_code"),
                 (pl.col(col) if level == "provincie" else pl.lit(None, pl.String)).alias(
                     "province_code"
                 ),
@@ -178,8 +176,7 @@ def roll_up(
             joined.filter(pl.col(col).is_not_null())
             .group_by(col, *keys)
             .agg(
-                pl.when(pl.col(s).is_not_null().any()).then(pl.col(s).sum()).alias(s)
-                for s in sums
+                pl.when(pl.col(s).is_not_null().any()).then(pl.col(s).sum()).alias(s) for s in sums
             )
             .select(pl.lit(level).alias("level"), pl.col(col).alias("area_code"), *keys, *sums)
         )
@@ -211,8 +208,12 @@ def hierarchy_constraints(
         both = pl.concat([parents, children])
         frames.append(
             both.with_columns(
-                pl.concat_str(pl.lit(f"h{n}"), "parent", *[pl.col(k).cast(pl.String) for k in keys],
-                              separator="|").alias("constraint_id")
+                pl.concat_str(
+                    pl.lit(f"h{n}"),
+                    "parent",
+                    *[pl.col(k).cast(pl.String) for k in keys],
+                    separator="|",
+                ).alias("constraint_id")
             ).select("constraint_id", id_col)
         )
     return pl.concat(frames)
@@ -265,14 +266,20 @@ def population_mart(population: pl.DataFrame, members: pl.DataFrame) -> pl.DataF
         [
             # each sex: its bands and their total
             cells.select(
-                pl.concat_str(pl.lit("s"), *table[:2], pl.col("year").cast(pl.String), "sex",
-                              separator="|").alias("constraint_id"),
+                pl.concat_str(
+                    pl.lit("s"), *table[:2], pl.col("year").cast(pl.String), "sex", separator="|"
+                ).alias("constraint_id"),
                 "cell_id",
             ),
             # each band: M, V and T
             cells.select(
-                pl.concat_str(pl.lit("a"), *table[:2], pl.col("year").cast(pl.String),
-                              "age_band", separator="|").alias("constraint_id"),
+                pl.concat_str(
+                    pl.lit("a"),
+                    *table[:2],
+                    pl.col("year").cast(pl.String),
+                    "age_band",
+                    separator="|",
+                ).alias("constraint_id"),
                 "cell_id",
             ),
         ]
@@ -328,7 +335,9 @@ def gp_years(raw: RawData) -> pl.DataFrame:
     )
 
 
-def practice_mart(raw: RawData, gps: pl.DataFrame, members: pl.DataFrame, key: bytes) -> pl.DataFrame:
+def practice_mart(
+    raw: RawData, gps: pl.DataFrame, members: pl.DataFrame, key: bytes
+) -> pl.DataFrame:
     """Practice x year facts: only practice-level facts, counts controlled."""
     gp = ~pl.col("trainee")
     contacts = [
@@ -355,7 +364,9 @@ def practice_mart(raw: RawData, gps: pl.DataFrame, members: pl.DataFrame, key: b
     for bound, text in reversed(SIZE_CLASSES):
         size = pl.when(pl.col("pat_attrib") < bound).then(pl.lit(text)).otherwise(size)
     register = raw.register.select(
-        "RIZIV_HCI", pl.col("REFNIS").alias("refnis"), pl.col("LAT").alias("lat"),
+        "RIZIV_HCI",
+        pl.col("REFNIS").alias("refnis"),
+        pl.col("LAT").alias("lat"),
         pl.col("LON").alias("lon"),
     )
     ids = practices.select("RIZIV_HCI").unique()
@@ -368,7 +379,9 @@ def practice_mart(raw: RawData, gps: pl.DataFrame, members: pl.DataFrame, key: b
         .join(members.select("refnis", "zone_code", "circle_code"), on="refnis", how="left")
         .join(ids, on="RIZIV_HCI", how="left")
         .with_columns(
-            pl.when(pl.col("_flat")).then(pl.lit("forfait")).otherwise(pl.lit("prestatie"))
+            pl.when(pl.col("_flat"))
+            .then(pl.lit("forfait"))
+            .otherwise(pl.lit("prestatie"))
             .alias("payment_system"),
             size.alias("size_class"),
         )
@@ -378,8 +391,16 @@ def practice_mart(raw: RawData, gps: pl.DataFrame, members: pl.DataFrame, key: b
 
 
 PRACTICE_COUNTS = (
-    "gp_headcount", "gp_trainees", "pat_gmd", "pat_attrib",
-    "raadpl", "bezavond", "bezoekind", "instel", "digicont", "advies",
+    "gp_headcount",
+    "gp_trainees",
+    "pat_gmd",
+    "pat_attrib",
+    "raadpl",
+    "bezavond",
+    "bezoekind",
+    "instel",
+    "digicont",
+    "advies",
 )
 
 
@@ -391,9 +412,11 @@ def control_practice_counts(table: pl.DataFrame) -> pl.DataFrame:
     practice value gets a complementary suppression among its neighbours.
     """
     table = table.with_row_index("_row")
-    long = table.select("_row", "year", "refnis", *PRACTICE_COUNTS).unpivot(
-        index=["_row", "year", "refnis"], variable_name="column", value_name="count"
-    ).with_columns(pl.lit(False).alias("_total"))
+    long = (
+        table.select("_row", "year", "refnis", *PRACTICE_COUNTS)
+        .unpivot(index=["_row", "year", "refnis"], variable_name="column", value_name="count")
+        .with_columns(pl.lit(False).alias("_total"))
+    )
     # The municipality total acts as a published member of each constraint.
     totals = (
         long.group_by("year", "refnis", "column")
@@ -402,17 +425,16 @@ def control_practice_counts(table: pl.DataFrame) -> pl.DataFrame:
     )
     cells = pl.concat([long, totals], how="diagonal").with_row_index("cell_id")
     constraints = cells.select(
-        pl.concat_str("refnis", pl.col("year").cast(pl.String), "column", separator="|")
-        .alias("constraint_id"),
+        pl.concat_str("refnis", pl.col("year").cast(pl.String), "column", separator="|").alias(
+            "constraint_id"
+        ),
         "cell_id",
     )
     controlled = apply_disclosure_control(
         cells.with_columns(
             # Totals are picked as complement only as a last resort.
-            pl.when(pl.col("_total")).then(pl.lit(None)).otherwise(pl.col("count"))
-            .alias("_check"),
-            pl.when(pl.col("_total")).then(pl.lit(2**62)).otherwise(pl.col("count"))
-            .alias("_rank"),
+            pl.when(pl.col("_total")).then(pl.lit(None)).otherwise(pl.col("count")).alias("_check"),
+            pl.when(pl.col("_total")).then(pl.lit(2**62)).otherwise(pl.col("count")).alias("_rank"),
         ),
         id_col="cell_id",
         count_cols=["_check"],
@@ -438,8 +460,14 @@ def control_practice_counts(table: pl.DataFrame) -> pl.DataFrame:
 # --------------------------------------------------------------------------- indicators
 
 
-def _long(frame: pl.DataFrame, code: str, num: pl.Expr, den: pl.Expr,
-          guard_num: pl.Expr | None = None, guard_den: pl.Expr | None = None) -> pl.DataFrame:
+def _long(
+    frame: pl.DataFrame,
+    code: str,
+    num: pl.Expr,
+    den: pl.Expr,
+    guard_num: pl.Expr | None = None,
+    guard_den: pl.Expr | None = None,
+) -> pl.DataFrame:
     return frame.select(
         pl.lit(code).alias("indicator_code"),
         "refnis",
@@ -483,11 +511,24 @@ def derived_counts(
         *[pl.col(c).filter(ffs).sum().alias(c.lower()) for c in CONTACT_COLUMNS],
     )
     # Municipalities without any GP still have inhabitants: keep them (0 GPs).
-    base = inhabitants.join(per_muni, on=["refnis", "year"], how="left").with_columns(
-        pl.col(c).fill_null(0)
-        for c in ("gps", "fte", "trainees", "gp60", "gp65", "gp_known_age", "attrib_active",
-                  "attrib_ffs", *[c.lower() for c in CONTACT_COLUMNS])
-    ).filter(pl.col("refnis").is_in(members["refnis"].implode()))
+    base = (
+        inhabitants.join(per_muni, on=["refnis", "year"], how="left")
+        .with_columns(
+            pl.col(c).fill_null(0)
+            for c in (
+                "gps",
+                "fte",
+                "trainees",
+                "gp60",
+                "gp65",
+                "gp_known_age",
+                "attrib_active",
+                "attrib_ffs",
+                *[c.lower() for c in CONTACT_COLUMNS],
+            )
+        )
+        .filter(pl.col("refnis").is_in(members["refnis"].implode()))
+    )
     c = pl.col
     parts = [
         _long(base, GP_PER_10K, c("gps"), c("pop"), c("gps"), c("pop")),
@@ -514,9 +555,11 @@ def derived_counts(
         .group_by("refnis", "year")
         .agg(pl.len().alias("practices"), pl.col("flat").sum().alias("flat"))
     )
-    pbase = base.select("refnis", "year").join(
-        practice_flags, on=["refnis", "year"], how="left"
-    ).with_columns(pl.col("practices", "flat").fill_null(0))
+    pbase = (
+        base.select("refnis", "year")
+        .join(practice_flags, on=["refnis", "year"], how="left")
+        .with_columns(pl.col("practices", "flat").fill_null(0))
+    )
     parts.append(_long(pbase, "practices_flat_rate", c("flat"), c("practices")))
     if raw.survey_practices.height:
         stops = (
@@ -574,12 +617,15 @@ def catalogue(atlas_metadata: pl.DataFrame, survey_year: int | None) -> pl.DataF
         pl.col("THEME").alias("theme"),
         pl.col("NEED_FAMILY").alias("need_family"),
         pl.col("DIRECTION").alias("direction"),
-        pl.when(pl.col("UNIT") == "%").then(pl.lit("wilson")).otherwise(pl.lit("poisson"))
+        pl.when(pl.col("UNIT") == "%")
+        .then(pl.lit("wilson"))
+        .otherwise(pl.lit("poisson"))
         .alias("interval_method"),
         pl.lit("atlas").alias("origin"),
         pl.lit("personen met de kenmerken uit de definitie").alias("numerator_label"),
         pl.lit("rechthebbenden").alias("denominator_label"),
         pl.lit("personen").alias("count_unit"),
+        pl.lit("personen").alias("denominator_unit"),
     )
     derived = pl.DataFrame(derived_catalogue(survey_year), schema=atlas.schema)
     return pl.concat([atlas, derived]).select(list(MART_COLUMNS[INDICATORS]))

@@ -1,0 +1,376 @@
+"""Disclosure control for the build: primary and secondary cell suppression.
+
+Rules (DOMAIN 4, `docs/privacy.md`): a published person count is never 1-4,
+a value whose numerator or denominator is 1-4 is not published, and no
+suppressed cell can be recovered by subtracting published cells from a
+published total (secondary suppression). Pure functions, polars in / out.
+
+Two layers:
+1. The constraint heuristic (always): every additive constraint keeps either
+   none or at least two suppressed members.
+2. The exact audit (when the constraints say which member is the total, column
+   `is_total`): the published cells and all constraints together form a linear
+   system; a suppressed cell is *recoverable* when that system fixes its value
+   (it can be reached by adding and subtracting published totals, even across
+   several constraints: e.g. zone total minus a circle total that lies inside
+   it). Recoverable primary cells get further complementary suppressions until
+   none is left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+import scipy.linalg
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+MIN_COUNT: Final = 5
+PRIMARY: Final = "primair"
+SECONDARY: Final = "secundair"
+SUPPRESSED_COL: Final = "suppressed"
+REASON_COL: Final = "suppression_reason"
+TOTAL_COL: Final = "is_total"
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+
+# Pivots of the rank-revealing QR below _RANK_TOL (relative to the largest)
+# count as zero; a cell is fixed when its row-space reach is within _NULL_TOL
+# of 1. The matrices hold only -1, 0 and 1: both are far from the values that
+# matter.
+_RANK_TOL: Final = 1e-9
+_NULL_TOL: Final = 1e-8
+
+
+@dataclass(frozen=True)
+class _Links:
+    """Constraint membership as arrays, sorted by constraint, then pick priority."""
+
+    con: IntArray  # dense constraint index per membership
+    row: IntArray  # cell row per membership
+    sign: FloatArray | None  # +1 for the total, -1 for a part; None when unknown
+    n_con: int
+
+
+def _small(column: str) -> pl.Expr:
+    """True where the count is publication-unsafe: strictly between 0 and MIN_COUNT."""
+    return ((pl.col(column) > 0) & (pl.col(column) < MIN_COUNT)).fill_null(False)
+
+
+def _priority(cells: pl.DataFrame, id_col: str, rank_col: str) -> IntArray:
+    """Each row's place in the order complements are picked in (0 = first).
+
+    Smallest non-zero count first, then zeros, then nulls; ties by id.
+    """
+    rank = pl.col(rank_col)
+    order = (
+        cells.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"),
+            pl.when(rank.is_null()).then(2).when(rank == 0).then(1).otherwise(0).alias("_class"),
+            rank.alias("_rank"),
+            pl.col(id_col).alias("_id"),
+        )
+        .sort("_class", "_rank", "_id", nulls_last=True)
+        .get_column("_row")
+        .to_numpy()
+    )
+    priority = np.empty(cells.height, dtype=np.int64)
+    priority[order] = np.arange(cells.height, dtype=np.int64)
+    return priority
+
+
+def _links(
+    cells: pl.DataFrame, constraints: pl.DataFrame, id_col: str, priority: IntArray
+) -> _Links:
+    missing = [c for c in ("constraint_id", id_col) if c not in constraints.columns]
+    if missing:
+        raise ValueError(f"constraints mist kolommen {missing}")
+    has_total = TOTAL_COL in constraints.columns
+    pairs = constraints.select(
+        "constraint_id",
+        id_col,
+        (pl.col(TOTAL_COL) if has_total else pl.lit(False)).alias("_total"),
+    )
+    if pairs.null_count().sum_horizontal().item():
+        raise ValueError("constraints bevat lege waarden")
+    rows = cells.select(pl.col(id_col), pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"))
+    joined = pairs.join(rows, on=id_col, how="left")
+    unknown = joined.filter(pl.col("_row").is_null())
+    if unknown.height:
+        sample = unknown[id_col].head(5).to_list()
+        raise ValueError(f"constraints verwijst naar onbekende cellen, bv. {sample}")
+    joined = joined.with_columns(
+        (pl.col("constraint_id").rank("dense") - 1).cast(pl.Int64).alias("_con")
+    )
+    if has_total:
+        totals = joined.group_by("_con").agg(pl.col("_total").sum().alias("n"))
+        if totals.filter(pl.col("n") != 1).height:
+            raise ValueError(f"elke constraint heeft precies een {TOTAL_COL} nodig")
+    con = joined["_con"].to_numpy().astype(np.int64)
+    row = joined["_row"].to_numpy().astype(np.int64)
+    order = np.lexsort((priority[row], con))
+    con, row = con[order], row[order]
+    if np.any((con[1:] == con[:-1]) & (row[1:] == row[:-1])):
+        raise ValueError("constraints bevat een cel twee keer in dezelfde constraint")
+    sign = None
+    if has_total:
+        sign = np.where(joined["_total"].to_numpy()[order], 1.0, -1.0)
+    n_con = int(con.max()) + 1 if con.size else 0
+    return _Links(con=con, row=row, sign=sign, n_con=n_con)
+
+
+def _close(suppressed: BoolArray, links: _Links) -> BoolArray:
+    """Complementary suppressions until no constraint has exactly one suppressed member.
+
+    Each round, every constraint with exactly one suppressed member suppresses
+    its first unsuppressed member in priority order. Every round adds a cell or
+    ends the loop, so it ends. Returns a new mask.
+    """
+    suppressed = suppressed.copy()
+    con, row = links.con, links.row
+    while True:
+        hidden = suppressed[row]
+        count = np.bincount(con, weights=hidden, minlength=links.n_con)
+        open_member = (count[con] == 1) & ~hidden
+        if not open_member.any():
+            return suppressed
+        # Memberships are sorted by constraint, then priority: the first open
+        # member of each constraint's run is its complement.
+        con_open = con[open_member]
+        first = np.ones(con_open.size, dtype=bool)
+        first[1:] = con_open[1:] != con_open[:-1]
+        suppressed[row[open_member][first]] = True
+
+
+def _fixed_columns(matrix: FloatArray) -> BoolArray:
+    """Columns x_j that A x = b determines uniquely: e_j lies in the row space of A.
+
+    The row space comes from a rank-revealing (column-pivoted) QR of A^T: with
+    Q_r its first r columns, x_j is fixed when the squared norm of row j of
+    Q_r is 1. (QR, not SVD: LAPACK's SVD is many times slower here when BLAS
+    threads compete.)
+    """
+    q, r, _ = scipy.linalg.qr(matrix.T, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(r))
+    rank = int(np.sum(diag > _RANK_TOL * diag[0])) if diag.size and diag[0] > 0 else 0
+    reach = np.sum(q[:, :rank] ** 2, axis=1)
+    fixed: BoolArray = reach > 1.0 - _NULL_TOL
+    return fixed
+
+
+def _recoverable(suppressed: BoolArray, links: _Links) -> BoolArray:
+    """Suppressed cells whose value the published cells and the constraints fix exactly.
+
+    Only constraints with a suppressed member matter. Unknowns linked through
+    shared constraints form independent blocks (connected components), each
+    solved by an SVD. A block of one constraint with two or more unknowns fixes
+    none of them and is skipped.
+    """
+    out = np.zeros(suppressed.size, dtype=bool)
+    if links.sign is None:
+        raise ValueError(f"de exacte audit heeft de kolom {TOTAL_COL} in constraints nodig")
+    hidden = suppressed[links.row]
+    if not hidden.any():
+        return out
+    h_row, h_con, h_sign = links.row[hidden], links.con[hidden], links.sign[hidden]
+    cells, col = np.unique(h_row, return_inverse=True)
+    cons, eq = np.unique(h_con, return_inverse=True)
+    n_eq = cons.size
+    graph = sparse.coo_matrix(
+        (np.ones(h_row.size), (eq, n_eq + col)), shape=(n_eq + cells.size,) * 2
+    )
+    _, label = connected_components(graph, directed=False)
+    eqs_per_block = np.bincount(label[:n_eq], minlength=label.max() + 1)
+    cols_per_block = np.bincount(label[n_eq:], minlength=label.max() + 1)
+    simple = (eqs_per_block == 1) & (cols_per_block >= 2)
+    entry_block = label[eq]
+    keep = ~simple[entry_block]
+    entries = np.flatnonzero(keep)
+    if entries.size == 0:
+        return out
+    entries = entries[np.argsort(entry_block[entries], kind="stable")]
+    starts = np.flatnonzero(np.diff(entry_block[entries])) + 1
+    for block in np.split(entries, starts):
+        rows_b, r = np.unique(eq[block], return_inverse=True)
+        cols_b, c = np.unique(col[block], return_inverse=True)
+        matrix = np.zeros((rows_b.size, cols_b.size))
+        matrix[r, c] = h_sign[block]
+        out[cells[cols_b[_fixed_columns(matrix)]]] = True
+    return out
+
+
+def _repair_picks(
+    targets: BoolArray, suppressed: BoolArray, links: _Links, priority: IntArray
+) -> IntArray:
+    """For each target cell: the first unsuppressed member of its constraints."""
+    at_target = targets[links.row]
+    open_member = ~suppressed[links.row]
+    wanted = pl.DataFrame({"con": links.con[at_target], "cell": links.row[at_target]})
+    offers = pl.DataFrame(
+        {
+            "con": links.con[open_member],
+            "pick": links.row[open_member],
+            "prio": priority[links.row[open_member]],
+        }
+    )
+    picks = (
+        wanted.join(offers, on="con", how="inner")
+        .group_by("cell")
+        .agg(pl.col("pick").sort_by("prio").first())
+        .get_column("pick")
+        .unique()
+        .to_numpy()
+    )
+    return np.asarray(picks, dtype=np.int64)
+
+
+def _protect(primary: BoolArray, links: _Links, priority: IntArray) -> BoolArray:
+    suppressed = _close(primary, links)
+    if links.sign is None:
+        return suppressed
+    while True:  # each round adds cells or stops
+        exposed = _recoverable(suppressed, links) & primary
+        if not exposed.any():
+            return suppressed
+        picks = _repair_picks(exposed, suppressed, links, priority)
+        if picks.size == 0:
+            return suppressed
+        suppressed[picks] = True
+        suppressed = _close(suppressed, links)
+
+
+def apply_disclosure_control(
+    cells: pl.DataFrame,
+    *,
+    id_col: str,
+    count_cols: Sequence[str],
+    constraints: pl.DataFrame,
+    rank_col: str,
+    null_cols: Sequence[str] = (),
+) -> pl.DataFrame:
+    """Suppress small counts (primary) and the cells that would reveal them (secondary).
+
+    `cells`: one row per published cell, `id_col` unique and not null. A row is
+    primarily suppressed when any of `count_cols` is in 1..MIN_COUNT-1 (null
+    and 0 are publishable). `constraints` (`constraint_id`, `id_col`, optional
+    bool `is_total`) lists additively linked sets of cells: a total and the
+    cells that add up to it, the total included.
+
+    Secondary rule, repeated until nothing changes: a constraint with exactly
+    one suppressed member also suppresses its unsuppressed member with the
+    smallest non-zero `rank_col` (ties by id; zeros, then nulls, only when
+    nothing else is left). When `is_total` marks exactly one total per
+    constraint, an exact linear audit follows: while a primary cell can be
+    recovered from the published cells through any combination of constraints,
+    the first unsuppressed member (same order) of each of its constraints is
+    suppressed too and the rule above is re-applied.
+
+    Returns the same rows in the same order, `count_cols` and `null_cols`
+    nulled where suppressed, plus `suppressed` (bool) and `suppression_reason`
+    ("primair", "secundair" or null).
+    """
+    count_cols = list(count_cols)
+    null_cols = list(null_cols)
+    if not count_cols:
+        raise ValueError("count_cols mag niet leeg zijn")
+    missing = [c for c in [id_col, *count_cols, rank_col, *null_cols] if c not in cells.columns]
+    if missing:
+        raise ValueError(f"cellen missen kolommen {missing}")
+    clash = [c for c in (SUPPRESSED_COL, REASON_COL) if c in cells.columns]
+    if clash:
+        raise ValueError(f"cellen hebben al kolommen {clash}")
+    if cells[id_col].null_count() or cells[id_col].is_duplicated().any():
+        raise ValueError(f"{id_col} moet uniek en niet leeg zijn")
+
+    primary: BoolArray = (
+        cells.select(pl.any_horizontal([_small(c) for c in count_cols]))
+        .to_series()
+        .to_numpy()
+        .astype(np.bool_)
+    )
+    priority = _priority(cells, id_col, rank_col)
+    suppressed = _protect(primary, _links(cells, constraints, id_col, priority), priority)
+
+    flag = pl.Series(SUPPRESSED_COL, suppressed, dtype=pl.Boolean)
+    is_primary = pl.Series("_primary", primary, dtype=pl.Boolean)
+    reason = (
+        pl.when(is_primary)
+        .then(pl.lit(PRIMARY))
+        .when(flag)
+        .then(pl.lit(SECONDARY))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias(REASON_COL)
+    )
+    hide = list(dict.fromkeys([*count_cols, *null_cols]))
+    return cells.with_columns(
+        *[pl.when(flag).then(None).otherwise(pl.col(c)).alias(c) for c in hide],
+        flag,
+        reason,
+    )
+
+
+def assert_no_small_counts(df: pl.DataFrame, count_cols: Sequence[str]) -> list[str]:
+    """Problems found: published counts in 1..MIN_COUNT-1 (empty list when clean)."""
+    problems = []
+    for column in count_cols:
+        if column not in df.columns:
+            problems.append(f"kolom {column} ontbreekt")
+            continue
+        n_small = df.select(_small(column).sum()).item()
+        if n_small:
+            problems.append(
+                f"{column}: {n_small} gepubliceerde aantallen tussen 1 en {MIN_COUNT - 1}"
+            )
+    return problems
+
+
+def check_constraints(cells: pl.DataFrame, constraints: pl.DataFrame, id_col: str) -> list[str]:
+    """Problems found: constraints with exactly one suppressed member (empty when clean).
+
+    Needs the `suppressed` column that `apply_disclosure_control` adds.
+    """
+    if SUPPRESSED_COL not in cells.columns:
+        return [f"kolom {SUPPRESSED_COL} ontbreekt"]
+    hidden = pl.col(SUPPRESSED_COL).fill_null(False)
+    single = (
+        constraints.select("constraint_id", id_col)
+        .join(cells.select(id_col, SUPPRESSED_COL), on=id_col, how="left")
+        .group_by("constraint_id")
+        .agg(hidden.sum().alias("n"), pl.col(id_col).filter(hidden).first().alias("cell"))
+        .filter(pl.col("n") == 1)
+        .sort("constraint_id")
+    )
+    return [
+        f"constraint {con}: enkel cel {cell} is onderdrukt (af te leiden door aftrekking)"
+        for con, cell in single.select("constraint_id", "cell").iter_rows()
+    ]
+
+
+def audit_recoverable(cells: pl.DataFrame, constraints: pl.DataFrame, id_col: str) -> list[str]:
+    """Problems found: primary-suppressed cells whose value the published cells fix.
+
+    Exact linear audit over all constraints at once (needs `is_total` in
+    `constraints` and the `suppressed` and `suppression_reason` columns of
+    `apply_disclosure_control`). Empty list when no primary cell can be
+    recovered exactly. Bounds (a cell known to lie between 0 and 6, say) are
+    not audited.
+    """
+    needed = [c for c in (SUPPRESSED_COL, REASON_COL) if c not in cells.columns]
+    if needed or TOTAL_COL not in constraints.columns:
+        return [f"kolommen ontbreken voor de audit: {[*needed, TOTAL_COL]}"]
+    priority = np.arange(cells.height, dtype=np.int64)
+    links = _links(cells, constraints, id_col, priority)
+    suppressed = cells[SUPPRESSED_COL].fill_null(False).to_numpy().astype(np.bool_)
+    primary = (cells[REASON_COL] == PRIMARY).fill_null(False).to_numpy().astype(np.bool_)
+    exposed = _recoverable(suppressed, links) & primary
+    ids = cells.filter(pl.Series(exposed))[id_col].to_list()
+    return [
+        f"cel {cell}: onderdrukt maar exact af te leiden uit gepubliceerde cellen" for cell in ids
+    ]

@@ -1,0 +1,415 @@
+"""Shared fixtures: the app's path and a built data folder.
+
+`built_data` runs the real pipeline (`popmgmt.demo.write_demo` then
+`popmgmt.build.build`) when `popmgmt.build` is importable; otherwise (or with
+`POPMGMT_TEST_DATA=synthetic`) it writes a small mart folder by hand, following
+docs/data-contract.md: a few zones, two years, a suppressed cell, tiny squares.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from popmgmt.marts import AREAS, INDICATOR_VALUES, INDICATORS, MART_COLUMNS, POPULATION, PRACTICES
+from popmgmt.store import Marts, load_marts
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+# Synthetic fixture facts the tests may rely on (only when the synthetic path is used).
+SYN_ZONES = {
+    "elz1": ("Zone Noord", (4.0, 51.2)),
+    "elz2": ("Antwerpen en rand", (4.4, 51.2)),
+    "elz3": ("Zone Oost", (4.8, 51.2)),
+    "elz4": ("Zone West", (3.6, 50.9)),
+    "elz5": ("Zone Midden", (4.0, 50.9)),
+    "elz6": ("Zone Zuid", (4.4, 50.9)),
+}
+SYN_YEARS = (2022, 2023)
+SYN_SUPPRESSED = ("ima_mh", "elz6", 2023, "klein_aantal")
+SYN_SECONDARY = ("ima_mh", "elz5", 2023, "afleidbaar")
+
+
+def _pipeline_available() -> bool:
+    if os.environ.get("POPMGMT_TEST_DATA") == "synthetic":
+        return False
+    return (
+        importlib.util.find_spec("popmgmt.build") is not None
+        and importlib.util.find_spec("popmgmt.demo") is not None
+    )
+
+
+def _square(lon: float, lat: float, size: float = 0.3) -> dict[str, Any]:
+    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+SYN_INDICATORS: list[dict[str, Any]] = [
+    {
+        "indicator_code": "gp_per_10k",
+        "name_nl": "Huisartsen per 10.000 inwoners",
+        "description_nl": "Actieve huisartsen (koppen) per 10.000 inwoners.",
+        "unit": "per 10.000",
+        "multiplier": 10_000.0,
+        "formula_nl": "huisartsen / (inwoners / 10.000)",
+        "source": "IMA, Patiënteel huisartsen; Statbel",
+        "first_year": 2015.0,
+        "smallest_level": "gemeente",
+        "breakdowns": "",
+        "keywords": "huisarts; capaciteit",
+        "aim_domain": "zorgverleners",
+        "theme": "aanbod",
+        "need_family": None,
+        "direction": "neutraal",
+        "interval_method": "byar",
+        "origin": "afgeleid",
+        "numerator_label": "huisartsen",
+        "denominator_label": "inwoners",
+    },
+    {
+        "indicator_code": "ima_gmd",
+        "name_nl": "Inwoners met een GMD",
+        "description_nl": "Aandeel inwoners met een globaal medisch dossier.",
+        "unit": "%",
+        "multiplier": 100.0,
+        "formula_nl": "inwoners met GMD / (inwoners / 100)",
+        "source": "IMA Atlas",
+        "first_year": 2015.0,
+        "smallest_level": "gemeente",
+        "breakdowns": "leeftijd; geslacht",
+        "keywords": "GMD",
+        "aim_domain": "ervaring",
+        "theme": "toegang",
+        "need_family": None,
+        "direction": "hoger_beter",
+        "interval_method": "wilson",
+        "origin": "atlas",
+        "numerator_label": "inwoners met GMD",
+        "denominator_label": "inwoners",
+    },
+    {
+        "indicator_code": "ima_mh",
+        "name_nl": "Inwoners ingeschreven in een forfaitaire praktijk",
+        "description_nl": "Aandeel inwoners ingeschreven in een medisch huis (forfait).",
+        "unit": "%",
+        "multiplier": 100.0,
+        "formula_nl": "ingeschreven inwoners / (inwoners / 100)",
+        "source": "IMA Atlas",
+        "first_year": 2015.0,
+        "smallest_level": "gemeente",
+        "breakdowns": "leeftijd; geslacht",
+        "keywords": "forfait; medisch huis",
+        "aim_domain": "waarde",
+        "theme": "aanbod",
+        "need_family": None,
+        "direction": "neutraal",
+        "interval_method": "wilson",
+        "origin": "atlas",
+        "numerator_label": "ingeschreven inwoners",
+        "denominator_label": "inwoners",
+    },
+    {
+        "indicator_code": "cube_013_021_At",
+        "name_nl": "Interventionele diagnostische beeldvorming",
+        "description_nl": "Patiënten met minstens één interventionele diagnostische beeldvorming.",
+        "unit": "per 1.000",
+        "multiplier": 1000.0,
+        "formula_nl": "patiënten met >= 1 onderzoek / (rechthebbenden / 1.000)",
+        "source": "IMA Atlas",
+        "first_year": 2015.0,
+        "smallest_level": "gemeente",
+        "breakdowns": "leeftijd; geslacht",
+        "keywords": "beeldvorming",
+        "aim_domain": "waarde",
+        "theme": "gebruik",
+        "need_family": None,
+        "direction": "neutraal",
+        "interval_method": "wilson",
+        "origin": "atlas",
+        "numerator_label": "patiënten",
+        "denominator_label": "rechthebbenden",
+    },
+]
+
+# (indicator, base rate in units of `multiplier`)
+_RATES = {"gp_per_10k": 9.0, "ima_gmd": 70.0, "ima_mh": 4.5, "cube_013_021_At": 40.0}
+
+
+def _value_rows() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    meta = {m["indicator_code"]: m for m in SYN_INDICATORS}
+    for code, base in _RATES.items():
+        mult = meta[code]["multiplier"]
+        for year in SYN_YEARS:
+            total_num = 0
+            total_den = 0
+            for i, zone in enumerate(SYN_ZONES):
+                den = 80_000 + 7_000 * i
+                rate = base * (1 + 0.08 * (i - 2.5) / 2.5) * (1 + 0.02 * (year - 2022))
+                num = round(den * rate / mult)
+                total_num += num
+                total_den += den
+                row = {
+                    "indicator_code": code,
+                    "level": "zone",
+                    "area_code": zone,
+                    "year": year,
+                    "numerator": num,
+                    "denominator": den,
+                    "value": num / den * mult,
+                    "ci_low": num / den * mult * 0.97,
+                    "ci_high": num / den * mult * 1.03,
+                    "suppressed": False,
+                    "suppression_reason": None,
+                }
+                for s_code, s_zone, s_year, reason in (SYN_SUPPRESSED, SYN_SECONDARY):
+                    if (code, zone, year) == (s_code, s_zone, s_year):
+                        row.update(
+                            numerator=None,
+                            value=None,
+                            ci_low=None,
+                            ci_high=None,
+                            suppressed=True,
+                            suppression_reason=reason,
+                        )
+                rows.append(row)
+            value = total_num / total_den * mult
+            rows.append(
+                {
+                    "indicator_code": code,
+                    "level": "vlaanderen",
+                    "area_code": "02000",
+                    "year": year,
+                    "numerator": total_num,
+                    "denominator": total_den,
+                    "value": value,
+                    "ci_low": value * 0.99,
+                    "ci_high": value * 1.01,
+                    "suppressed": False,
+                    "suppression_reason": None,
+                }
+            )
+    return rows
+
+
+def _frame(name: str, rows: list[dict[str, Any]], dtypes: dict[str, Any]) -> pl.DataFrame:
+    cols = list(MART_COLUMNS[name])
+    schema = {c: dtypes.get(c, pl.String) for c in cols}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def write_synthetic_marts(out: Path) -> Path:
+    """A small, contract-shaped data folder (demo flag on)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "geo").mkdir(exist_ok=True)
+    areas = [
+        {
+            "level": "vlaanderen",
+            "area_code": "02000",
+            "area_name": "Vlaanderen",
+            "zone_code": None,
+            "circle_code": None,
+            "province_code": None,
+            "area_km2": 13_625.0,
+            "centroid_lat": 51.0,
+            "centroid_lon": 4.3,
+        },
+    ]
+    for zone, (zname, (lon, lat)) in SYN_ZONES.items():
+        areas.append(
+            {
+                "level": "zone",
+                "area_code": zone,
+                "area_name": zname,
+                "zone_code": zone,
+                "circle_code": None,
+                "province_code": "10000",
+                "area_km2": 400.0,
+                "centroid_lat": lat + 0.15,
+                "centroid_lon": lon + 0.15,
+            }
+        )
+    floats = {"area_km2": pl.Float64, "centroid_lat": pl.Float64, "centroid_lon": pl.Float64}
+    marts = {
+        AREAS: _frame(AREAS, areas, floats),
+        INDICATORS: _frame(
+            INDICATORS, SYN_INDICATORS, {"multiplier": pl.Float64, "first_year": pl.Float64}
+        ),
+        INDICATOR_VALUES: _frame(
+            INDICATOR_VALUES,
+            _value_rows(),
+            {
+                "year": pl.Int64,
+                "numerator": pl.Int64,
+                "denominator": pl.Int64,
+                "value": pl.Float64,
+                "ci_low": pl.Float64,
+                "ci_high": pl.Float64,
+                "suppressed": pl.Boolean,
+            },
+        ),
+    }
+    pop_rows = []
+    for year in SYN_YEARS:
+        total = 0
+        for i, zone in enumerate(SYN_ZONES):
+            pop = 80_000 + 7_000 * i + (year - 2022) * 500
+            total += pop
+            pop_rows.append(
+                {
+                    "level": "zone",
+                    "area_code": zone,
+                    "year": year,
+                    "sex": "T",
+                    "age_band": "totaal",
+                    "population": pop,
+                    "suppressed": False,
+                    "suppression_reason": None,
+                }
+            )
+        pop_rows.append(
+            {
+                "level": "vlaanderen",
+                "area_code": "02000",
+                "year": year,
+                "sex": "T",
+                "age_band": "totaal",
+                "population": total,
+                "suppressed": False,
+                "suppression_reason": None,
+            }
+        )
+    marts[POPULATION] = _frame(
+        POPULATION, pop_rows, {"year": pl.Int64, "population": pl.Int64, "suppressed": pl.Boolean}
+    )
+    practice_rows = [
+        {
+            "practice_id": f"PR-{i:06x}",
+            "year": 2023,
+            "refnis": "11001",
+            "zone_code": "elz1",
+            "circle_code": "hak1",
+            "lat": 51.1,
+            "lon": 4.1,
+            "hci_type": "GRP",
+            "practice_form": "groep",
+            "payment_system": "prestatie",
+            "patient_stop": "nee",
+            "size_class": "middel",
+            "gp_headcount": 6,
+            "gp_trainees": 0,
+            "fte_estimate": 5.2,
+            "pat_gmd": 9000,
+            "pat_attrib": 11000,
+            "raadpl": 30000,
+            "bezavond": 500,
+            "bezoekind": 2000,
+            "instel": 300,
+            "digicont": 1500,
+            "advies": 800,
+            "suppressed": False,
+            "suppressed_columns": None,
+        }
+        for i in range(3)
+    ]
+    ints = {c: pl.Int64 for c, kind in MART_COLUMNS[PRACTICES].items() if kind == "count"}
+    marts[PRACTICES] = _frame(
+        PRACTICES,
+        practice_rows,
+        {
+            **ints,
+            "year": pl.Int64,
+            "lat": pl.Float64,
+            "lon": pl.Float64,
+            "fte_estimate": pl.Float64,
+            "suppressed": pl.Boolean,
+        },
+    )
+    for name, frame in marts.items():
+        frame.write_parquet(out / f"{name}.parquet")
+    zones_geo = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"area_code": zone}, "geometry": _square(lon, lat)}
+            for zone, (_name, (lon, lat)) in SYN_ZONES.items()
+        ],
+    }
+    (out / "geo" / "zones.geojson").write_text(json.dumps(zones_geo), encoding="utf-8")
+    (out / "geo" / "municipalities.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": []}), encoding="utf-8"
+    )
+    manifest = {
+        "built_at": "2025-01-01T00:00:00+00:00",
+        "popmgmt_version": "0.1.0",
+        "boundary_version": "2025",
+        "demo": True,
+        "inputs": {},
+        "vintage": {
+            "ima_atlas": {"years": [2022, 2023], "label": "IMA Atlas (demo)"},
+            "statbel": {"years": [2022, 2023], "label": "Statbel bevolking (demo)"},
+        },
+        "attribution": [
+            "Geografie: Data & Analyse van de Vlaamse provincies; bevat overheidsinformatie, "
+            "verkregen onder de modellicentie voor gratis hergebruik Vlaanderen v1.0.",
+            "Bron bevolking: Statbel.",
+        ],
+        "marts": {
+            name: {
+                "file": f"{name}.parquet",
+                "rows": frame.height,
+                "columns": MART_COLUMNS[name],
+            }
+            for name, frame in marts.items()
+        },
+        "geo": {"zones": "geo/zones.geojson", "municipalities": "geo/municipalities.geojson"},
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return out
+
+
+def _build_real(tmp: Path) -> Path:
+    demo = importlib.import_module("popmgmt.demo")
+    build = importlib.import_module("popmgmt.build")
+    raw = tmp / "raw"
+    out = tmp / "data"
+    demo.write_demo(raw, scale=0.1)
+    build.build(raw, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def data_source() -> str:
+    """Which path `built_data` takes: "pipeline" or "synthetic"."""
+    return "pipeline" if _pipeline_available() else "synthetic"
+
+
+@pytest.fixture(scope="session")
+def built_data(tmp_path_factory: pytest.TempPathFactory, data_source: str) -> Path:
+    """A built data folder (manifest, marts, geo) for the app and the store."""
+    tmp = tmp_path_factory.mktemp("built")
+    if data_source == "pipeline":
+        return _build_real(tmp)
+    return write_synthetic_marts(tmp / "data")
+
+
+@pytest.fixture(scope="session")
+def marts(built_data: Path) -> Marts:
+    return load_marts(built_data)
+
+
+@pytest.fixture
+def app_path() -> str:
+    return APP
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    del config
+    return "popmgmt built_data: " + ("pipeline" if _pipeline_available() else "synthetic")

@@ -1,0 +1,114 @@
+"""Pure functions of the mart computation, on tiny hand-built frames."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from popmgmt.transform import (
+    age_band_expr,
+    control_practice_counts,
+    hierarchy_constraints,
+    pseudonym,
+    roll_up,
+)
+
+MEMBERS = pl.DataFrame(
+    {
+        "refnis": ["11001", "11002", "11004"],
+        "zone_code": ["elzA", "elzA", "elzB"],
+        "circle_code": ["hak01", "hak02", "hak02"],
+        "province_code": ["10000", "10000", "10000"],
+        "flanders_code": ["02000", "02000", "02000"],
+    }
+)
+
+
+def test_age_bands_follow_the_population_mart_bands() -> None:
+    ages = pl.DataFrame({"age": [0, 4, 5, 64, 65, 94, 95, 110]})
+    bands = ages.select(age_band_expr(pl.col("age")).alias("b"))["b"].to_list()
+    assert bands == ["0-4", "0-4", "5-9", "60-64", "65-69", "90-94", "95+", "95+"]
+
+
+def test_roll_up_sums_every_level_and_keeps_not_recorded_as_null() -> None:
+    """Given counts per municipality, where one count is not recorded (null),
+    when rolled up, then each level sums its members and an all-null sum stays null."""
+    gemeente = pl.DataFrame(
+        {"refnis": ["11001", "11002", "11004"], "n": [10, 20, 5], "m": [None, None, 3]}
+    )
+    out = roll_up(gemeente, MEMBERS, [], ["n", "m"]).sort("level", "area_code")
+    got = {(r["level"], r["area_code"]): (r["n"], r["m"]) for r in out.iter_rows(named=True)}
+    assert got[("zone", "elzA")] == (30, None)
+    assert got[("zone", "elzB")] == (5, 3)
+    assert got[("kring", "hak02")] == (25, 3)
+    assert got[("vlaanderen", "02000")] == (35, 3)
+    assert got[("gemeente", "11002")] == (20, None)
+
+
+def test_hierarchy_constraints_put_parent_and_children_together() -> None:
+    cells = pl.DataFrame(
+        {
+            "level": ["zone", "gemeente", "gemeente", "zone", "gemeente"],
+            "area_code": ["elzA", "11001", "11002", "elzB", "11004"],
+            "year": [2024] * 5,
+            "cell_id": [0, 1, 2, 3, 4],
+        }
+    )
+    constraints = hierarchy_constraints(cells, MEMBERS, ["year"])
+    groups = constraints.group_by("constraint_id").agg(pl.col("cell_id").sort())
+    sets = {tuple(ids) for ids in groups["cell_id"].to_list()}
+    assert (0, 1, 2) in sets  # elzA with its two municipalities
+    assert (3, 4) in sets  # elzB with its one municipality
+
+
+def test_pseudonym_is_stable_keyed_and_hides_the_number() -> None:
+    a = pseudonym("81234567", b"k1")
+    assert a == pseudonym("81234567", b"k1")
+    assert a != pseudonym("81234567", b"k2")
+    assert a.startswith("PR-") and len(a) == 9
+    assert "1234567" not in a
+
+
+def _practices(counts: dict[str, list[int | None]], refnis: list[str]) -> pl.DataFrame:
+    n = len(refnis)
+    cols = {
+        "practice_id": [f"PR-{i:06d}" for i in range(n)],
+        "year": [2024] * n,
+        "refnis": refnis,
+        "zone_code": ["elzA"] * n,
+        "circle_code": ["hak01"] * n,
+        "lat": [51.0] * n,
+        "lon": [4.4] * n,
+        "hci_type": ["IND"] * n,
+        "practice_form": ["solo"] * n,
+        "payment_system": ["prestatie"] * n,
+        "patient_stop": ["nee"] * n,
+        "size_class": ["< 1.000"] * n,
+        "fte_estimate": [1.0] * n,
+    }
+    base = dict.fromkeys(
+        ("gp_headcount", "gp_trainees", "pat_gmd", "pat_attrib", "raadpl", "bezavond",
+         "bezoekind", "instel", "digicont", "advies"),
+        [100] * n,
+    )
+    base.update(counts)
+    return pl.DataFrame({**cols, **base})
+
+
+@pytest.mark.parametrize("small", [1, 4])
+def test_a_small_practice_count_is_hidden_with_a_complement(small: int) -> None:
+    """Given three practices in one municipality, one with 1-4 home visits,
+    when controlled, then that count and the smallest other count are hidden
+    (the municipality total would otherwise give it away), the third stays."""
+    table = _practices({"bezavond": [small, 7, 50]}, ["11001", "11001", "11001"])
+    out = control_practice_counts(table).sort("practice_id")
+    assert out["bezavond"].to_list() == [None, None, 50]
+    assert out["suppressed_columns"].to_list() == ["bezavond", "bezavond", None]
+    assert out["raadpl"].to_list() == [100, 100, 100]
+
+
+def test_practice_counts_of_five_and_zero_stay_published() -> None:
+    table = _practices({"instel": [5, 0, 12]}, ["11001", "11001", "11002"])
+    out = control_practice_counts(table)
+    assert out["instel"].to_list() == [5, 0, 12]
+    assert not out["suppressed"].any()
