@@ -1,9 +1,10 @@
 """Shared fixtures: the app's path and a built data folder.
 
-`built_data` runs the real pipeline (`popmgmt.demo.write_demo` then
-`popmgmt.build.build`) when `popmgmt.build` is importable; otherwise (or with
-`POPMGMT_TEST_DATA=synthetic`) it writes a small mart folder by hand, following
-docs/data-contract.md: a few zones, two years, a suppressed cell, tiny squares.
+`built_data` runs the real pipeline (`demo_raw`: `popmgmt.demo.write_demo` at scale
+0.1, then `popmgmt.build.build`) when `popmgmt.build` and `popmgmt.demo` are importable;
+otherwise (or with `POPMGMT_TEST_DATA=synthetic`) it writes a small mart folder by hand,
+following docs/data-contract.md: a few zones, two years, a suppressed cell, tiny squares.
+`refdata` and `demo_raw` are session fixtures that the build tests share.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from typing import Any
 import polars as pl
 import pytest
 
+from popmgmt.config import ConfigError
 from popmgmt.marts import AREAS, INDICATOR_VALUES, INDICATORS, MART_COLUMNS, POPULATION, PRACTICES
+from popmgmt.refdata import RefData, load_refdata
 from popmgmt.store import Marts, load_marts
 
 ROOT = Path(__file__).resolve().parents[1]
+DEMO_SCALE = 0.1
 APP = str(ROOT / "app.py")
 
 # Synthetic fixture facts the tests may rely on (only when the synthetic path is used).
@@ -375,16 +379,6 @@ def write_synthetic_marts(out: Path) -> Path:
     return out
 
 
-def _build_real(tmp: Path) -> Path:
-    demo = importlib.import_module("popmgmt.demo")
-    build = importlib.import_module("popmgmt.build")
-    raw = tmp / "raw"
-    out = tmp / "data"
-    demo.write_demo(raw, scale=0.1)
-    build.build(raw, out)
-    return out
-
-
 @pytest.fixture(scope="session")
 def data_source() -> str:
     """Which path `built_data` takes: "pipeline" or "synthetic"."""
@@ -392,12 +386,44 @@ def data_source() -> str:
 
 
 @pytest.fixture(scope="session")
-def built_data(tmp_path_factory: pytest.TempPathFactory, data_source: str) -> Path:
-    """A built data folder (manifest, marts, geo) for the app and the store."""
-    tmp = tmp_path_factory.mktemp("built")
+def refdata() -> RefData:
+    """The real reference geography (../shared/refdata or POPMGMT_REFDATA)."""
+    try:
+        return load_refdata()
+    except ConfigError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def demo_raw(tmp_path_factory: pytest.TempPathFactory, data_source: str, refdata: RefData) -> Path:
+    """The raw demo files (scale DEMO_SCALE) that `built_data` is built from."""
+    if data_source != "pipeline":
+        pytest.skip("popmgmt.demo/popmgmt.build not used (POPMGMT_TEST_DATA=synthetic)")
+    demo = importlib.import_module("popmgmt.demo")
+    raw = tmp_path_factory.mktemp("demo") / "raw"
+    demo.write_demo(raw, refdata=refdata, scale=DEMO_SCALE)
+    return raw
+
+
+@pytest.fixture(scope="session")
+def built_data(
+    tmp_path_factory: pytest.TempPathFactory, data_source: str, request: pytest.FixtureRequest
+) -> Path:
+    """A built data folder (manifest, marts, geo) for the app and the store.
+
+    The real pipeline (`demo_raw` then `popmgmt.build.build`) when it is importable;
+    otherwise a small hand-written folder that follows the contract.
+    """
+    out = tmp_path_factory.mktemp("built") / "data"
     if data_source == "pipeline":
-        return _build_real(tmp)
-    return write_synthetic_marts(tmp / "data")
+        raw: Path = request.getfixturevalue("demo_raw")
+        ref: RefData = request.getfixturevalue("refdata")
+        build = importlib.import_module("popmgmt.build")
+        build.build(raw, out, refdata=ref)
+        return out
+    return write_synthetic_marts(out)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ except in CI (CI=true), where that is a failure.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
@@ -21,9 +22,10 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from playwright.sync_api import Browser, sync_playwright
+from PIL import Image
+from playwright.sync_api import Browser, FloatRect, sync_playwright
 
-from popmgmt import labels
+from popmgmt import labels, maps
 
 pytestmark = pytest.mark.browser
 
@@ -62,6 +64,31 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
             pass
         time.sleep(0.3)
     pytest.fail(f"streamlit did not start within {START_TIMEOUT}s:\n{log.read_text()}")
+
+
+def _pixel_scale(png: bytes, box: FloatRect) -> float:
+    with Image.open(io.BytesIO(png)) as img:
+        return float(img.width) / box["width"]
+
+
+def _coloured_pixels(png: bytes, step: int = 6) -> list[tuple[int, int]]:
+    """Grid points of a screenshot whose colour is one of the map's class colours."""
+    palette = [
+        tuple(round(c * maps.FILL_ALPHA / 255 + 255 * (1 - maps.FILL_ALPHA / 255)) for c in rgb)
+        for rgb in maps.SEQUENTIAL_COLOURS
+    ]
+    found = []
+    with Image.open(io.BytesIO(png)) as img:
+        rgb_img = img.convert("RGB")
+        for y in range(0, rgb_img.height, step):
+            for x in range(0, rgb_img.width, step):
+                pixel = rgb_img.getpixel((x, y))
+                assert isinstance(pixel, tuple)
+                if any(
+                    sum(abs(p - q) for p, q in zip(pixel, c, strict=True)) < 24 for c in palette
+                ):
+                    found.append((x, y))
+    return found
 
 
 @contextmanager
@@ -162,12 +189,16 @@ def test_overview_in_chromium(server: str, tmp_path: Path) -> None:
 
         shot = tmp_path / "overview.png"
         page.screenshot(path=str(shot), full_page=True)
-        deck.screenshot(path=str(tmp_path / "map.png"))
         assert shot.stat().st_size > 10_000
+        map_png = canvas.screenshot(path=str(tmp_path / "map.png"))
 
-        # Hover just east of the map centre (maps.FLANDERS_VIEW, inside Flanders): the
-        # Dutch tooltip of a zone appears.
-        page.mouse.move(box["x"] + box["width"] / 2 + 8, box["y"] + box["height"] / 2)
+        # The zones are drawn in the scale's colours (not only grey or white).
+        coloured = _coloured_pixels(map_png)
+        assert len(coloured) > 200, "no coloured zones on the map"
+
+        # Hover a coloured zone: its Dutch tooltip appears.
+        x, y, scale = *coloured[len(coloured) // 2], _pixel_scale(map_png, box)
+        page.mouse.move(box["x"] + x / scale, box["y"] + y / scale)
         tooltip = page.locator(".deck-tooltip")
         tooltip.wait_for(state="visible", timeout=10_000)
         tip = tooltip.inner_text()

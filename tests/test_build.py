@@ -47,7 +47,8 @@ def test_manifest_lists_every_mart_with_its_column_kinds(built_data: Path, demo_
     assert manifest["vintage"]["ima_patienteel"]["years"] == [2015, 2024]
     for geo in manifest["geo"].values():
         features = json.loads((built_data / geo).read_text(encoding="utf-8"))["features"]
-        assert features and all("area_code" in f["properties"] for f in features)
+        assert features
+        assert all("area_code" in f["properties"] for f in features)
 
 
 def test_no_gp_identifier_or_gp_level_row_reaches_a_mart(built_data: Path, demo_raw: Path) -> None:

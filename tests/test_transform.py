@@ -65,7 +65,8 @@ def test_pseudonym_is_stable_keyed_and_hides_the_number() -> None:
     a = pseudonym("81234567", b"k1")
     assert a == pseudonym("81234567", b"k1")
     assert a != pseudonym("81234567", b"k2")
-    assert a.startswith("PR-") and len(a) == 9
+    assert a.startswith("PR-")
+    assert len(a) == 9
     assert "1234567" not in a
 
 
@@ -87,8 +88,18 @@ def _practices(counts: dict[str, list[int | None]], refnis: list[str]) -> pl.Dat
         "fte_estimate": [1.0] * n,
     }
     base = dict.fromkeys(
-        ("gp_headcount", "gp_trainees", "pat_gmd", "pat_attrib", "raadpl", "bezavond",
-         "bezoekind", "instel", "digicont", "advies"),
+        (
+            "gp_headcount",
+            "gp_trainees",
+            "pat_gmd",
+            "pat_attrib",
+            "raadpl",
+            "bezavond",
+            "bezoekind",
+            "instel",
+            "digicont",
+            "advies",
+        ),
         [100] * n,
     )
     base.update(counts)

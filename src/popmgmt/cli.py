@@ -8,7 +8,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from popmgmt.build import BuildError, build
 from popmgmt.config import ConfigError
+from popmgmt.demo import write_demo
+from popmgmt.refdata import load_refdata
+from popmgmt.validate import ValidationError, validate_raw
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -69,16 +73,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    # Imported here so that `--help` stays fast.
-    from popmgmt.build import BuildError, build
-    from popmgmt.refdata import load_refdata
-    from popmgmt.validate import ValidationError, validate_raw
-
     try:
         refdata = load_refdata(args.refdata)
         if args.command == "demo":
-            from popmgmt.demo import write_demo
-
             steps = _Steps()
             steps(f"Demodata schrijven naar {args.out}")
             rows = write_demo(args.out, refdata=refdata, seed=args.seed, scale=args.scale)

@@ -38,11 +38,20 @@ GP_STATUS: Final = ("huisarts", "haio")
 
 SEXES: Final = ("M", "V")
 ATLAS_AGE_BANDS: Final = (
-    "0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+",
+    "0-9",
+    "10-19",
+    "20-29",
+    "30-39",
+    "40-49",
+    "50-59",
+    "60-69",
+    "70-79",
+    "80-89",
+    "90+",
 )
 # Population mart bands: the 2013 European Standard Population's 5-year bands
 # with 0 and 1-4 merged, open-ended at 95+.
-POP_AGE_BANDS: Final = tuple(f"{a}-{a + 4}" for a in range(0, 95, 5)) + ("95+",)
+POP_AGE_BANDS: Final = (*(f"{a}-{a + 4}" for a in range(0, 95, 5)), "95+")
 MAX_AGE: Final = 110
 
 ATLAS_UNITS: Final = ("%", "per 1.000")

@@ -10,11 +10,13 @@ How the pieces hang together (all seeded, all vectorised where it matters):
 
 * Municipality latents, computed once for all 285 Flemish municipalities:
   urbanity (from density), a deprivation score (urbanity plus known deprived
-  cities, minus known affluent suburbs), a migration-background score and the
-  real share of 65+. Every indicator and every GP figure is driven by them.
+  cities, minus known affluent suburbs) and a migration-background score.
+  Together with the real age structure (every rate is age- and sex-specific)
+  they drive every indicator and every GP figure.
 * Population: the real 2020 counts per municipality x sex x coarse band are
-  spread over single ages (linear between band mid-points, declining tails
-  from 80), then projected to 2015-2024 with age-specific growth (ageing).
+  spread smoothly over single ages (mass-preserving smoothing, a Gompertz
+  tail from 90 to 105), then projected to 2015-2024 with age-specific growth
+  (about +0.5% a year, older ages faster: ageing).
 * GPs and practices per zone: a GP density per zone (GP-poor rural zones and
   deprived cities lower), practices by form (solo ... wgc), GP careers with
   training (haio), entries, moves, retirements, practice openings and
@@ -27,9 +29,11 @@ How the pieces hang together (all seeded, all vectorised where it matters):
 * GP circles: one per zone, except that small neighbouring zones merge and
   large zones split along their municipalities.
 
-`scale` < 1 keeps a connected block of zones around Gent (all files cover the
-same municipalities); latents and calibrations are computed on the whole of
-Flanders first, so a municipality gets the same character at every scale.
+`scale` < 1 keeps a connected block of zones around Gent: population, Atlas,
+practices and surveys cover those municipalities only, while the circle file
+always partitions all 285 (a contract rule). Latents and calibrations are
+computed on the whole of Flanders first, so a municipality gets the same
+character at every scale.
 """
 
 from __future__ import annotations
@@ -84,7 +88,6 @@ OLDEST_AGE: Final = 105
 FLEMISH_GP_PER_10K: Final = 10.25  # 2024 headcount incl. trainees: ~7,000 GPs
 TRAINEE_SHARE: Final = 0.13
 WGC_2024: Final = 100  # community health centres in Flanders in 2024
-FLAT_RATE_SHARE: Final = (0.030, 0.056)  # enrolled share of the population, 2015 and 2024
 GMD_FLANDERS: Final = (0.74, 0.84)  # GMD coverage by residence, 2015 and 2024
 ATTRIB_RATE: Final = 0.955  # attributed patients per inhabitant
 START_ZONE: Final = "elz13"  # Gent: the centre of the block kept when scale < 1
@@ -128,11 +131,6 @@ HCI_BY_FORM: Final = ("IND", "GRP", "GRP", "GRP", "MH")
 
 def _expit(x: FloatArray) -> FloatArray:
     return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float64)
-
-
-def _logit(p: float | FloatArray) -> FloatArray:
-    q = np.asarray(p, dtype=np.float64)
-    return np.asarray(np.log(q / (1.0 - q)), dtype=np.float64)
 
 
 def _weighted_z(x: FloatArray, w: FloatArray) -> FloatArray:
@@ -372,13 +370,17 @@ def _population(geo: _Geo, rng: np.random.Generator) -> IntArray:
 
 
 def _circles(geo: _Geo, pop: FloatArray) -> pl.DataFrame:
-    """Most circles = one zone; small neighbouring zones merge; large zones split."""
-    zones = [z for z in range(geo.n_zones) if geo.selected_zone[z]]
+    """Most circles = one zone; small neighbouring zones merge; large zones split.
+
+    Always all 285 municipalities, whatever the scale: the contract requires
+    every Flemish municipality in exactly one circle, and circle codes stay the
+    same at every scale.
+    """
+    zones = list(range(geo.n_zones))
     zpop = geo.zone_sum(pop)
     zlat, zlon = _zone_centroids(geo, pop)
     members = {z: [int(m) for m in np.flatnonzero(geo.zone == z)] for z in zones}
-    n_split = max(1, round(5 * len(zones) / 56))
-    n_merge = max(1, round(6 * len(zones) / 56))
+    n_split, n_merge = 5, 6
     splittable = sorted((z for z in zones if len(members[z]) >= 2), key=lambda z: -zpop[z])
     split = set(splittable[:n_split])
     pairs: list[tuple[int, int]] = []
@@ -1048,8 +1050,7 @@ def _founding_years(
                 gps[g].segments = [(i, j, LAST)]
             continue
         elif rng.random() < new_share[p.form]:
-            p.first = max(int(rng.integers(FIRST, LAST)), min(careers))
-            p.first = min(p.first, LAST)
+            p.first = max(int(rng.integers(FIRST, LAST)), min(careers))  # new since 2015
         else:
             p.first = min(careers)
         for g in team:
@@ -1672,8 +1673,8 @@ def write_demo(
     """Write the synthetic raw dataset of docs/data-contract.md into `out`.
 
     Same seed (and scale) -> byte-identical files. `scale` in (0, 1] keeps a
-    connected block of about `scale` x 56 zones around Gent; every file then
-    covers the same municipalities.
+    connected block of about `scale` x 56 zones around Gent for the data files;
+    `huisartsenkringen.csv` always covers all 285 Flemish municipalities.
 
     Returns:
         Rows written per CSV file (by file name); `herkomst.json` is not counted.

@@ -163,8 +163,10 @@ def derived_catalogue(survey_year: int | None) -> list[dict[str, object]]:
             "gp_60plus",
             "Aandeel huisartsen van 60 jaar en ouder",
             "Aandeel actieve huisartsen van 60 jaar of ouder, onder de actieve huisartsen van wie "
-            "het geboortejaar gekend is (uit de bevraging).",
-            "Aantal actieve huisartsen van 60+ / aantal actieve huisartsen met gekende leeftijd x 100",
+            "het geboortejaar gekend is uit de bevraging; daarom enkel "
+            "voor de bevragingsjaren.",
+            "Aantal actieve huisartsen van 60+ / aantal actieve huisartsen met gekende "
+            "leeftijd x 100",
             unit="%",
             multiplier=100,
             method="wilson",
@@ -176,14 +178,17 @@ def derived_catalogue(survey_year: int | None) -> list[dict[str, object]]:
             numerator_label="huisartsen van 60+",
             denominator_label="huisartsen met gekende leeftijd",
             count_unit="personen",
+            first_year=survey_year or 2015,
             keywords="huisartsen; leeftijd; vervanging",
         ),
         _derived(
             "gp_65plus",
             "Aandeel huisartsen van 65 jaar en ouder",
             "Aandeel actieve huisartsen van 65 jaar of ouder, onder de actieve huisartsen van wie "
-            "het geboortejaar gekend is (uit de bevraging).",
-            "Aantal actieve huisartsen van 65+ / aantal actieve huisartsen met gekende leeftijd x 100",
+            "het geboortejaar gekend is uit de bevraging; daarom enkel "
+            "voor de bevragingsjaren.",
+            "Aantal actieve huisartsen van 65+ / aantal actieve huisartsen met gekende "
+            "leeftijd x 100",
             unit="%",
             multiplier=100,
             method="wilson",
@@ -195,6 +200,7 @@ def derived_catalogue(survey_year: int | None) -> list[dict[str, object]]:
             numerator_label="huisartsen van 65+",
             denominator_label="huisartsen met gekende leeftijd",
             count_unit="personen",
+            first_year=survey_year or 2015,
             keywords="huisartsen; leeftijd; vervanging",
         ),
         _derived(
@@ -290,7 +296,7 @@ def derived_catalogue(survey_year: int | None) -> list[dict[str, object]]:
             )
         )
     for age in (65, 75, 85):
-        rows.append(
+        rows.append(  # noqa: PERF401
             _derived(
                 f"pop_{age}plus",
                 f"Aandeel inwoners van {age} jaar en ouder",

@@ -38,7 +38,8 @@ class RefData:
 
     @property
     def flemish_codes(self) -> list[str]:
-        return self.municipalities.filter(pl.col("region_nis") == "02000")["nis_code_2025"].to_list()
+        flemish = self.municipalities.filter(pl.col("region_nis") == "02000")
+        return flemish["nis_code_2025"].to_list()
 
     @property
     def zones_geojson(self) -> Path:
@@ -82,5 +83,6 @@ def load_refdata(folder: Path | None = None) -> RefData:
     pop = _read_csv(folder, POPULATION_2020_FILE).with_columns(
         pl.col("population_2020").cast(pl.Int64)
     )
-    return RefData(folder=folder, municipalities=muni, code_map=code_map, zones=zones,
-                   population_2020=pop)
+    return RefData(
+        folder=folder, municipalities=muni, code_map=code_map, zones=zones, population_2020=pop
+    )

@@ -143,9 +143,7 @@ def areas_mart(refdata: RefData, circles: pl.DataFrame, members: pl.DataFrame) -
                 pl.lit(level).alias("level"),
                 pl.col(col).alias("area_code"),
                 "area_name",
-                (pl.col(col) if level == "zone" else pl.lit(None, pl.String)).alias(
-                    "zone_code"
-                ),
+                (pl.col(col) if level == "zone" else pl.lit(None, pl.String)).alias("zone_code"),
                 (pl.col(col) if level == "kring" else pl.lit(None, pl.String)).alias("circle_code"),
                 (pl.col(col) if level == "provincie" else pl.lit(None, pl.String)).alias(
                     "province_code"
@@ -534,9 +532,15 @@ def derived_counts(
         _long(base, GP_PER_10K, c("gps"), c("pop"), c("gps"), c("pop")),
         _long(base, "gp_fte_per_10k", c("fte"), c("pop"), c("gps"), c("pop")),
         _long(base, "gp_trainees_per_10k", c("trainees"), c("pop"), c("trainees"), c("pop")),
-        _long(base, "gp_60plus", c("gp60"), c("gp_known_age"), c("gp60"), c("gp_known_age")),
-        _long(base, "gp_65plus", c("gp65"), c("gp_known_age"), c("gp65"), c("gp_known_age")),
         _long(base, "attrib_per_fte", c("attrib_active"), c("fte"), c("attrib_active"), c("gps")),
+    ]
+    # Ages come from the survey's birth years: only survey years are unbiased
+    # (earlier years would count only the GPs still active at the survey).
+    survey_years = raw.survey_gps["SURVEY_YEAR"].unique().to_list()
+    aged = base.filter(pl.col("year").is_in(survey_years))
+    parts += [
+        _long(aged, "gp_60plus", c("gp60"), c("gp_known_age"), c("gp60"), c("gp_known_age")),
+        _long(aged, "gp_65plus", c("gp65"), c("gp_known_age"), c("gp65"), c("gp_known_age")),
     ]
     for col in CONTACT_COLUMNS:
         lc = col.lower()
