@@ -1,16 +1,13 @@
 """Shared fixtures: the app's path and a built data folder.
 
 `built_data` runs the real pipeline (`demo_raw`: `popmgmt.demo.write_demo` at scale
-0.1, then `popmgmt.build.build`) when `popmgmt.build` and `popmgmt.demo` are importable;
-otherwise (or with `POPMGMT_TEST_DATA=synthetic`) it writes a small mart folder by hand,
-following docs/data-contract.md: a few zones, two years, a suppressed cell, tiny squares.
-`refdata` and `demo_raw` are session fixtures that the build tests share.
+0.1, then `popmgmt.build.build`). `write_synthetic_marts` writes a small hand-made mart
+folder with known values (a few zones, two years, a suppressed cell, tiny squares) for
+exact tests of the store's queries.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -19,7 +16,9 @@ from typing import Any
 import polars as pl
 import pytest
 
+from popmgmt.build import build
 from popmgmt.config import ConfigError
+from popmgmt.demo import write_demo
 from popmgmt.marts import AREAS, INDICATOR_VALUES, INDICATORS, MART_COLUMNS, POPULATION, PRACTICES
 from popmgmt.refdata import RefData, load_refdata
 from popmgmt.store import Marts, load_marts
@@ -40,15 +39,6 @@ SYN_ZONES = {
 SYN_YEARS = (2022, 2023)
 SYN_SUPPRESSED = ("ima_mh", "elz6", 2023, "klein_aantal")
 SYN_SECONDARY = ("ima_mh", "elz5", 2023, "afleidbaar")
-
-
-def _pipeline_available() -> bool:
-    if os.environ.get("POPMGMT_TEST_DATA") == "synthetic":
-        return False
-    return (
-        importlib.util.find_spec("popmgmt.build") is not None
-        and importlib.util.find_spec("popmgmt.demo") is not None
-    )
 
 
 def _square(lon: float, lat: float, size: float = 0.3) -> dict[str, Any]:
@@ -380,12 +370,6 @@ def write_synthetic_marts(out: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def data_source() -> str:
-    """Which path `built_data` takes: "pipeline" or "synthetic"."""
-    return "pipeline" if _pipeline_available() else "synthetic"
-
-
-@pytest.fixture(scope="session")
 def refdata() -> RefData:
     """The real reference geography (../shared/refdata or POPMGMT_REFDATA)."""
     try:
@@ -397,33 +381,19 @@ def refdata() -> RefData:
 
 
 @pytest.fixture(scope="session")
-def demo_raw(tmp_path_factory: pytest.TempPathFactory, data_source: str, refdata: RefData) -> Path:
+def demo_raw(tmp_path_factory: pytest.TempPathFactory, refdata: RefData) -> Path:
     """The raw demo files (scale DEMO_SCALE) that `built_data` is built from."""
-    if data_source != "pipeline":
-        pytest.skip("popmgmt.demo/popmgmt.build not used (POPMGMT_TEST_DATA=synthetic)")
-    demo = importlib.import_module("popmgmt.demo")
     raw = tmp_path_factory.mktemp("demo") / "raw"
-    demo.write_demo(raw, refdata=refdata, scale=DEMO_SCALE)
+    write_demo(raw, refdata=refdata, scale=DEMO_SCALE)
     return raw
 
 
 @pytest.fixture(scope="session")
-def built_data(
-    tmp_path_factory: pytest.TempPathFactory, data_source: str, request: pytest.FixtureRequest
-) -> Path:
-    """A built data folder (manifest, marts, geo) for the app and the store.
-
-    The real pipeline (`demo_raw` then `popmgmt.build.build`) when it is importable;
-    otherwise a small hand-written folder that follows the contract.
-    """
+def built_data(tmp_path_factory: pytest.TempPathFactory, demo_raw: Path, refdata: RefData) -> Path:
+    """A data folder built by the real pipeline from the demo (manifest, marts, geo)."""
     out = tmp_path_factory.mktemp("built") / "data"
-    if data_source == "pipeline":
-        raw: Path = request.getfixturevalue("demo_raw")
-        ref: RefData = request.getfixturevalue("refdata")
-        build = importlib.import_module("popmgmt.build")
-        build.build(raw, out, refdata=ref)
-        return out
-    return write_synthetic_marts(out)
+    build(demo_raw, out, refdata=refdata)
+    return out
 
 
 @pytest.fixture(scope="session")
@@ -434,8 +404,3 @@ def marts(built_data: Path) -> Marts:
 @pytest.fixture
 def app_path() -> str:
     return APP
-
-
-def pytest_report_header(config: pytest.Config) -> str:
-    del config
-    return "popmgmt built_data: " + ("pipeline" if _pipeline_available() else "synthetic")

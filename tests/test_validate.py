@@ -638,3 +638,23 @@ def test_nan_is_not_a_number(raw_dir: Path, refdata: RefData) -> None:
 
     assert _where(problem) == (REGISTER, 2, "LAT")
     _assert_dutch(problem.message, "'nan'", "geen getal")
+
+
+def test_atlas_total_sex_is_accepted_alone(raw_dir: Path, refdata: RefData) -> None:
+    """An Atlas cube without a breakdown by sex delivers T instead of M and V."""
+    _edit_rows(
+        raw_dir / ATLAS,
+        lambda rows: [*rows, ["cube_013_021_At", "2023", "44021", "70-79", "T", "900", "15000"]],
+    )
+    raw = _validate(raw_dir, refdata)
+    assert "T" in raw.atlas_values["SEX"].to_list()
+
+
+def test_atlas_total_sex_mixed_with_m_and_v_is_refused(raw_dir: Path, refdata: RefData) -> None:
+    _edit_rows(
+        raw_dir / ATLAS,
+        lambda rows: [*rows, ["cube_013_021_At", "2023", "11002", "60-69", "T", "3130", "41360"]],
+    )
+    problem = _only(raw_dir, refdata)
+    assert _where(problem) == (ATLAS, 21, "SEX")
+    _assert_dutch(problem.message, "'T'")

@@ -37,6 +37,8 @@ DISCIPLINES: Final = (
 GP_STATUS: Final = ("huisarts", "haio")
 
 SEXES: Final = ("M", "V")
+# Atlas cubes without a breakdown by sex deliver T (total) instead of M and V.
+ATLAS_SEXES: Final = (*SEXES, "T")
 ATLAS_AGE_BANDS: Final = (
     "0-9",
     "10-19",

@@ -12,6 +12,7 @@ from typing import Final
 # Indicators shown as headline figures on the Flanders overview, in order.
 # Atlas codes are data: a data team with other codes edits this tuple only.
 GP_PER_10K: Final = "gp_per_10k"
+GP_UNDER65_PER_100K: Final = "gp_under65_per_100k"
 GMD_COVERAGE: Final = "ima_gmd"
 FLAT_RATE_POPULATION: Final = "ima_mh"
 HEADLINE_INDICATORS: Final = (GP_PER_10K, GMD_COVERAGE, FLAT_RATE_POPULATION)
@@ -202,6 +203,30 @@ def derived_catalogue(survey_year: int | None) -> list[dict[str, object]]:
             count_unit="personen",
             first_year=survey_year or 2015,
             keywords="huisartsen; leeftijd; vervanging",
+        ),
+        _derived(
+            GP_UNDER65_PER_100K,
+            "Huisartsen jonger dan 65 per 100.000 inwoners",
+            "Geschat aantal actieve huisartsen jonger dan 65 jaar met hun praktijk in het gebied, "
+            "per 100.000 inwoners: de telling van de Impulseo-regel voor huisartsarme gebieden. "
+            "Het aandeel 65-plussers komt uit de bevraging (huisartsen met gekend geboortejaar) "
+            "en wordt per gemeente toegepast op alle actieve huisartsen; daarom enkel voor de "
+            "bevragingsjaren.",
+            "(Actieve huisartsen - actieve huisartsen x aandeel 65+ onder wie de leeftijd gekend "
+            "is) / (aantal inwoners / 100.000)",
+            unit="per 100.000",
+            multiplier=100_000,
+            method="poisson",
+            theme="aanbod",
+            aim="gelijkheid",
+            direction="hoger_beter",
+            source=f"{_IMA_SOURCE}; {_SURVEY_SOURCE}",
+            origin="ima",
+            numerator_label="huisartsen jonger dan 65 (schatting)",
+            denominator_label=pop,
+            count_unit="vte",
+            first_year=survey_year or 2015,
+            keywords="huisartsarm; Impulseo; capaciteit",
         ),
         _derived(
             "attrib_per_fte",

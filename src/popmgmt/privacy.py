@@ -165,20 +165,30 @@ def _fixed_columns(matrix: FloatArray) -> BoolArray:
     return fixed
 
 
-def _recoverable(suppressed: BoolArray, links: _Links) -> BoolArray:
+@dataclass(frozen=True)
+class _Audit:
+    fixed: BoolArray  # per cell: suppressed and fixed by the published cells
+    cell_block: IntArray  # per cell: its block of linked unknowns, -1 if none
+    con_block: IntArray  # per constraint: its block, -1 if it has no unknown
+
+
+def _recoverable(suppressed: BoolArray, links: _Links, only: BoolArray) -> _Audit:
     """Suppressed cells whose value the published cells and the constraints fix exactly.
 
     Only constraints with a suppressed member matter. Unknowns linked through
-    shared constraints form independent blocks (connected components), each
-    solved by an SVD. A block of one constraint with two or more unknowns fixes
-    none of them and is skipped.
+    shared constraints form independent blocks (connected components); each
+    block holding a cell of `only` is solved with a rank-revealing QR. A block
+    of one constraint with two or more unknowns fixes none of them and is
+    skipped.
     """
-    out = np.zeros(suppressed.size, dtype=bool)
     if links.sign is None:
         raise ValueError(f"de exacte audit heeft de kolom {TOTAL_COL} in constraints nodig")
+    fixed = np.zeros(suppressed.size, dtype=bool)
+    cell_block = np.full(suppressed.size, -1, dtype=np.int64)
+    con_block = np.full(links.n_con, -1, dtype=np.int64)
     hidden = suppressed[links.row]
     if not hidden.any():
-        return out
+        return _Audit(fixed, cell_block, con_block)
     h_row, h_con, h_sign = links.row[hidden], links.con[hidden], links.sign[hidden]
     cells, col = np.unique(h_row, return_inverse=True)
     cons, eq = np.unique(h_con, return_inverse=True)
@@ -187,32 +197,37 @@ def _recoverable(suppressed: BoolArray, links: _Links) -> BoolArray:
         (np.ones(h_row.size), (eq, n_eq + col)), shape=(n_eq + cells.size,) * 2
     )
     _, label = connected_components(graph, directed=False)
-    eqs_per_block = np.bincount(label[:n_eq], minlength=label.max() + 1)
-    cols_per_block = np.bincount(label[n_eq:], minlength=label.max() + 1)
-    simple = (eqs_per_block == 1) & (cols_per_block >= 2)
+    label = label.astype(np.int64)
+    con_block[cons] = label[:n_eq]
+    cell_block[cells] = label[n_eq:]
+    n_blocks = int(label.max()) + 1
+    eqs_per_block = np.bincount(label[:n_eq], minlength=n_blocks)
+    cols_per_block = np.bincount(label[n_eq:], minlength=n_blocks)
+    wanted = np.zeros(n_blocks, dtype=bool)
+    wanted[label[n_eq:][only[cells]]] = True
+    solve = wanted & ~((eqs_per_block == 1) & (cols_per_block >= 2))
     entry_block = label[eq]
-    keep = ~simple[entry_block]
-    entries = np.flatnonzero(keep)
-    if entries.size == 0:
-        return out
+    entries = np.flatnonzero(solve[entry_block])
     entries = entries[np.argsort(entry_block[entries], kind="stable")]
     starts = np.flatnonzero(np.diff(entry_block[entries])) + 1
-    for block in np.split(entries, starts):
+    for block in np.split(entries, starts) if entries.size else []:
         rows_b, r = np.unique(eq[block], return_inverse=True)
         cols_b, c = np.unique(col[block], return_inverse=True)
         matrix = np.zeros((rows_b.size, cols_b.size))
         matrix[r, c] = h_sign[block]
-        out[cells[cols_b[_fixed_columns(matrix)]]] = True
-    return out
+        fixed[cells[cols_b[_fixed_columns(matrix)]]] = True
+    return _Audit(fixed, cell_block, con_block)
 
 
 def _repair_picks(
-    targets: BoolArray, suppressed: BoolArray, links: _Links, priority: IntArray
+    targets: BoolArray, suppressed: BoolArray, links: _Links, priority: IntArray, audit: _Audit
 ) -> IntArray:
-    """For each target cell: the first unsuppressed member of its constraints."""
-    at_target = targets[links.row]
+    """For each target cell, one unsuppressed cell to suppress next.
+
+    The first (in priority order) unsuppressed member of the target's own
+    constraints; when they have none, of any constraint in the target's block.
+    """
     open_member = ~suppressed[links.row]
-    wanted = pl.DataFrame({"con": links.con[at_target], "cell": links.row[at_target]})
     offers = pl.DataFrame(
         {
             "con": links.con[open_member],
@@ -220,10 +235,25 @@ def _repair_picks(
             "prio": priority[links.row[open_member]],
         }
     )
+    at_target = targets[links.row]
+    own = pl.DataFrame({"con": links.con[at_target], "cell": links.row[at_target]})
+    cells = np.flatnonzero(targets)
+    in_block = pl.DataFrame(
+        {"block": audit.cell_block[cells], "cell": cells}
+    ).join(
+        pl.DataFrame({"block": audit.con_block, "con": np.arange(links.n_con, dtype=np.int64)}),
+        on="block",
+    )
     picks = (
-        wanted.join(offers, on="con", how="inner")
+        pl.concat(
+            [
+                own.join(offers, on="con").with_columns(pl.lit(0).alias("tier")),
+                in_block.join(offers, on="con").select(own.columns + offers.columns[1:])
+                .with_columns(pl.lit(1).alias("tier")),
+            ]
+        )
         .group_by("cell")
-        .agg(pl.col("pick").sort_by("prio").first())
+        .agg(pl.col("pick").sort_by("tier", "prio").first())
         .get_column("pick")
         .unique()
         .to_numpy()
@@ -232,14 +262,22 @@ def _repair_picks(
 
 
 def _protect(primary: BoolArray, links: _Links, priority: IntArray) -> BoolArray:
+    """Heuristic closure, then (with totals known) audit-and-repair rounds.
+
+    Suppressing more never makes a hidden cell recoverable (the old solutions
+    stay solutions), so each round only re-audits the blocks of the cells that
+    were still exposed. Every round adds cells or ends the loop.
+    """
     suppressed = _close(primary, links)
     if links.sign is None:
         return suppressed
-    while True:  # each round adds cells or stops
-        exposed = _recoverable(suppressed, links) & primary
+    exposed = primary
+    while True:
+        audit = _recoverable(suppressed, links, exposed)
+        exposed = audit.fixed & primary
         if not exposed.any():
             return suppressed
-        picks = _repair_picks(exposed, suppressed, links, priority)
+        picks = _repair_picks(exposed, suppressed, links, priority, audit)
         if picks.size == 0:
             return suppressed
         suppressed[picks] = True
@@ -369,7 +407,7 @@ def audit_recoverable(cells: pl.DataFrame, constraints: pl.DataFrame, id_col: st
     links = _links(cells, constraints, id_col, priority)
     suppressed = cells[SUPPRESSED_COL].fill_null(False).to_numpy().astype(np.bool_)
     primary = (cells[REASON_COL] == PRIMARY).fill_null(False).to_numpy().astype(np.bool_)
-    exposed = _recoverable(suppressed, links) & primary
+    exposed = _recoverable(suppressed, links, suppressed).fixed & primary
     ids = cells.filter(pl.Series(exposed))[id_col].to_list()
     return [
         f"cel {cell}: onderdrukt maar exact af te leiden uit gepubliceerde cellen" for cell in ids

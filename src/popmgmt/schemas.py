@@ -261,7 +261,11 @@ class AtlasValueSchema(dy.Schema):
     YEAR = dy.Int64(primary_key=True, min=1990, max=2100, description="Jaar; niet vóór FIRST_YEAR")
     REFNIS = _digits(5, "REFNIS-code van de woonplaats (2019-2024 of 2025)", primary_key=True)
     AGE_BAND = _code(codes.ATLAS_AGE_BANDS, "Leeftijdsklasse per 10 jaar", primary_key=True)
-    SEX = _code(codes.SEXES, "Geslacht: M of V", primary_key=True)
+    SEX = _code(
+        codes.ATLAS_SEXES,
+        "Geslacht: M of V; T voor een indicator zonder uitsplitsing naar geslacht",
+        primary_key=True,
+    )
     NUMERATOR = _count("Teller; hoogstens de noemer als de eenheid % is")
     DENOMINATOR = _count("Noemer: rechthebbenden in de cel")
 

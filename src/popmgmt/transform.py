@@ -18,6 +18,7 @@ from popmgmt.indicators import (
     FULL_TIME_CONTACTS,
     FULL_TIME_ENROLLED,
     GP_PER_10K,
+    GP_UNDER65_PER_100K,
     derived_catalogue,
 )
 from popmgmt.marts import (
@@ -541,6 +542,18 @@ def derived_counts(
     parts += [
         _long(aged, "gp_60plus", c("gp60"), c("gp_known_age"), c("gp60"), c("gp_known_age")),
         _long(aged, "gp_65plus", c("gp65"), c("gp_known_age"), c("gp65"), c("gp_known_age")),
+        # GPs under 65 (the Impulseo rule's count): active GPs minus the estimated
+        # number aged 65+ (the 65+ share among GPs of known age, per municipality).
+        _long(
+            aged,
+            GP_UNDER65_PER_100K,
+            pl.when(c("gp_known_age") > 0)
+            .then(c("gps") - c("gps") * c("gp65") / c("gp_known_age"))
+            .otherwise(c("gps")),
+            c("pop"),
+            c("gps"),
+            c("pop"),
+        ),
     ]
     for col in CONTACT_COLUMNS:
         lc = col.lower()

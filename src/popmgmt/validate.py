@@ -180,7 +180,7 @@ class _Issues:
         """Drop the lines in `rows` (already reported for the same column)."""
         if rows.is_empty() or self.rows.is_empty():
             return self
-        kept = self.rows.filter(~pl.col(ROW).is_in(rows))
+        kept = self.rows.filter(~pl.col(ROW).is_in(rows.implode()))
         return _Issues(self.kind, self.column, kept, self.message)
 
 
@@ -745,7 +745,7 @@ def _geo(refdata: RefData) -> _Geo:
 def _unknown_refnis(frame: pl.DataFrame, geo: _Geo) -> _Issues:
     return _row_issues(
         frame,
-        ~pl.col("REFNIS").is_in(geo.known),
+        ~pl.col("REFNIS").is_in(geo.known.implode()),
         column="REFNIS",
         kind="refnis_unknown",
         message=pl.concat_str(
@@ -785,7 +785,7 @@ def _circle_refnis(frame: pl.DataFrame, geo: _Geo) -> _Issues:
     code = pl.col("REFNIS")
     successor = code.replace_strict(geo.code_map, default=None, return_dtype=pl.String)
     message = (
-        pl.when(code.is_in(geo.known) & (successor != code))
+        pl.when(code.is_in(geo.known.implode()) & (successor != code))
         .then(
             pl.concat_str(
                 pl.lit("waarde '"),
@@ -794,7 +794,7 @@ def _circle_refnis(frame: pl.DataFrame, geo: _Geo) -> _Issues:
                 successor,
             )
         )
-        .when(code.is_in(geo.known))
+        .when(code.is_in(geo.known.implode()))
         .then(
             pl.concat_str(
                 pl.lit("waarde '"),
@@ -817,7 +817,7 @@ def _circle_refnis(frame: pl.DataFrame, geo: _Geo) -> _Issues:
     )
     return _row_issues(
         frame,
-        ~code.is_in(geo.flemish_2025),
+        ~code.is_in(geo.flemish_2025.implode()),
         column="REFNIS",
         kind="refnis_not_flemish_2025",
         message=message,
@@ -827,13 +827,14 @@ def _circle_refnis(frame: pl.DataFrame, geo: _Geo) -> _Issues:
 def _mixed_versions(frame: pl.DataFrame, geo: _Geo) -> _Issues:
     """A merged municipality delivered with both its 2025 code and an old code in one year."""
     rows = frame.select(ROW, "YEAR", "REFNIS").filter(
-        pl.col("REFNIS").is_in(geo.old_only) | pl.col("REFNIS").is_in(geo.new_only),
+        pl.col("REFNIS").is_in(geo.old_only.implode())
+        | pl.col("REFNIS").is_in(geo.new_only.implode()),
         pl.col("YEAR").is_not_null(),
     )
     grouped = (
         rows.with_columns(
             pl.col("REFNIS").replace_strict(geo.code_map, return_dtype=pl.String).alias("_target"),
-            pl.col("REFNIS").is_in(geo.old_only).alias("_old"),
+            pl.col("REFNIS").is_in(geo.old_only.implode()).alias("_old"),
         )
         .group_by("YEAR", "_target", maintain_order=True)
         .agg(
@@ -861,7 +862,7 @@ def _mixed_versions(frame: pl.DataFrame, geo: _Geo) -> _Issues:
 def _hci_in_register(frame: pl.DataFrame, register_hci: pl.Series) -> _Issues:
     return _row_issues(
         frame,
-        ~pl.col("RIZIV_HCI").is_in(register_hci),
+        ~pl.col("RIZIV_HCI").is_in(register_hci.implode()),
         column="RIZIV_HCI",
         kind="hci_not_in_register",
         message=pl.concat_str(
@@ -882,14 +883,26 @@ def _atlas_checks(values: pl.DataFrame, metadata: pl.DataFrame) -> list[_Issues]
         .unique("INDICATOR_CODE", keep="first")
         .rename({"FIRST_YEAR": "_first_year", "UNIT": "_unit"})
     )
-    joined = values.select(ROW, "INDICATOR_CODE", "YEAR", "NUMERATOR", "DENOMINATOR").join(
-        indicators, on="INDICATOR_CODE", how="left", maintain_order="left"
-    )
+    cell = ["INDICATOR_CODE", "YEAR", "REFNIS", "AGE_BAND"]
+    mixed_sex = (pl.col("SEX") == "T") & (pl.col("SEX") != "T").any().over(cell)
+    joined = values.select(
+        ROW, "INDICATOR_CODE", "YEAR", "NUMERATOR", "DENOMINATOR", mixed_sex.alias("_mixed_sex")
+    ).join(indicators, on="INDICATOR_CODE", how="left", maintain_order="left")
     code = pl.col("INDICATOR_CODE")
     return [
         _row_issues(
             joined,
-            code.is_not_null() & ~code.is_in(indicators["INDICATOR_CODE"]),
+            pl.col("_mixed_sex").fill_null(False),
+            column="SEX",
+            kind="sex_total_mixed",
+            message=pl.lit(
+                "geslacht 'T' (totaal) staat naast 'M'/'V' voor dezelfde indicator, jaar, gemeente "
+                "en leeftijdsklasse: lever per indicator ofwel M en V, ofwel enkel T, niet beide"
+            ),
+        ),
+        _row_issues(
+            joined,
+            code.is_not_null() & ~code.is_in(indicators["INDICATOR_CODE"].implode()),
             column="INDICATOR_CODE",
             kind="indicator_unknown",
             message=pl.concat_str(
@@ -1071,7 +1084,7 @@ def _finish(name: str, frame: pl.DataFrame, schema: type[dy.Schema], geo: _Geo) 
     summed = _SUMMED_COLUMNS.get(name)
     if summed is None:
         return frame
-    merging = pl.col("REFNIS").is_in(geo.merge_targets)
+    merging = pl.col("REFNIS").is_in(geo.merge_targets.implode())
     kept = frame.filter(~merging)
     merged = (
         frame.filter(merging)
