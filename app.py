@@ -7,17 +7,19 @@ run without this file (deep link on a fresh server, AppTest's `switch_page`).
 
 import streamlit as st
 
+from popmgmt.navigation import NAVIGATION
+
 st.set_page_config(
     page_title="popmgmt: bevolkingsmanagement eerstelijnszones",
     layout="wide",
 )
 
-# One section per kind of user. Later views slot in as new sections ("Mijn zone",
-# "Huisartsenkring", "Departement Zorg", "Nood en aanbod") once they exist.
-PAGES = {
-    "Vlaanderen": [
-        st.Page("pages/overview.py", title="Overzicht Vlaanderen", default=True),
-    ],
-}
-
-st.navigation(PAGES).run()
+st.navigation(
+    {
+        section: [
+            st.Page(page.path, title=page.title, icon=page.icon, default=page.default)
+            for page in pages
+        ]
+        for section, pages in NAVIGATION.items()
+    }
+).run()

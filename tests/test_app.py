@@ -11,8 +11,9 @@ from conftest import APP
 from streamlit.testing.v1 import AppTest
 
 from popmgmt import labels, store
+from popmgmt.navigation import all_pages
 
-PAGES = ["pages/overview.py"]
+PAGES = [page.path for page in all_pages()]
 TIMEOUT = 60
 
 
