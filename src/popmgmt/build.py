@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from popmgmt import __version__, codes
+from popmgmt.geo import simplify_geometry
 from popmgmt.marts import INDICATOR_VALUES, MART_COLUMNS, POPULATION, PRACTICES
 from popmgmt.privacy import assert_no_small_counts
 from popmgmt.refdata import ATTRIBUTION, RefData, load_refdata
@@ -129,7 +130,7 @@ def _write_geo(refdata: RefData, out: Path, marts: dict[str, pl.DataFrame]) -> d
                     {
                         "type": "Feature",
                         "properties": {"area_code": code, "area_name": names[code]},
-                        "geometry": feature["geometry"],
+                        "geometry": simplify_geometry(feature["geometry"]),
                     }
                 )
         path = geo / f"{key}.geojson"
