@@ -17,7 +17,7 @@ st.set_page_config(
 st.navigation(
     {
         section: [
-            st.Page(page.path, title=page.title, icon=page.icon, default=page.default)
+            st.Page(page.path, title=page.title, default=page.default)
             for page in pages
         ]
         for section, pages in NAVIGATION.items()

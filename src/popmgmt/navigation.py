@@ -1,5 +1,8 @@
 """The app's pages, by section (one section per kind of user).
 
+No page icons: Streamlit fetches navigation icon fonts from the internet, and
+the app must work on a closed network.
+
 `app.py` builds its navigation from this table; the smoke tests and the
 benchmark run every page listed here.
 """
@@ -14,13 +17,12 @@ from typing import Final
 class PageSpec:
     path: str
     title: str
-    icon: str
     default: bool = False
 
 
 NAVIGATION: Final[dict[str, list[PageSpec]]] = {
     "Vlaanderen": [
-        PageSpec("pages/overview.py", "Overzicht Vlaanderen", ":material/map:", default=True),
+        PageSpec("pages/overview.py", "Overzicht Vlaanderen", default=True),
     ],
 }
 

@@ -1,31 +1,103 @@
-"""Streamlit glue shared by the pages: cached loading, demo banner, footer, figures.
+"""Streamlit glue shared by the pages: cached loading, access, demo banner, footer, figures.
 
 Only layout and caching here; everything computed lives in `store`, `maps`, `charts`.
+Access (docs/access.md): `load_marts` returns the marts scoped to the current user's
+role by `access.scope_marts`; this is the only loader a page may use. The unscoped
+marts stay private to this module (`_raw_marts`).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+import polars as pl
 import streamlit as st
 
-from popmgmt import labels, store
+from popmgmt import access, labels, roles, store
 from popmgmt.config import data_dir
 
+logger = logging.getLogger(access.LOGGER_NAME)
 
-def _manifest_mtime(folder: Path) -> float:
+ACCESS_LOG_ENV: Final = "POPMGMT_ACCESS_LOG"
+"""A file to append the access log to; unset: the server's standard error."""
+
+
+def _setup_access_log() -> None:
+    """Give the access logger a handler (once, at import): sign-ins at INFO, links
+    beyond the role at INFO, refusals at WARNING, a faulty role file at ERROR."""
+    if any(getattr(h, "_popmgmt", False) for h in logger.handlers):
+        return
+    path = os.environ.get(ACCESS_LOG_ENV)
+    handler: logging.Handler = (
+        logging.FileHandler(path, encoding="utf-8") if path else logging.StreamHandler()
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler._popmgmt = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+
+
+_setup_access_log()
+
+ROLE_STATE: Final = "popmgmt_demo_role"
+"""Session key of the chosen demo role (`Role.key`); read only when the data are demo data."""
+_LOGGED_STATE: Final = "popmgmt_access_logged"
+DEMO_ROLE_LABEL: Final = "Demorol"
+DEMO_ZONE_LABEL: Final = "Zone van de demorol"
+DEMO_CIRCLE_LABEL: Final = "Huisartsenkring van de demorol"
+
+
+def _mtime(path: Path) -> float:
     try:
-        return (folder / store.MANIFEST_FILE).stat().st_mtime
+        return path.stat().st_mtime
     except OSError:
         return 0.0
 
 
+def _manifest_mtime(folder: Path) -> float:
+    return _mtime(folder / store.MANIFEST_FILE)
+
+
 @st.cache_resource(show_spinner="Gegevens laden…", max_entries=4)
 def _load_cached(folder: str, manifest_mtime: float) -> store.Marts:
-    """Load once per data folder and build (`manifest_mtime` keys a rebuild)."""
+    """Load once per data folder and build (`manifest_mtime` keys a rebuild). Unscoped."""
     del manifest_mtime
     return store.load_marts(Path(folder))
+
+
+@st.cache_resource(max_entries=32)
+def _scoped_cached(folder: str, manifest_mtime: float, role_key: str) -> store.Marts:
+    """The marts scoped to one role (one entry per role in use)."""
+    marts = _load_cached(folder, manifest_mtime)
+    return access.scope_marts(marts, access.Role.from_key(role_key))
+
+
+@st.cache_resource(max_entries=8)
+def _role_config_cached(
+    path: str, file_mtime: float, folder: str, manifest_mtime: float
+) -> roles.RoleConfig:
+    del file_mtime
+    marts = _load_cached(folder, manifest_mtime)
+    return roles.load_role_config(
+        Path(path),
+        zones=access.area_names(marts, "zone"),
+        circles=access.area_names(marts, "kring"),
+    )
+
+
+@st.cache_resource(max_entries=8)
+def _area_names_cached(folder: str, manifest_mtime: float, level: str) -> dict[str, str]:
+    return access.area_names(_load_cached(folder, manifest_mtime), level)
+
+
+def area_names(level: str) -> dict[str, str]:
+    """Code -> name of the areas of `level` (`zone`, `kring`, `gemeente`): public, cached."""
+    folder = data_dir().resolve()
+    return _area_names_cached(str(folder), _manifest_mtime(folder), level)
 
 
 @st.cache_resource(max_entries=8)
@@ -33,11 +105,26 @@ def _geojson_cached(folder: str, manifest_mtime: float, level: str) -> dict[str,
     return store.load_geojson(_load_cached(folder, manifest_mtime), level)
 
 
-def load_marts() -> store.Marts:
-    """The marts of the configured data folder; shows how to build them and stops if absent."""
+def _raw_marts() -> store.Marts:
+    """The unscoped marts (private: pages use `load_marts`); stops if there are none."""
     folder = data_dir().resolve()
     try:
         return _load_cached(str(folder), _manifest_mtime(folder))
+    except store.DataMissingError as exc:
+        st.error(str(exc), icon=":material/database_off:")
+        st.stop()
+
+
+def load_marts() -> store.Marts:
+    """The marts of the configured data folder, scoped to the current role.
+
+    Shows how to build the data and stops if there are none; stops with a message
+    naming the faulty entry if the role file is wrong (never opens up access).
+    """
+    role = current_role()
+    folder = data_dir().resolve()
+    try:
+        return _scoped_cached(str(folder), _manifest_mtime(folder), role.key)
     except store.DataMissingError as exc:
         st.error(str(exc), icon=":material/database_off:")
         st.stop()
@@ -54,15 +141,240 @@ def load_geojson(level: str = "zone") -> dict[str, Any]:
 
 
 def page_start() -> store.Marts:
-    """Start every page: load the marts (or explain how to build them) and label demo data.
+    """Start every page: load the marts for the user's role (or explain how to build
+    them), label demo data, show the role and what it allows, answer links that ask
+    for detail beyond the role.
 
     Each page calls this itself rather than relying on `app.py`: a page opened directly
     (a deep link on a fresh server, or AppTest's `switch_page` with a `pages/` folder)
     runs without the entry point.
     """
+    raw = _raw_marts()
+    role_config()  # a faulty role file stops every page here
+    if store.is_demo(raw):
+        demo_role_switch()
     marts = load_marts()
     demo_banner(marts)
+    role = current_role()
+    role_panel(marts, role)
+    link_notices(marts, role)
     return marts
+
+
+# --- access ---------------------------------------------------------------------------------
+
+
+def role_config() -> roles.RoleConfig:
+    """The checked role file (empty when the default file is absent).
+
+    A faulty file shows a message naming every faulty entry and stops the page.
+    """
+    path, explicit = roles.roles_path()
+    if not explicit and not path.is_file():
+        return roles.RoleConfig()
+    folder = data_dir().resolve()
+    try:
+        return _role_config_cached(str(path), _mtime(path), str(folder), _manifest_mtime(folder))
+    except roles.RoleConfigError as exc:
+        logger.error("role file rejected: %s", "; ".join(exc.problems))
+        st.error(str(exc), icon=":material/gpp_bad:")
+        st.stop()
+
+
+def auth_configured() -> bool:
+    """True when `.streamlit/secrets.toml` has an `[auth]` section (sign-in is set up)."""
+    try:
+        return bool(st.secrets.load_if_toml_exists() and "auth" in st.secrets)
+    except (OSError, KeyError, ValueError, st.errors.StreamlitAPIException):
+        return False
+
+
+def _login_providers() -> list[str | None]:
+    """`[None]` for the default provider, else the names of `[auth.<name>]` sections."""
+    section = st.secrets.get("auth", {})
+    if not hasattr(section, "keys"):
+        return []
+    if "client_id" in section:
+        return [None]
+    return [str(k) for k in section if hasattr(section[k], "keys") and "client_id" in section[k]]
+
+
+def signed_in_claims() -> dict[str, Any] | None:
+    """The identity-token claims of the signed-in user, or None when not signed in."""
+    if not st.user.get("is_logged_in"):
+        return None
+    return dict(st.user.to_dict())
+
+
+def _who() -> str | None:
+    claims = signed_in_claims()
+    if claims is None:
+        return None
+    return str(claims.get("email") or claims.get("sub") or "aangemeld")
+
+
+def _demo_role() -> access.Role:
+    key = st.session_state.get(ROLE_STATE, access.PUBLIC.key)
+    try:
+        role = access.Role.from_key(str(key))
+    except access.RoleError:
+        return access.PUBLIC
+    area = role.zone_code or role.circle_code
+    if area is None:
+        return role
+    names = area_names("zone" if role.kind == "zorgraad" else "kring")
+    if area not in names:
+        return access.PUBLIC
+    return access.Role.from_key(role.key, label=names[area])
+
+
+def current_role() -> access.Role:
+    """The role of this session.
+
+    Demo data: the demo role chosen in the sidebar (default publiek). Otherwise: the
+    role file's rule for the signed-in identity; publiek when not signed in or when no
+    rule matches. Query parameters never decide a role.
+    """
+    raw = _raw_marts()
+    config = role_config()  # checked in demo mode too: a faulty file always stops
+    if store.is_demo(raw):
+        return _demo_role()
+    claims = signed_in_claims()
+    if claims is None:
+        return access.PUBLIC
+    match = config.resolve(claims)
+    if _first_time(f"sign-in {_who()} -> {match.role.key}"):
+        logger.info(
+            "signed in: user=%s role=%s rule=%s",
+            _who(),
+            match.role.key,
+            match.rule.entry if match.rule else "geen (publiek)",
+        )
+    return match.role
+
+
+def _first_time(token: str) -> bool:
+    """True the first time this session sees `token` (reruns repeat page code: log once)."""
+    seen: set[str] = st.session_state.setdefault(_LOGGED_STATE, set())
+    if token in seen:
+        return False
+    seen.add(token)
+    return True
+
+
+def demo_role_switch() -> access.Role:
+    """The sidebar switch "Demorol" (demo data only): pick a role to see what it sees."""
+    current = _demo_role()
+    kinds = list(access.ROLE_KINDS)
+    zones = area_names("zone")
+    circles = area_names("kring")
+    with st.sidebar:
+        st.markdown(f"**{DEMO_ROLE_LABEL}** · :orange-badge[{labels.DEMO_BADGE}]")
+        kind = st.selectbox(
+            DEMO_ROLE_LABEL,
+            kinds,
+            index=kinds.index(current.kind),
+            format_func=access.KIND_TEXT.__getitem__,
+            key="_demo_role_kind",
+            label_visibility="collapsed",
+            help="Alleen in de demo: kies een rol om te zien wat die rol ziet.",
+        )
+        role = access.PUBLIC if kind in ("zorgraad", "kring") else access.Role(kind)
+        if kind == "zorgraad" and zones:
+            codes = list(zones)
+            zone = st.selectbox(
+                DEMO_ZONE_LABEL,
+                codes,
+                index=codes.index(current.zone_code) if current.zone_code in zones else 0,
+                format_func=lambda c: f"{zones[c]} ({c})",
+                key="_demo_role_zone",
+            )
+            role = access.Role(kind, zone_code=zone, label=zones[zone])
+        elif kind == "kring" and circles:
+            codes = list(circles)
+            circle = st.selectbox(
+                DEMO_CIRCLE_LABEL,
+                codes,
+                index=codes.index(current.circle_code) if current.circle_code in circles else 0,
+                format_func=lambda c: f"{circles[c]} ({c})",
+                key="_demo_role_circle",
+            )
+            role = access.Role(kind, circle_code=circle, label=circles[circle])
+        st.caption(
+            "Deze keuze bestaat alleen omdat de gegevens demodata zijn. Met echte gegevens "
+            "bepaalt de aanmelding uw rol."
+        )
+    st.session_state[ROLE_STATE] = role.key
+    return role
+
+
+def role_panel(marts: store.Marts, role: access.Role) -> None:
+    """The sidebar: the current role, what it allows, and sign-in/sign-out."""
+    demo = store.is_demo(marts)
+    with st.sidebar:
+        st.markdown(f"**Uw rol:** {access.role_title(role)}")
+        st.caption(access.role_allows(role))
+        claims = signed_in_claims()
+        if claims is not None:
+            who = claims.get("name") or claims.get("email") or "aangemeld"
+            extra = " In de demo bepaalt de demorol wat u ziet." if demo else ""
+            st.caption(f"Aangemeld als {who}.{extra}")
+            if st.button("Afmelden", key="_logout", icon=":material/logout:"):
+                st.logout()
+        elif auth_configured():
+            for provider in _login_providers():
+                text = "Aanmelden" if provider is None else f"Aanmelden via {provider}"
+                if st.button(text, key=f"_login_{provider}", icon=":material/login:"):
+                    st.login(provider)
+        elif not demo:
+            st.caption(
+                "Aanmelden is op deze server niet ingesteld: iedereen ziet de publieke weergave."
+            )
+
+
+def link_notices(marts: store.Marts, role: access.Role) -> None:
+    """A link (`?kring=`, `?zone=`) that asks for detail beyond the role: say so, log it."""
+    params = {k: st.query_params.get(k, "") for k in access.LINK_PARAMS}
+    notices = access.link_notices(
+        role,
+        params,
+        circles=area_names("kring"),
+        zones=area_names("zone"),
+    )
+    for what, text in notices:
+        st.info(text, icon=":material/lock:")
+        if _first_time(f"{role.key} {what}"):
+            access.log_limited(role, what, who=_who())
+
+
+def practice_detail(
+    marts: store.Marts, circle_code: str, *, year: int | None = None
+) -> pl.DataFrame | None:
+    """The practice rows of a circle for its table, funnel plots and downloads; None
+    (with a Dutch refusal on the page and a log line) when the role may not see them."""
+    rows = access.practice_detail(marts, current_role(), circle_code, year=year, who=_who())
+    if rows is None:
+        st.info(
+            access.refusal_text(f"Praktijktabel en downloads van kring {circle_code}"),
+            icon=":material/lock:",
+        )
+    return rows
+
+
+def practice_counts(
+    marts: store.Marts, zone_code: str, *, year: int | None = None
+) -> pl.DataFrame | None:
+    """Practice counts per municipality of a zone (care council detail); None with a
+    Dutch refusal and a log line outside the role's remit."""
+    rows = access.practice_counts_by_municipality(
+        marts, current_role(), zone_code, year=year, who=_who()
+    )
+    if rows is None:
+        st.info(
+            access.refusal_text(f"Praktijken per gemeente van zone {zone_code}"),
+            icon=":material/lock:",
+        )
+    return rows
 
 
 def demo_banner(marts: store.Marts) -> None:
