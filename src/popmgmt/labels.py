@@ -101,7 +101,7 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "slechter": "Slechter dan Vlaanderen",
         "hoger": "Hoger dan Vlaanderen",
         "lager": "Lager dan Vlaanderen",
-        "gelijk": "Niet verschillend van Vlaanderen",
+        "vergelijkbaar": "Niet verschillend van Vlaanderen",
         "niet_verschillend": "Niet verschillend van Vlaanderen",
         "niet_te_beoordelen": "Niet te beoordelen",
     },

@@ -24,6 +24,9 @@ NAVIGATION: Final[dict[str, list[PageSpec]]] = {
     "Vlaanderen": [
         PageSpec("pages/overview.py", "Overzicht Vlaanderen", default=True),
     ],
+    "Mijn zone": [
+        PageSpec("pages/zone.py", "Zoneprofiel"),
+    ],
 }
 
 

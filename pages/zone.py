@@ -1,0 +1,497 @@
+"""Zoneprofiel: the environment analysis (omgevingsanalyse) of one first-line zone.
+
+Layout only. Figures come from `popmgmt.zone` (`build_profile`: population,
+municipalities, spine, peers, capacity; plus map, trend and chart specifications),
+`popmgmt.peers` (similar and neighbouring zones), `popmgmt.gppoor` (the GP-poor rule),
+`popmgmt.store` and `popmgmt.maps`; the printable report from `popmgmt.report`.
+Query parameters `zone` and `indicator` restore the view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from popmgmt import access, gppoor, labels, maps, peers, report, store, ui, zone
+from popmgmt.indicators import GMD_COVERAGE
+
+ZONE_KEY = "zone_profile_zone"
+INDICATOR_KEY = "zone_profile_indicator"
+SYNCED_KEY = "zone_profile_synced_url"
+MAP_CLASSES = 5
+
+marts = ui.page_start()  # data check, role and demo label, on every page
+
+
+# --- cached, build-wide computations (keyed by the build) -------------------------------
+def _build_key(m: store.Marts) -> str:
+    return f"{m.folder}|{m.manifest.get('built_at')}"
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _shared(_m: store.Marts, key: str) -> dict[str, pl.DataFrame]:
+    """Frames every zone needs: smaller slices of the marts, spreads, peer features,
+    zone adjacency (from the zone boundaries)."""
+    del key
+    values = _m.values.filter(
+        pl.col("level").is_in(["zone", "vlaanderen"])
+        | pl.col("indicator_code").is_in(
+            [gppoor.GP_INDICATOR, gppoor.GP_65PLUS_INDICATOR, gppoor.UNDER65_INDICATOR]
+        )
+    )
+    population = _m.population.filter(
+        pl.col("level").is_in(["zone", "vlaanderen"])
+        | ((pl.col("sex") == "T") & (pl.col("age_band") == "totaal"))
+    )
+    return {
+        "values": values,
+        "population": population,
+        "ranges": zone.zone_ranges(_m.values),
+        "features": peers.zone_features(_m.areas, _m.population, _m.values),
+        "adjacency": peers.zone_adjacency(store.load_geojson(_m, "zone")),
+    }
+
+
+@st.cache_resource(max_entries=128, show_spinner="Zoneprofiel berekenen…")
+def _profile(_m: store.Marts, key: str, role_key: str, zone_code: str) -> zone.ZoneProfile:
+    """The indicator-independent part of a zone's profile, once per zone, build and role
+    (the practices mart is scoped to the role: never share a role's result with another)."""
+    del role_key
+    shared = _shared(_m, key)
+    return zone.build_profile(
+        zone_code,
+        values=shared["values"],
+        indicators=_m.indicators,
+        areas=_m.areas,
+        population=shared["population"],
+        practices=_m.practices,
+        ranges=shared["ranges"],
+        features=shared["features"],
+        adjacency=shared["adjacency"],
+    )
+
+
+def _downloads(frame: pl.DataFrame, zone_code: str, what: str, notes: list[str]) -> None:
+    """CSV and XLSX of exactly the table shown (built only when clicked)."""
+    stem = zone.file_stem(zone_code, what)
+    csv_col, xlsx_col, _ = st.columns([1, 1, 4])
+
+    def make_csv() -> bytes:
+        return zone.csv_bytes(frame)
+
+    def make_xlsx() -> bytes:
+        return zone.xlsx_bytes(frame, sheet=what, notes=notes)
+
+    csv_col.download_button(
+        "CSV",
+        data=make_csv,
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"csv_{what}",
+        on_click="ignore",
+    )
+    xlsx_col.download_button(
+        "XLSX",
+        data=make_xlsx,
+        file_name=f"{stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        key=f"xlsx_{what}",
+        on_click="ignore",
+    )
+
+
+def _table(frame: pl.DataFrame, zone_code: str, what: str, notes: list[str]) -> None:
+    st.dataframe(frame.to_arrow(), hide_index=True, width="stretch")
+    _downloads(frame, zone_code, what, notes)
+
+
+def _card(label: str, value: str, details: list[str]) -> None:
+    """A figure with its label, comparison, interval, denominator and year (wraps, unlike
+    `st.metric`, so long units stay readable)."""
+    with st.container(border=True):
+        st.markdown(f"**{label}**")
+        st.markdown(f"### {value}")
+        st.caption(" · ".join(d for d in details if d))
+
+
+# --- header and choice ------------------------------------------------------------------
+st.title("Zoneprofiel")
+st.caption(
+    "De omgevingsanalyse van één eerstelijnszone voor het beleidsplan van de zorgraad: wie "
+    "woont er, wat zijn de noden, welk huisartsenaanbod is er, waar zitten de tekorten en "
+    "hoe verhoudt de zone zich tot Vlaanderen en tot vergelijkbare zones. Kies uw zone; de "
+    "link in de adresbalk bewaart de keuze, zodat een collega precies dit beeld opent."
+)
+
+options = zone.zone_options(marts.areas)
+catalogue = store.indicator_catalogue(marts, level="zone")
+indicator_codes = catalogue["indicator_code"].to_list()
+indicator_labels = {
+    row["indicator_code"]: store.indicator_option_label(row)
+    for row in catalogue.iter_rows(named=True)
+}
+default_indicator = (
+    zone.DEFAULT_INDICATOR if zone.DEFAULT_INDICATOR in indicator_codes else indicator_codes[0]
+)
+
+url_zone = st.query_params.get(zone.ZONE_PARAM)
+url_indicator = st.query_params.get(zone.INDICATOR_PARAM)
+zone_choice = zone.resolve_code(url_zone, options, what="zone")
+indicator_choice = zone.resolve_code(url_indicator, indicator_codes, what="indicator")
+
+# A link (first load, or a link followed within the session) sets the widgets; after
+# that the widgets drive the link.
+if st.session_state.get(SYNCED_KEY) != (url_zone, url_indicator):
+    if url_zone is not None:
+        st.session_state[ZONE_KEY] = zone_choice.code
+    if url_indicator is not None:
+        st.session_state[INDICATOR_KEY] = indicator_choice.code or default_indicator
+if st.session_state.get(INDICATOR_KEY) not in indicator_codes:
+    st.session_state[INDICATOR_KEY] = default_indicator
+
+messages = st.container()
+zone_col, indicator_col = st.columns([2, 3])
+zone_code = zone_col.selectbox(
+    "Eerstelijnszone",
+    list(options),
+    index=None,
+    format_func=options.__getitem__,
+    placeholder="Kies een eerstelijnszone",
+    key=ZONE_KEY,
+    persist_state="session",
+)
+indicator_code = str(
+    indicator_col.selectbox(
+        "Indicator voor de kaart, de vergelijking met andere zones en de trend",
+        indicator_codes,
+        format_func=indicator_labels.__getitem__,
+        key=INDICATOR_KEY,
+        persist_state="session",
+    )
+)
+
+if zone_choice.message and zone_code is None:
+    messages.error(zone_choice.message, icon=":material/location_off:")
+if indicator_choice.message:
+    messages.warning(indicator_choice.message, icon=":material/help:")
+
+# The link names exactly the view (other query parameters are left alone).
+if zone_code is None:
+    if zone.ZONE_PARAM in st.query_params:
+        del st.query_params[zone.ZONE_PARAM]
+elif url_zone != zone_code:
+    st.query_params[zone.ZONE_PARAM] = zone_code
+if url_indicator != indicator_code:
+    st.query_params[zone.INDICATOR_PARAM] = indicator_code
+st.session_state[SYNCED_KEY] = (zone_code, indicator_code)
+
+if zone_code is None:
+    st.info(
+        "Kies hierboven uw eerstelijnszone. U kunt ook een link delen die de zone al noemt, "
+        "bijvoorbeeld `?zone=elz13`.",
+        icon=":material/arrow_upward:",
+    )
+    ui.footer(marts)
+    st.stop()
+
+# --- the zone ---------------------------------------------------------------------------
+code: str = zone_code
+key = _build_key(marts)
+profile = _profile(marts, key, ui.current_role().key, code)
+tables = profile.tables
+summary = profile.summary
+zone_name = profile.zone_name
+zone_title = f"{zone_name} ({code})"
+names = dict(
+    marts.areas.filter(pl.col("level") == "zone").select("area_code", "area_name").iter_rows()
+)
+notes = [
+    f"Zoneprofiel {zone_title}",
+    f"Gegevens: {store.vintage_text(marts)}",
+    f"Grenzen {store.boundary_version(marts)}: {zone.BOUNDARY_NOTE}",
+    f"Bronvermelding: {store.attribution_text(marts)}",
+    *([labels.DEMO_BADGE] if store.is_demo(marts) else []),
+]
+antwerp = zone.antwerp_note(code)
+if antwerp:
+    st.info(antwerp, icon=":material/info:")
+
+meta = store.indicator_meta(marts, indicator_code)
+unit = meta.get("unit")
+indicator_name = str(meta.get("name_nl") or indicator_code)
+decimals = labels.default_decimals(unit)
+
+# --- 1. at a glance ---------------------------------------------------------------------
+st.header(f"{zone_title} in één oogopslag")
+change = summary["change_pct"]
+change_text = (
+    None
+    if change is None
+    else f"{'+' if change >= 0 else '−'}{labels.fmt_number(abs(change), 1)} %"
+    f" sinds {summary['first_year']}"
+)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(
+    f"Inwoners ({summary['year']})",
+    labels.fmt_number(summary["population"]),
+    delta=change_text,
+    delta_color="off",
+    border=True,
+    help=f"1 januari {summary['year']}; bron: {labels.POPULATION_SOURCE}; volledige telling, "
+    "geen interval",
+)
+c2.metric("Oppervlakte", f"{labels.fmt_number(summary['area_km2'])} km²", border=True)
+c3.metric("Inwoners per km²", labels.fmt_number(summary["density"]), border=True)
+c4.metric("Gemeenten", labels.fmt_number(summary["municipalities"]), border=True)
+
+left, right = st.columns(2)
+left.vega_lite_chart(spec=zone.population_index_spec(profile.trend, zone_name), width="stretch")
+if profile.pyramid_year is not None:
+    right.vega_lite_chart(
+        spec=zone.pyramid_spec(profile.pyramid, zone_name, profile.pyramid_year), width="stretch"
+    )
+with st.expander("Tabellen: inwoners per jaar en bevolkingspiramide"):
+    _table(tables["inwoners"], code, "inwoners", notes)
+    _table(tables["piramide"], code, "piramide", notes)
+
+# --- 2. municipalities on a map ---------------------------------------------------------
+st.subheader("Gemeenten van de zone")
+munis = profile.municipalities
+map_year = store.latest_year(marts, indicator_code, level="gemeente")
+all_munis = store.indicator_map_values(marts, indicator_code, map_year or 0, level="gemeente")
+muni_values = all_munis.filter(pl.col("area_code").is_in(munis["area_code"].implode()))
+if map_year is None:
+    st.info(f"Geen gemeentelijke waarden voor {indicator_name}.")
+else:
+    breaks = maps.class_breaks(
+        all_munis.filter(~pl.col("suppressed"))["value"], n=MAP_CLASSES, decimals=decimals
+    )
+    deck = zone.municipality_map(
+        zone.select_features(ui.load_geojson("gemeente"), munis["area_code"].to_list()),
+        muni_values,
+        breaks=breaks,
+        unit=unit,
+        denominator_label=meta.get("denominator_label"),
+        year=map_year,
+        decimals=decimals,
+    )
+    map_col, legend_col = st.columns([4, 1])
+    map_col.pydeck_chart(
+        deck, height=460, alt=f"Kaart van de gemeenten van {zone_title}: {indicator_name}"
+    )
+    legend_col.html(
+        maps.legend_html(
+            maps.legend_items(breaks, unit=unit), title=f"{indicator_name} ({map_year})"
+        )
+    )
+    st.caption(
+        f"Kleur: {indicator_name}, {map_year}, per gemeente (woonplaats). Klassengrenzen: "
+        f"{maps.BREAK_METHOD_TEXT['quantile']}, berekend over alle Vlaamse gemeenten, zodat "
+        "een kleur in elke zone hetzelfde betekent. Grijs: onderdrukt of geen gegevens. "
+        f"Gemeenten op de grenzen van {store.boundary_version(marts)}. Bron: "
+        f"{meta.get('source') or 'onbekend'}."
+    )
+muni_table = zone.municipality_display(munis, muni_values, unit=unit, indicator_name=indicator_name)
+_table(muni_table, code, "gemeenten", notes)
+
+# --- 3. spine chart ---------------------------------------------------------------------
+st.header("Indicatoren: de zone tegenover Vlaanderen")
+st.caption(zone.SIGNIFICANCE_METHOD)
+spine = profile.spine
+for domain in zone.domains_present(spine):
+    part = spine.filter(pl.col("aim_domain") == domain)
+    domain_label = labels.label("aim_domain", domain)
+    st.vega_lite_chart(spec=zone.spine_spec(part, domain_label), width="stretch")
+    with st.expander(f"Definities: {domain_label} ({part.height} indicatoren)"):
+        st.markdown(zone.definitions_markdown(part, marts.indicators))
+st.markdown(zone.comparison_legend_markdown())
+with st.expander("Tabel: alle indicatoren met interval, Vlaanderen en spreiding", expanded=True):
+    _table(tables["indicatoren"], code, "indicatoren", notes)
+
+# --- 4. peers ---------------------------------------------------------------------------
+st.header("Vergelijkbare zones en buurzones")
+st.markdown(peers.method_text())
+_table(tables["vergelijkbare_zones"], code, "vergelijkbare_zones", notes)
+st.markdown(
+    "**Buurzones** (zones die een grens delen met deze zone, berekend uit de zonegrenzen): "
+    + (", ".join(f"{names.get(c, c)} ({c})" for c in profile.neighbours) or "geen")
+)
+compare_year = store.latest_year(marts, indicator_code, level="zone")
+if compare_year is not None:
+    compare_values = store.indicator_map_values(
+        marts, indicator_code, compare_year, level="zone"
+    ).filter(pl.col("area_code").is_in(profile.compare_codes))
+    flemish = store.flanders_value(marts, indicator_code, compare_year)
+    roles = {
+        **dict.fromkeys(profile.neighbours, "buurzone"),
+        **dict.fromkeys(profile.peer_codes, "vergelijkbare zone"),
+        code: "deze zone",
+    }
+    st.vega_lite_chart(
+        spec=zone.interval_spec(
+            compare_values,
+            flanders_value=None if flemish is None else flemish["value"],
+            unit=unit,
+            indicator_name=f"{indicator_name} ({compare_year}): deze zone, vergelijkbare "
+            "zones en buurzones",
+            highlight=code,
+            roles=roles,
+        ),
+        width="stretch",
+    )
+similar_tab, neighbour_tab = st.tabs(["Naast vergelijkbare zones", "Naast buurzones"])
+with similar_tab:
+    _table(tables["naast_vergelijkbare_zones"], code, "naast_vergelijkbare_zones", notes)
+with neighbour_tab:
+    _table(tables["naast_buurzones"], code, "naast_buurzones", notes)
+st.caption(zone.comparison_legend_markdown())
+
+# --- 5. GP capacity ---------------------------------------------------------------------
+st.header("Huisartsencapaciteit")
+st.caption(
+    "Enkel cijfers voor de zone en haar gemeenten. Het detail per praktijk hoort bij de "
+    "weergave van de huisartsenkring."
+)
+cap_rows: dict[str, dict[str, Any]] = {
+    r["indicator_code"]: r for r in profile.capacity.iter_rows(named=True)
+}
+metric_codes = [c for c in zone.CAPACITY_CARDS if c in cap_rows]
+for start in range(0, len(metric_codes), 4):
+    for column, indicator in zip(st.columns(4), metric_codes[start : start + 4], strict=False):
+        r = cap_rows[indicator]
+        texts = labels.value_texts(
+            value=r["value"],
+            ci_low=r["ci_low"],
+            ci_high=r["ci_high"],
+            denominator=r["denominator"],
+            suppressed=r["suppressed"],
+            reason=r["suppression_reason"],
+            unit=r["unit"],
+            denominator_label=r["denominator_label"],
+            year=r["year"],
+        )
+        with column:
+            _card(
+                str(r["name_nl"]),
+                texts["value_text"],
+                [
+                    f"Vlaanderen: {labels.fmt_value(r['flanders_value'], r['unit'])}",
+                    zone.comparison_mark(r["position"])
+                    + " "
+                    + zone.comparison_label(r["comparison"]),
+                    texts["interval_text"],
+                    texts["denominator_text"],
+                    texts["year_text"],
+                ],
+            )
+gmd = cap_rows.get(GMD_COVERAGE)
+attrib = cap_rows.get(zone.ATTRIB_PER_FTE)
+count_col1, count_col2 = st.columns(2)
+if gmd is not None:
+    with count_col1:
+        _card(
+            "Inwoners met een GMD (naar woonplaats)",
+            zone.value_text(gmd["numerator"], gmd["suppressed"], gmd["suppression_reason"], None),
+            [
+                f"van {labels.fmt_number(gmd['denominator'])} rechthebbenden",
+                f"jaar {gmd['year']}",
+            ],
+        )
+if attrib is not None:
+    with count_col2:
+        _card(
+            "Toegewezen patiënten (naar plaats van de praktijk)",
+            zone.value_text(
+                attrib["numerator"], attrib["suppressed"], attrib["suppression_reason"], None
+            ),
+            ["bij actieve huisartsen met hun praktijk in de zone", f"jaar {attrib['year']}"],
+        )
+st.subheader("Capaciteitsindicatoren")
+_table(tables["capaciteit"], code, "capaciteit", notes)
+
+st.subheader("Huisartsarme gebieden: de zone en haar gemeenten")
+st.caption(zone.gp_poor_note(profile.gp_poor))
+_table(tables["huisartsarm"], code, "huisartsarm", notes)
+
+st.subheader("Praktijken naar vorm, betalingssysteem en patiëntenstop")
+_table(tables["praktijken"], code, "praktijken", notes)
+st.caption(
+    "Aantallen praktijken (praktijkkenmerken, geen persoonsgegevens): alle praktijken in het "
+    "IMA-bestand van dat jaar. Betalingssysteem uit het IMA-bestand; praktijkvorm en "
+    "patiëntenstop uit de bevraging van Departement Zorg (praktijken die niet antwoordden "
+    "staan apart). De indicatoren hierboven tellen enkel actieve praktijken (of enkel de "
+    "antwoordende), en kunnen daardoor licht afwijken."
+)
+if access.can_see_zone_detail(ui.current_role(), code):
+    counts = ui.practice_counts(marts, code)
+    if counts is not None:
+        with st.expander("Praktijken per gemeente (voor de zorgraad van deze zone)"):
+            _table(zone.practice_counts_display(counts), code, "praktijken_per_gemeente", notes)
+else:
+    st.caption(
+        "Praktijken per gemeente: voorbehouden aan de zorgraad van deze zone en aan "
+        "Departement Zorg."
+    )
+
+# --- 6. trends --------------------------------------------------------------------------
+st.header("Trends")
+series = zone.trend_series(
+    _shared(marts, key)["values"], indicator_code, code, profile.peer_codes, names
+)
+st.vega_lite_chart(
+    spec=zone.trend_spec(series, unit=unit, indicator_name=indicator_name), width="stretch"
+)
+st.caption(
+    f"Zonegrenzen: {zone.BOUNDARY_NOTE}. Er is dus geen grensbreuk binnen de reeks: oudere "
+    "jaren zijn omgerekend naar de grenzen van 2025."
+)
+trend_table = zone.trend_display(series, unit=unit)
+with st.expander("Tabel: trend per jaar"):
+    _table(trend_table, code, "trend", notes)
+with st.expander(f"Definitie: {indicator_name}"):
+    st.markdown(store.indicator_definition_markdown(meta))
+
+# --- 7. report --------------------------------------------------------------------------
+st.header("Zonerapport")
+st.caption(
+    "Eén HTML-bestand met dezelfde cijfers als deze pagina, de jaargang, de bronvermelding "
+    "en het demolabel; druk het af of bewaar het als PDF vanuit de browser."
+)
+
+
+def _report() -> bytes:
+    sections = zone.report_sections(
+        profile,
+        municipality_table=muni_table,
+        trend_table=trend_table,
+        indicator_name=indicator_name,
+    )
+    return report.zone_report_html(
+        zone_code=code,
+        zone_name=zone_name,
+        sections=sections,
+        demo=store.is_demo(marts),
+        vintage=store.vintage_text(marts),
+        attribution=store.attribution_text(marts),
+        boundary_version=store.boundary_version(marts),
+        built_at=store.built_at_text(marts),
+        notes=[n for n in (antwerp,) if n],
+    ).encode("utf-8")
+
+
+st.download_button(
+    "Zonerapport (HTML, afdrukbaar)",
+    data=_report,
+    file_name=report.report_file_name(code),
+    mime="text/html",
+    icon=":material/print:",
+    key="zone_report",
+    on_click="ignore",
+    type="primary",
+)
+
+ui.footer(marts)
