@@ -37,8 +37,8 @@ SYN_ZONES = {
     "elz6": ("Zone Zuid", (4.4, 50.9)),
 }
 SYN_YEARS = (2022, 2023)
-SYN_SUPPRESSED = ("ima_mh", "elz6", 2023, "klein_aantal")
-SYN_SECONDARY = ("ima_mh", "elz5", 2023, "afleidbaar")
+SYN_SUPPRESSED = ("ima_mh", "elz6", 2023, "primair")
+SYN_SECONDARY = ("ima_mh", "elz5", 2023, "secundair")
 
 
 def _square(lon: float, lat: float, size: float = 0.3) -> dict[str, Any]:
@@ -63,7 +63,7 @@ SYN_INDICATORS: list[dict[str, Any]] = [
         "theme": "aanbod",
         "need_family": None,
         "direction": "neutraal",
-        "interval_method": "byar",
+        "interval_method": "poisson",
         "origin": "afgeleid",
         "numerator_label": "huisartsen",
         "denominator_label": "inwoners",

@@ -246,7 +246,7 @@ def test_flanders_summary_and_definition(syn: store.Marts) -> None:
     assert "**Huisartsen per 10.000 inwoners** (`gp_per_10k`)" in text
     assert "- **Formule:** huisartsen / (inwoners / 10.000)" in text
     assert "- **Eerste jaar:** 2015" in text
-    assert "- **Interval:** Exact Poisson-interval, benadering van Byar (95%)" in text
+    assert "- **Interval:** Poisson-interval (95%): exact onder 10, anders de benadering van Byar" in text
     assert "- **Bron:** IMA, Patiënteel huisartsen; Statbel" in text
 
 
@@ -307,8 +307,8 @@ def test_labels() -> None:
 
 
 def test_suppressed_text() -> None:
-    assert labels.suppressed_text("klein_aantal") == "onderdrukt (< 5)"
-    assert labels.suppressed_text("afleidbaar") == "onderdrukt (afleidbaar)"
+    assert labels.suppressed_text("primair") == "onderdrukt (< 5)"
+    assert labels.suppressed_text("secundair") == "onderdrukt (afleidbaar)"
     assert labels.suppressed_text(None) == "onderdrukt"
 
 
@@ -319,7 +319,7 @@ def test_value_texts_suppressed_is_never_zero() -> None:
         ci_high=0.0,
         denominator=120,
         suppressed=True,
-        reason="klein_aantal",
+        reason="primair",
         unit="%",
         denominator_label="inwoners",
         year=2023,

@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from threadpoolctl import threadpool_limits
 
 from popmgmt import __version__, codes
 from popmgmt.geo import simplify_geometry
 from popmgmt.marts import INDICATOR_VALUES, MART_COLUMNS, POPULATION, PRACTICES
 from popmgmt.privacy import assert_no_small_counts
 from popmgmt.refdata import ATTRIBUTION, RefData, load_refdata
-from popmgmt.transform import compute_marts
+from popmgmt.transform import DisclosureError, compute_marts
 from popmgmt.validate import RawData, validate_raw
 
 PSEUDONYM_KEY_ENV = "POPMGMT_PSEUDONYM_KEY"
@@ -189,7 +190,13 @@ def build(
     progress("Marts berekenen (indicatoren, intervallen, onderdrukking)")
     key_env = os.environ.get(PSEUDONYM_KEY_ENV)
     key = key_env.encode() if key_env else DEMO_PSEUDONYM_KEY
-    marts = compute_marts(raw, refdata, key)
+    # The disclosure audit uses LAPACK; competing BLAS threads on a small
+    # machine make it many times slower.
+    try:
+        with threadpool_limits(limits=1):
+            marts = compute_marts(raw, refdata, key)
+    except DisclosureError as exc:
+        raise BuildError(f"Privacycontrole mislukt; er is niets geschreven: {exc}") from exc
     progress("Privacycontroles")
     problems = final_guards(marts)
     if problems:

@@ -81,20 +81,13 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "gedeeltelijk": "Gedeeltelijke patiëntenstop",
         "nee": "Geen patiëntenstop",
     },
-    # Short reasons, shown as "onderdrukt (<reason>)". Several spellings are accepted
-    # so that the build's codes and the UI stay in step.
+    # Short reasons, shown as "onderdrukt (<reason>)": the build's codes
+    # (privacy.PRIMARY, privacy.SECONDARY) and the rule of >= 10 events for a
+    # directly standardised rate.
     "suppression_reason": {
-        "klein_aantal": "< 5",
-        "lt5": "< 5",
-        "small_count": "< 5",
         "primair": "< 5",
-        "primary": "< 5",
-        "afleidbaar": "afleidbaar",
         "secundair": "afleidbaar",
-        "secondary": "afleidbaar",
-        "complementair": "afleidbaar",
         "weinig_gebeurtenissen": "< 10 gebeurtenissen",
-        "lt10_events": "< 10 gebeurtenissen",
     },
     "comparison": {
         "beter": "Beter dan Vlaanderen",
@@ -107,10 +100,9 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
     },
     "interval_method": {
         "wilson": "Wilson-score-interval (95%)",
-        "byar": "Exact Poisson-interval, benadering van Byar (95%)",
-        "poisson": "Exact Poisson-interval (95%)",
+        "poisson": "Poisson-interval (95%): exact onder 10, anders de benadering van Byar",
         "dobson": "Dobson-interval voor gestandaardiseerde cijfers (95%)",
-        "geen": "Geen interval",
+        "none": "Geen interval",
     },
     "origin": {
         "atlas": "IMA Atlas",

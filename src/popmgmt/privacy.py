@@ -106,9 +106,12 @@ def _links(
     if unknown.height:
         sample = unknown[id_col].head(5).to_list()
         raise ValueError(f"constraints verwijst naar onbekende cellen, bv. {sample}")
-    joined = joined.with_columns(
-        (pl.col("constraint_id").rank("dense") - 1).cast(pl.Int64).alias("_con")
-    )
+    key = pl.col("constraint_id")
+    if joined.schema["constraint_id"] == pl.String:
+        # Categorical codes are one-to-one with the strings and much cheaper to
+        # rank than the strings themselves.
+        key = key.cast(pl.Categorical).to_physical()
+    joined = joined.with_columns((key.rank("dense") - 1).cast(pl.Int64).alias("_con"))
     if has_total:
         totals = joined.group_by("_con").agg(pl.col("_total").sum().alias("n"))
         if totals.filter(pl.col("n") != 1).height:
@@ -149,25 +152,35 @@ def _close(suppressed: BoolArray, links: _Links) -> BoolArray:
         suppressed[row[open_member][first]] = True
 
 
-def _fixed_columns(matrix: FloatArray) -> BoolArray:
-    """Columns x_j that A x = b determines uniquely: e_j lies in the row space of A.
+def _solve_block(matrix: FloatArray) -> tuple[BoolArray, FloatArray]:
+    """Which unknowns x_j the system A x = b fixes, and how a reader would get them.
 
-    The row space comes from a rank-revealing (column-pivoted) QR of A^T: with
-    Q_r its first r columns, x_j is fixed when the squared norm of row j of
-    Q_r is 1. (QR, not SVD: LAPACK's SVD is many times slower here when BLAS
-    threads compete.)
+    x_j is fixed when e_j lies in the row space of A. A rank-revealing
+    (column-pivoted) QR of A^T = Q R P^T gives that space as the first r
+    columns of Q: x_j is fixed when row j of Q_r has norm 1. For each fixed
+    x_j it also returns the combination y of the equations with A^T y = e_j
+    (one column of the second result per fixed unknown): the "attack" that
+    the repair has to break. QR, not SVD: LAPACK's SVD is many times slower
+    here when BLAS threads compete.
     """
-    q, r, _ = scipy.linalg.qr(matrix.T, mode="economic", pivoting=True)
+    q, r, piv = scipy.linalg.qr(matrix.T, mode="economic", pivoting=True)
     diag = np.abs(np.diag(r))
     rank = int(np.sum(diag > _RANK_TOL * diag[0])) if diag.size and diag[0] > 0 else 0
     reach = np.sum(q[:, :rank] ** 2, axis=1)
     fixed: BoolArray = reach > 1.0 - _NULL_TOL
-    return fixed
+    attack = np.zeros((matrix.shape[0], int(fixed.sum())))
+    if attack.shape[1]:
+        z = scipy.linalg.solve_triangular(r[:rank, :rank], q[fixed, :rank].T)
+        attack[piv[:rank]] = z
+    return fixed, attack
 
 
 @dataclass(frozen=True)
 class _Audit:
     fixed: BoolArray  # per cell: suppressed and fixed by the published cells
+    attack_con: IntArray  # (constraint, cell, weight): the combination of
+    attack_cell: IntArray  # constraints that recovers the cell
+    attack_weight: FloatArray
     cell_block: IntArray  # per cell: its block of linked unknowns, -1 if none
     con_block: IntArray  # per constraint: its block, -1 if it has no unknown
 
@@ -177,46 +190,57 @@ def _recoverable(suppressed: BoolArray, links: _Links, only: BoolArray) -> _Audi
 
     Only constraints with a suppressed member matter. Unknowns linked through
     shared constraints form independent blocks (connected components); each
-    block holding a cell of `only` is solved with a rank-revealing QR. A block
-    of one constraint with two or more unknowns fixes none of them and is
-    skipped.
+    block holding a cell of `only` is solved with `_solve_block`. A block of
+    one constraint with two or more unknowns fixes none of them and is skipped.
     """
     if links.sign is None:
         raise ValueError(f"de exacte audit heeft de kolom {TOTAL_COL} in constraints nodig")
     fixed = np.zeros(suppressed.size, dtype=bool)
     cell_block = np.full(suppressed.size, -1, dtype=np.int64)
     con_block = np.full(links.n_con, -1, dtype=np.int64)
+    attacks: list[tuple[IntArray, IntArray, FloatArray]] = []
     hidden = suppressed[links.row]
-    if not hidden.any():
-        return _Audit(fixed, cell_block, con_block)
-    h_row, h_con, h_sign = links.row[hidden], links.con[hidden], links.sign[hidden]
-    cells, col = np.unique(h_row, return_inverse=True)
-    cons, eq = np.unique(h_con, return_inverse=True)
-    n_eq = cons.size
-    graph = sparse.coo_matrix(
-        (np.ones(h_row.size), (eq, n_eq + col)), shape=(n_eq + cells.size,) * 2
+    if hidden.any():
+        h_row, h_con, h_sign = links.row[hidden], links.con[hidden], links.sign[hidden]
+        cells, col = np.unique(h_row, return_inverse=True)
+        cons, eq = np.unique(h_con, return_inverse=True)
+        n_eq = cons.size
+        graph = sparse.coo_matrix(
+            (np.ones(h_row.size), (eq, n_eq + col)), shape=(n_eq + cells.size,) * 2
+        )
+        _, label = connected_components(graph, directed=False)
+        label = label.astype(np.int64)
+        con_block[cons] = label[:n_eq]
+        cell_block[cells] = label[n_eq:]
+        n_blocks = int(label.max()) + 1
+        eqs_per_block = np.bincount(label[:n_eq], minlength=n_blocks)
+        cols_per_block = np.bincount(label[n_eq:], minlength=n_blocks)
+        wanted = np.zeros(n_blocks, dtype=bool)
+        wanted[label[n_eq:][only[cells]]] = True
+        solve = wanted & ~((eqs_per_block == 1) & (cols_per_block >= 2))
+        entry_block = label[eq]
+        entries = np.flatnonzero(solve[entry_block])
+        entries = entries[np.argsort(entry_block[entries], kind="stable")]
+        starts = np.flatnonzero(np.diff(entry_block[entries])) + 1
+        for block in np.split(entries, starts) if entries.size else []:
+            rows_b, r = np.unique(eq[block], return_inverse=True)
+            cols_b, c = np.unique(col[block], return_inverse=True)
+            matrix = np.zeros((rows_b.size, cols_b.size))
+            matrix[r, c] = h_sign[block]
+            fixed_b, attack = _solve_block(matrix)
+            found = cells[cols_b[fixed_b]]
+            fixed[found] = True
+            used_eq, used_cell = np.nonzero(np.abs(attack) > _NULL_TOL)
+            attacks.append((cons[rows_b[used_eq]], found[used_cell], attack[used_eq, used_cell]))
+    empty_i, empty_f = np.zeros(0, dtype=np.int64), np.zeros(0)
+    return _Audit(
+        fixed=fixed,
+        attack_con=np.concatenate([a[0] for a in attacks]) if attacks else empty_i,
+        attack_cell=np.concatenate([a[1] for a in attacks]) if attacks else empty_i,
+        attack_weight=np.concatenate([a[2] for a in attacks]) if attacks else empty_f,
+        cell_block=cell_block,
+        con_block=con_block,
     )
-    _, label = connected_components(graph, directed=False)
-    label = label.astype(np.int64)
-    con_block[cons] = label[:n_eq]
-    cell_block[cells] = label[n_eq:]
-    n_blocks = int(label.max()) + 1
-    eqs_per_block = np.bincount(label[:n_eq], minlength=n_blocks)
-    cols_per_block = np.bincount(label[n_eq:], minlength=n_blocks)
-    wanted = np.zeros(n_blocks, dtype=bool)
-    wanted[label[n_eq:][only[cells]]] = True
-    solve = wanted & ~((eqs_per_block == 1) & (cols_per_block >= 2))
-    entry_block = label[eq]
-    entries = np.flatnonzero(solve[entry_block])
-    entries = entries[np.argsort(entry_block[entries], kind="stable")]
-    starts = np.flatnonzero(np.diff(entry_block[entries])) + 1
-    for block in np.split(entries, starts) if entries.size else []:
-        rows_b, r = np.unique(eq[block], return_inverse=True)
-        cols_b, c = np.unique(col[block], return_inverse=True)
-        matrix = np.zeros((rows_b.size, cols_b.size))
-        matrix[r, c] = h_sign[block]
-        fixed[cells[cols_b[_fixed_columns(matrix)]]] = True
-    return _Audit(fixed, cell_block, con_block)
 
 
 def _repair_picks(
@@ -224,34 +248,49 @@ def _repair_picks(
 ) -> IntArray:
     """For each target cell, one unsuppressed cell to suppress next.
 
-    The first (in priority order) unsuppressed member of the target's own
-    constraints; when they have none, of any constraint in the target's block.
+    First choice: the first cell (priority order) that the attack on the target
+    uses with a non-zero net weight: suppressing it breaks that attack. When
+    there is none, the first unsuppressed member of any constraint in the
+    target's block.
     """
+    if links.sign is None:
+        raise ValueError(f"herstel heeft de kolom {TOTAL_COL} in constraints nodig")
     open_member = ~suppressed[links.row]
     offers = pl.DataFrame(
         {
             "con": links.con[open_member],
             "pick": links.row[open_member],
             "prio": priority[links.row[open_member]],
+            "sign": links.sign[open_member],
         }
     )
-    at_target = targets[links.row]
-    own = pl.DataFrame({"con": links.con[at_target], "cell": links.row[at_target]})
+    wanted = targets[audit.attack_cell]
+    attack = pl.DataFrame(
+        {
+            "con": audit.attack_con[wanted],
+            "cell": audit.attack_cell[wanted],
+            "y": audit.attack_weight[wanted],
+        }
+    )
+    breaking = (
+        attack.join(offers, on="con")
+        .group_by("cell", "pick")
+        .agg((pl.col("y") * pl.col("sign")).sum().alias("w"), pl.col("prio").first())
+        .filter(pl.col("w").abs() > _NULL_TOL)
+        .select("cell", "pick", "prio", pl.lit(0).alias("tier"))
+    )
     cells = np.flatnonzero(targets)
-    in_block = pl.DataFrame(
-        {"block": audit.cell_block[cells], "cell": cells}
-    ).join(
-        pl.DataFrame({"block": audit.con_block, "con": np.arange(links.n_con, dtype=np.int64)}),
-        on="block",
+    fallback = (
+        pl.DataFrame({"block": audit.cell_block[cells], "cell": cells})
+        .join(
+            pl.DataFrame({"block": audit.con_block, "con": np.arange(links.n_con, dtype=np.int64)}),
+            on="block",
+        )
+        .join(offers, on="con")
+        .select("cell", "pick", "prio", pl.lit(1).alias("tier"))
     )
     picks = (
-        pl.concat(
-            [
-                own.join(offers, on="con").with_columns(pl.lit(0).alias("tier")),
-                in_block.join(offers, on="con").select(own.columns + offers.columns[1:])
-                .with_columns(pl.lit(1).alias("tier")),
-            ]
-        )
+        pl.concat([breaking, fallback])
         .group_by("cell")
         .agg(pl.col("pick").sort_by("tier", "prio").first())
         .get_column("pick")

@@ -38,36 +38,15 @@ BYAR_FROM: Final = 10.0
 DSR_MIN_EVENTS: Final = 10
 
 # 2013 European Standard Population (Eurostat, "Revision of the European Standard
-# Population", 2013 edition, table 3.1), with the bands of codes.POP_AGE_BANDS:
+# Population", 2013 edition: 19 bands to 90+), with the bands of codes.POP_AGE_BANDS:
 # 0-4 is <1 (1,000) + 1-4 (4,000); 90+ (1,000) is split 90-94 (800) and 95+ (200).
-ESP2013: Final[Mapping[str, float]] = dict(
-    zip(
-        POP_AGE_BANDS,
-        (
-            5000.0,
-            5500.0,
-            5500.0,
-            5500.0,
-            6000.0,
-            6000.0,
-            6500.0,
-            7000.0,
-            7000.0,
-            7000.0,
-            7000.0,
-            6500.0,
-            6000.0,
-            5500.0,
-            5000.0,
-            4000.0,
-            2500.0,
-            1500.0,
-            800.0,
-            200.0,
-        ),
-        strict=True,
-    )
+# fmt: off
+_ESP2013_WEIGHTS: Final = (
+    5000.0, 5500.0, 5500.0, 5500.0, 6000.0, 6000.0, 6500.0, 7000.0, 7000.0, 7000.0,  # 0-4 .. 45-49
+    7000.0, 6500.0, 6000.0, 5500.0, 5000.0, 4000.0, 2500.0, 1500.0, 800.0, 200.0,  # 50-54 .. 95+
 )
+# fmt: on
+ESP2013: Final[Mapping[str, float]] = dict(zip(POP_AGE_BANDS, _ESP2013_WEIGHTS, strict=True))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -120,8 +99,9 @@ def wilson_interval(
     high = np.full(x.shape, np.nan)
     if ok.any():
         lo, hi = proportion_confint(x[ok], n[ok], alpha=1.0 - confidence, method="wilson")
-        low[ok] = np.clip(lo, 0.0, 1.0)
-        high[ok] = np.clip(hi, 0.0, 1.0)
+        # exact bounds at the edges (the formula leaves rounding noise of ~1e-17)
+        low[ok] = np.where(x[ok] == 0, 0.0, np.clip(lo, 0.0, 1.0))
+        high[ok] = np.where(x[ok] == n[ok], 1.0, np.clip(hi, 0.0, 1.0))
     return low, high
 
 

@@ -29,7 +29,7 @@ from popmgmt.marts import (
     POPULATION,
     PRACTICES,
 )
-from popmgmt.privacy import apply_disclosure_control
+from popmgmt.privacy import TOTAL_COL, apply_disclosure_control, audit_recoverable
 from popmgmt.refdata import RefData
 from popmgmt.stats import add_intervals
 from popmgmt.validate import RawData
@@ -190,7 +190,7 @@ def hierarchy_constraints(
 
     `cells` has `level`, `area_code`, the keys and `id_col`. For each link in
     HIERARCHY and each key combination, one constraint holds the parent cell
-    and its child cells (the parent is a member too).
+    and its child cells (the parent is a member too, marked `is_total`).
     """
     frames = []
     for n, (parent, child) in enumerate(HIERARCHY):
@@ -199,10 +199,10 @@ def hierarchy_constraints(
         children = (
             cells.filter(pl.col("level") == child)
             .join(link, left_on="area_code", right_on=ccol, how="inner")
-            .select(pl.col(pcol).alias("parent"), *keys, id_col)
+            .select(pl.col(pcol).alias("parent"), *keys, id_col, pl.lit(False).alias(TOTAL_COL))
         )
         parents = cells.filter(pl.col("level") == parent).select(
-            pl.col("area_code").alias("parent"), *keys, id_col
+            pl.col("area_code").alias("parent"), *keys, id_col, pl.lit(True).alias(TOTAL_COL)
         )
         both = pl.concat([parents, children])
         frames.append(
@@ -213,9 +213,43 @@ def hierarchy_constraints(
                     *[pl.col(k).cast(pl.String) for k in keys],
                     separator="|",
                 ).alias("constraint_id")
-            ).select("constraint_id", id_col)
+            ).select("constraint_id", id_col, TOTAL_COL)
         )
     return pl.concat(frames)
+
+
+class DisclosureError(RuntimeError):
+    """A suppressed cell could still be recovered: the build must not publish."""
+
+
+def _controlled(
+    table: str,
+    cells: pl.DataFrame,
+    *,
+    count_cols: Sequence[str],
+    constraints: pl.DataFrame,
+    rank_col: str,
+    null_cols: Sequence[str] = (),
+) -> pl.DataFrame:
+    """Disclosure control on `cells` (id column `cell_id`), then an exact audit.
+
+    The constraints mark their totals (`is_total`), so the control also closes
+    differences between crossing partitions (a zone total minus a circle total
+    inside it); the audit proves no primary cell is left recoverable.
+    """
+    controlled = apply_disclosure_control(
+        cells,
+        id_col="cell_id",
+        count_cols=count_cols,
+        constraints=constraints,
+        rank_col=rank_col,
+        null_cols=null_cols,
+    )
+    problems = audit_recoverable(controlled, constraints, "cell_id")
+    if problems:
+        shown = "; ".join(problems[:5])
+        raise DisclosureError(f"{table}: {len(problems)} onderdrukte cellen afleidbaar ({shown})")
+    return controlled
 
 
 # --------------------------------------------------------------------------- population
@@ -269,6 +303,7 @@ def population_mart(population: pl.DataFrame, members: pl.DataFrame) -> pl.DataF
                     pl.lit("s"), *table[:2], pl.col("year").cast(pl.String), "sex", separator="|"
                 ).alias("constraint_id"),
                 "cell_id",
+                (pl.col("age_band") == "totaal").alias(TOTAL_COL),
             ),
             # each band: M, V and T
             cells.select(
@@ -280,13 +315,14 @@ def population_mart(population: pl.DataFrame, members: pl.DataFrame) -> pl.DataF
                     separator="|",
                 ).alias("constraint_id"),
                 "cell_id",
+                (pl.col("sex") == "T").alias(TOTAL_COL),
             ),
         ]
     )
     across = hierarchy_constraints(cells, members, keys)
-    controlled = apply_disclosure_control(
+    controlled = _controlled(
+        "bevolking",
         cells,
-        id_col="cell_id",
         count_cols=["population"],
         constraints=pl.concat([within, across]),
         rank_col="population",
@@ -428,14 +464,15 @@ def control_practice_counts(table: pl.DataFrame) -> pl.DataFrame:
             "constraint_id"
         ),
         "cell_id",
+        pl.col("_total").alias(TOTAL_COL),
     )
-    controlled = apply_disclosure_control(
+    controlled = _controlled(
+        "praktijken",
         cells.with_columns(
             # Totals are picked as complement only as a last resort.
             pl.when(pl.col("_total")).then(pl.lit(None)).otherwise(pl.col("count")).alias("_check"),
             pl.when(pl.col("_total")).then(pl.lit(2**62)).otherwise(pl.col("count")).alias("_rank"),
         ),
-        id_col="cell_id",
         count_cols=["_check"],
         constraints=constraints,
         rank_col="_rank",
@@ -661,9 +698,9 @@ def indicator_values_mart(
     )
     cells = add_intervals(cells).with_row_index("cell_id")
     constraints = hierarchy_constraints(cells, members, keys)
-    controlled = apply_disclosure_control(
+    controlled = _controlled(
+        "indicatoren",
         cells,
-        id_col="cell_id",
         count_cols=["guard_num", "guard_den"],
         constraints=constraints,
         rank_col="denominator",
