@@ -27,6 +27,11 @@ NAVIGATION: Final[dict[str, list[PageSpec]]] = {
     "Mijn zone": [
         PageSpec("pages/zone.py", "Zoneprofiel"),
     ],
+    "Nood en aanbod": [
+        PageSpec("pages/need.py", "Zorgnood per zone"),
+        PageSpec("pages/fair_share.py", "Nood en aanbod"),
+        PageSpec("pages/fair_gradient.py", "Sociale gradiënt"),
+    ],
 }
 
 
