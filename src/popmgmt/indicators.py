@@ -32,7 +32,7 @@ _IMA_SOURCE = "IMA-AIM, Patiënteel huisartsen (per RIZIV-nummer), bewerking pop
 _SURVEY_SOURCE = "Departement Zorg, bevraging huisartsenpraktijken, bewerking popmgmt"
 _POP_SOURCE = "Statbel, bevolking op 1 januari, bewerking popmgmt"
 
-_CONTACT_TYPES: Final = {
+CONTACT_TYPES: Final = {
     "raadpl": ("Raadplegingen", "raadplegingen in de praktijk (RAADPL)"),
     "bezavond": (
         "Huisbezoeken avond/weekend",
@@ -249,8 +249,29 @@ def derived_catalogue(survey_year: int | None) -> list[dict[str, object]]:
             denominator_unit="vte",
             keywords="praktijkgrootte; werklast",
         ),
+        _derived(
+            "gmd_per_fte",
+            "GMD-patiënten per huisarts-VTE",
+            "Aantal patiënten met een globaal medisch dossier (of ingeschreven patiënten in "
+            "forfaitaire praktijken) per geschatte VTE, over alle huisartsen en huisartsen in "
+            "opleiding met hun praktijk in het gebied: dezelfde telling als in de praktijktabel.",
+            "Som van PAT_GMD / som van de VTE-schattingen",
+            unit="per VTE",
+            multiplier=1,
+            method="poisson",
+            theme="aanbod",
+            aim="zorgverleners",
+            direction="neutraal",
+            source=_IMA_SOURCE,
+            origin="ima",
+            numerator_label="GMD-patiënten",
+            denominator_label="VTE huisartsen (schatting)",
+            count_unit="personen",
+            denominator_unit="vte",
+            keywords="praktijkgrootte; werklast; GMD",
+        ),
     ]
-    for col, (name, what) in _CONTACT_TYPES.items():
+    for col, (name, what) in CONTACT_TYPES.items():
         rows.append(
             _derived(
                 f"{col}_per_100_attrib",

@@ -27,6 +27,9 @@ NAVIGATION: Final[dict[str, list[PageSpec]]] = {
     "Mijn zone": [
         PageSpec("pages/zone.py", "Zoneprofiel"),
     ],
+    "Huisartsenkring": [
+        PageSpec("pages/circle.py", "Praktijken van de kring"),
+    ],
     "Nood en aanbod": [
         PageSpec("pages/need.py", "Zorgnood per zone"),
         PageSpec("pages/fair_share.py", "Nood en aanbod"),

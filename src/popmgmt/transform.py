@@ -543,6 +543,10 @@ def derived_counts(
         (gp_active & (pl.col("age") >= 65)).sum().alias("gp65"),
         (gp_active & pl.col("age").is_not_null()).sum().alias("gp_known_age"),
         pl.col("PAT_ATTRIB").filter(gp_active).sum().alias("attrib_active"),
+        # All GP rows, as in the practices mart (pat_gmd / fte_estimate).
+        pl.col("PAT_GMD").sum().alias("gmd_all"),
+        pl.col("fte").sum().alias("fte_all"),
+        pl.len().alias("gp_rows"),
         pl.col("PAT_ATTRIB").filter(ffs).sum().alias("attrib_ffs"),
         *[pl.col(c).filter(ffs).sum().alias(c.lower()) for c in CONTACT_COLUMNS],
     )
@@ -559,6 +563,9 @@ def derived_counts(
                 "gp65",
                 "gp_known_age",
                 "attrib_active",
+                "gmd_all",
+                "fte_all",
+                "gp_rows",
                 "attrib_ffs",
                 *[c.lower() for c in CONTACT_COLUMNS],
             )
@@ -571,6 +578,7 @@ def derived_counts(
         _long(base, "gp_fte_per_10k", c("fte"), c("pop"), c("gps"), c("pop")),
         _long(base, "gp_trainees_per_10k", c("trainees"), c("pop"), c("trainees"), c("pop")),
         _long(base, "attrib_per_fte", c("attrib_active"), c("fte"), c("attrib_active"), c("gps")),
+        _long(base, "gmd_per_fte", c("gmd_all"), c("fte_all"), c("gmd_all"), c("gp_rows")),
     ]
     # Ages come from the survey's birth years: only survey years are unbiased
     # (earlier years would count only the GPs still active at the survey).
