@@ -27,6 +27,10 @@ NAVIGATION: Final[dict[str, list[PageSpec]]] = {
     "Mijn zone": [
         PageSpec("pages/zone.py", "Zoneprofiel"),
     ],
+    "Departement Zorg": [
+        PageSpec("pages/monitor.py", "Vlaamse monitor"),
+        PageSpec("pages/gp_poor.py", "Huisartsarme gebieden"),
+    ],
     "Huisartsenkring": [
         PageSpec("pages/circle.py", "Praktijken van de kring"),
     ],

@@ -1,0 +1,749 @@
+"""Vlaamse monitor (Departement Zorg): trends, spread between zones, funnel plot, map,
+two-year comparison, payment systems and policy annotations.
+
+Layout only; the numbers come from `popmgmt.monitor` and `popmgmt.store`, the
+annotations from `popmgmt.annotations`. One view is drawn per run (the "Weergave"
+choice) to stay within the page's time budget. A link restores a view through its query
+parameters: view, indicator, year, level (and split, from, od, breaks).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any, cast
+
+import polars as pl
+import streamlit as st
+
+from popmgmt import annotations as ann
+from popmgmt import labels, maps, monitor, store, ui
+from popmgmt.codes import ANTWERP_ZONE
+from popmgmt.indicators import FLAT_RATE_POPULATION, GP_PER_10K
+
+VIEWS = {
+    "trend": "Trend",
+    "trechter": "Spreiding (trechter)",
+    "kaart": "Kaart",
+    "vergelijking": "Twee jaren vergelijken",
+    "betaling": "Betalingssystemen",
+}
+LEVELS = {"zone": "Eerstelijnszones", "gemeente": "Gemeenten"}
+LEVEL_WORDS = {"zone": "zones", "gemeente": "gemeenten"}
+PAYMENT_INDICATORS = ("practices_flat_rate", FLAT_RATE_POPULATION)
+N_CLASSES = 5
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+marts = ui.page_start()  # data check and demo label, on every page
+build_key = (str(marts.folder), str(marts.manifest.get("built_at")))
+bv = store.boundary_version(marts)
+
+
+# --- cached helpers (keyed by the build) ---------------------------------------------------
+
+
+# The cached helpers below use only the aggregate marts (values, areas, indicators),
+# which are the same for every role (access scoping touches only the practices): the
+# build key is enough to key them.
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _by_indicator(key: tuple[str, str], _values: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """`indicator_values` split per indicator: a query then scans a few thousand rows."""
+    del key
+    parts = _values.partition_by("indicator_code", as_dict=True)
+    return {str(code[0]): frame for code, frame in parts.items()}
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _catalogue(key: tuple[str, str], _marts: store.Marts) -> pl.DataFrame:
+    del key
+    return store.indicator_catalogue(_marts, level="zone")
+
+
+def for_indicator(code: str) -> store.Marts:
+    """This session's marts with `values` cut down to one indicator."""
+    frame = _by_indicator(build_key, marts.values).get(code)
+    return dataclasses.replace(marts, values=marts.values.clear() if frame is None else frame)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _series_table(key: tuple[str, str], code: str, split: str) -> pl.DataFrame:
+    """The per-province or per-zone series of one indicator as a Dutch table (cached: it
+    formats every area and year)."""
+    del key
+    im = for_indicator(code)
+    unit = store.indicator_meta(im, code).get("unit")
+    rows = monitor.split_trend(im.values, im.areas, code, cast("monitor.Split", split))
+    return monitor.series_table(rows, unit=unit, decimals=labels.default_decimals(unit))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _heatmap(key: tuple[str, str], code: str) -> dict[str, Any]:
+    """The zone x year heatmap spec of one indicator (cached, copied per run)."""
+    del key
+    im = for_indicator(code)
+    meta = store.indicator_meta(im, code)
+    unit = meta.get("unit")
+    zones = monitor.split_trend(im.values, im.areas, code, "zone")
+    return monitor.heatmap_chart(
+        zones,
+        indicator_name=str(meta.get("name_nl") or code),
+        unit=unit,
+        decimals=labels.default_decimals(unit),
+    )
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _geometry(key: tuple[str, str], level: str, _geojson: dict[str, Any]) -> dict[str, str]:
+    del key
+    return monitor.geometry_index(_geojson)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _funnel(
+    key: tuple[str, str], code: str, year: int, level: str, adjust: bool
+) -> monitor.Funnel | str:
+    """The funnel of one view, or a Dutch reason why there is none."""
+    del key
+    im = for_indicator(code)
+    meta = store.indicator_meta(im, code)
+    kind = monitor.indicator_kind(meta)
+    if kind is None:
+        return "Voor deze indicator is geen trechterdiagram mogelijk: ze heeft geen interval."
+    flemish = store.flanders_value(im, code, year)
+    if flemish is None or not flemish["numerator"] or not flemish["denominator"]:
+        return f"Geen Vlaamse teller en noemer voor {year}: geen trechterdiagram mogelijk."
+    rows = store.indicator_map_values(im, code, year, level=level)
+    try:
+        return monitor.funnel(
+            rows,
+            target_numerator=float(flemish["numerator"]),
+            target_denominator=float(flemish["denominator"]),
+            kind=kind,
+            multiplier=float(meta.get("multiplier") or 1.0),
+            adjust_overdispersion=adjust,
+        )
+    except ValueError as exc:
+        return f"Geen trechterdiagram mogelijk: {exc}."
+
+
+def chart(spec: dict[str, Any]) -> None:
+    """A chart with its title above and its reading notes below (from the spec's usermeta)."""
+    meta = spec.get("usermeta") or {}
+    if meta.get("title"):
+        st.markdown(f"**{meta['title']}**")
+    st.vega_lite_chart(spec=spec, width="stretch")
+    if meta.get("notes"):
+        st.caption(" ".join(meta["notes"]))
+
+
+def downloads(frame: pl.DataFrame, stem: str, key: str) -> None:
+    """CSV and XLSX of exactly the table shown (built only when clicked)."""
+
+    def csv_data() -> bytes:
+        return monitor.csv_bytes(frame)
+
+    def xlsx_data() -> bytes:
+        return monitor.xlsx_bytes(frame)
+
+    row = st.container(horizontal=True)
+    row.download_button(
+        "CSV",
+        data=csv_data,
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    row.download_button(
+        "Excel (XLSX)",
+        data=xlsx_data,
+        file_name=f"{stem}.xlsx",
+        mime=XLSX_MIME,
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def table(frame: pl.DataFrame, stem: str, key: str) -> None:
+    st.dataframe(frame, hide_index=True, width="stretch")
+    downloads(frame, stem, key)
+
+
+# --- query parameters ----------------------------------------------------------------------
+
+# A link is checked on the session's first run only: later runs carry the page's own state.
+link_problems: list[str] = []
+first_run = "monitor_seen" not in st.session_state
+st.session_state["monitor_seen"] = True
+
+
+def _param(name: str, allowed: list[str], default: str, what: str) -> str:
+    raw = st.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw in allowed:
+        return raw
+    if first_run:
+        link_problems.append(f"onbekende {what} '{raw}'")
+    return default
+
+
+def _index(options: list[Any], value: Any) -> int:
+    return options.index(value) if value in options else 0
+
+
+catalogue = _catalogue(build_key, marts)
+codes = catalogue["indicator_code"].to_list()
+option_labels = {
+    row["indicator_code"]: store.indicator_option_label(row)
+    for row in catalogue.iter_rows(named=True)
+}
+names = {row["indicator_code"]: str(row["name_nl"]) for row in catalogue.iter_rows(named=True)}
+
+p_view = _param("view", list(VIEWS), "trend", "weergave")
+p_code = _param(
+    "indicator", codes, GP_PER_10K if GP_PER_10K in codes else (codes[0] if codes else ""),
+    "indicator",
+)  # fmt: skip
+p_level = _param("level", list(LEVELS), "zone", "niveau")
+p_split = _param("split", list(monitor.SPLITS), "geen", "opsplitsing")
+p_breaks = _param("breaks", list(monitor.BREAK_CHOICES), "vast", "klassenindeling")
+p_od = _param("od", ["0", "1"], "0", "keuze voor overdispersie")
+
+# --- page head ------------------------------------------------------------------------------
+
+st.title("Vlaamse monitor")
+st.caption(
+    "Voor Departement Zorg: heel Vlaanderen door de jaren heen. Waar staan huisartsencapaciteit "
+    "en toegang onder druk, hoe snel groeien de forfaitaire praktijken, welke zones wijken af, "
+    "en had een beleidsmaatregel effect?"
+)
+st.caption(
+    f"**Eén grensversie:** alle jaren staan op de grenzen van {bv}. Gegevens van oudere jaren "
+    f"zijn omgezet naar de gemeenten en eerstelijnszones van {bv}, zodat een zone in elk jaar "
+    "hetzelfde gebied is."
+)
+if not codes:
+    st.info("Er zijn geen indicatoren met waarden op zoneniveau in deze gegevens.")
+    ui.footer(marts)
+    st.stop()
+
+link_slot = st.empty()
+view_list = list(VIEWS)
+view = st.radio(
+    "Weergave",
+    view_list,
+    index=_index(view_list, p_view),
+    format_func=VIEWS.__getitem__,
+    horizontal=True,
+    key="monitor_view",
+)
+state: dict[str, str] = {"view": view}
+
+
+def pick_indicator() -> tuple[str, dict[str, Any]]:
+    code = st.selectbox(
+        "Indicator (per thema)",
+        codes,
+        index=_index(codes, p_code),
+        format_func=option_labels.__getitem__,
+        key="monitor_indicator",
+    )
+    state["indicator"] = code
+    return code, store.indicator_meta(marts, code)
+
+
+def pick_level(column: Any) -> str:
+    level_list = list(LEVELS)
+    level: str = column.selectbox(
+        "Niveau",
+        level_list,
+        index=_index(level_list, p_level),
+        format_func=LEVELS.__getitem__,
+        key="monitor_level",
+    )
+    state["level"] = level
+    return level
+
+
+def _param_year(name: str, years: list[int], default: int) -> int:
+    raw = st.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        year = int(raw)
+    except ValueError:
+        year = -1
+    if year in years:
+        return year
+    if first_run:
+        link_problems.append(f"jaar '{raw}' niet beschikbaar voor deze keuze")
+    return default
+
+
+def pick_year(column: Any, code: str, level: str, label: str = "Jaar", name: str = "year") -> int:
+    years = store.available_years(for_indicator(code), code, level=level)
+    if not years:
+        st.info("Geen jaren met gegevens voor deze indicator op dit niveau.")
+        ui.footer(marts)
+        st.stop()
+    default = years[0] if name == "year" else years[-1]
+    year: int = column.selectbox(
+        label,
+        years,
+        index=years.index(_param_year(name, years, default)),
+        key=f"monitor_{name}_{code}_{level}",
+    )
+    state[name] = str(year)
+    return year
+
+
+# --- annotations --------------------------------------------------------------------------
+
+ann_path = ann.default_path()
+MSG_KEY = "monitor_annotation_message"
+
+
+def _add_annotation(code: str) -> None:
+    scope = st.session_state.get("monitor_ann_scope", "alle")
+    try:
+        added = ann.add_annotation(
+            ann_path,
+            st.session_state.get("monitor_ann_date"),  # type: ignore[arg-type]
+            str(st.session_state.get("monitor_ann_label") or ""),
+            indicator_code=code if scope == "indicator" else None,
+        )
+    except (ann.AnnotationError, ann.AnnotationStoreError) as exc:
+        st.session_state[MSG_KEY] = ("error", str(exc))
+        return
+    st.session_state["monitor_ann_label"] = ""
+    st.session_state[MSG_KEY] = (
+        "success",
+        f"Markering toegevoegd: {ann.option_text(added)}. Ze staat meteen op de trendgrafieken "
+        "van iedereen die deze app gebruikt.",
+    )
+
+
+def _delete_annotation() -> None:
+    chosen = st.session_state.get("monitor_ann_delete")
+    if chosen is None:
+        return
+    try:
+        removed = ann.delete_annotation(ann_path, int(chosen))
+    except ann.AnnotationStoreError as exc:
+        st.session_state[MSG_KEY] = ("error", str(exc))
+        return
+    st.session_state[MSG_KEY] = (
+        ("success", "Markering verwijderd.")
+        if removed
+        else ("error", "Die markering bestond niet meer (al verwijderd?).")
+    )
+
+
+def load_annotations(code: str | None) -> list[ann.Annotation]:
+    try:
+        return ann.list_annotations(ann_path, code)
+    except ann.AnnotationStoreError as exc:
+        st.warning(f"Beleidsmarkeringen niet leesbaar: {exc}", icon=":material/warning:")
+        return []
+
+
+def annotation_panel(code: str, name: str, shown: list[ann.Annotation]) -> None:
+    message = st.session_state.pop(MSG_KEY, None)
+    with st.expander(
+        f"Beleidsmarkeringen ({len(shown)} op deze grafiek)", expanded=message is not None
+    ):
+        st.caption(
+            "Markeer een datum met een kort label (bv. 'start van een maatregel'): de markering "
+            "verschijnt als verticale lijn op de trendgrafieken. Markeringen worden bewaard op de "
+            f"server (`{ann_path}`), blijven na een herstart bestaan en zijn gedeeld door alle "
+            "gebruikers van deze server."
+        )
+        if message:
+            kind, text = message
+            (st.success if kind == "success" else st.error)(text)
+        with st.form("monitor_annotation_form"):
+            left, right = st.columns([1, 3])
+            left.date_input(
+                "Datum",
+                value=date.today(),
+                min_value=ann.FIRST_DATE,
+                max_value=ann.last_date(),
+                format="DD/MM/YYYY",
+                key="monitor_ann_date",
+            )
+            right.text_input(
+                f"Label (1 tot {ann.LABEL_MAX} tekens)",
+                max_chars=ann.LABEL_MAX,
+                placeholder="bv. start van een maatregel",
+                key="monitor_ann_label",
+            )
+            st.radio(
+                "Tonen bij",
+                ["alle", "indicator"],
+                format_func={"alle": "alle indicatoren", "indicator": f"enkel '{name}'"}.get,
+                horizontal=True,
+                key="monitor_ann_scope",
+            )
+            st.form_submit_button(
+                "Markering toevoegen", on_click=_add_annotation, args=(code,), type="primary"
+            )
+        if shown:
+            frame = ann.display_table(shown, names)
+            table(frame, monitor.file_stem("markeringen", code), "monitor_ann_table")
+            ids = [a.id for a in shown]
+            by_id = {a.id: a for a in shown}
+            left, right = st.columns([3, 1])
+            left.selectbox(
+                "Markering verwijderen",
+                ids,
+                format_func=lambda i: ann.option_text(by_id[i]),
+                key="monitor_ann_delete",
+            )
+            right.button("Verwijderen", on_click=_delete_annotation, key="monitor_ann_delete_btn")
+
+
+# --- views --------------------------------------------------------------------------------
+
+
+def trend_view() -> None:
+    code, meta = pick_indicator()
+    im = for_indicator(code)
+    name = str(meta.get("name_nl") or code)
+    unit = meta.get("unit")
+    decimals = labels.default_decimals(unit)
+    left, right = st.columns([1, 2])
+    level = pick_level(left)
+    split_list = list(monitor.SPLITS)
+    split = cast(
+        "monitor.Split",
+        right.radio(
+            "Opsplitsen",
+            split_list,
+            index=_index(split_list, p_split),
+            format_func=monitor.SPLITS.__getitem__,
+            horizontal=True,
+            key="monitor_split",
+        ),
+    )
+    state["split"] = split
+    flanders = monitor.flanders_trend(im.values, code)
+    spread = monitor.spread_by_year(im.values, code, level=level)
+    split_rows = monitor.split_trend(im.values, im.areas, code, split)
+    shown = load_annotations(code)
+    last = store.latest_year(im, code, level="vlaanderen")
+    if last is not None and (summary := store.flanders_summary(im, code, last)):
+        st.markdown(summary)
+    chart(
+        monitor.trend_chart(
+            flanders,
+            spread,
+            split_rows,
+            shown,
+            indicator_name=name,
+            unit=unit,
+            split=split,
+            decimals=decimals,
+            spread_label=LEVEL_WORDS[level],
+        )
+    )
+    st.caption(
+        f"Jaarcijfers staan midden in hun jaar. Spreiding over de {LEVEL_WORDS[level]} met een "
+        "getoonde waarde (onderdrukte waarden tellen niet mee). Grenzen "
+        f"{bv} voor alle jaren. Bron: {meta.get('source') or 'onbekend'}."
+    )
+    annotation_panel(code, name, shown)
+    st.subheader("Tabel: Vlaanderen en spreiding per jaar")
+    trend_frame = monitor.trend_table(flanders, spread, unit=unit, decimals=decimals)
+    if level == "gemeente":
+        trend_frame = trend_frame.rename(
+            {c: c.replace("zones", "gemeenten") for c in trend_frame.columns if "zones" in c}
+        )
+    table(trend_frame, monitor.file_stem("trend", code, level), "monitor_trend_table")
+    if split != "geen":
+        with st.expander(f"Tabel: {monitor.SPLITS[split].lower()}, alle jaren"):
+            table(
+                _series_table(build_key, code, split),
+                monitor.file_stem("trend", code, split),
+                "monitor_split_table",
+            )
+    with st.expander(f"Definitie: {name}"):
+        st.markdown(store.indicator_definition_markdown(meta))
+
+
+def funnel_view() -> None:
+    code, meta = pick_indicator()
+    im = for_indicator(code)
+    name = str(meta.get("name_nl") or code)
+    unit = meta.get("unit")
+    decimals = labels.default_decimals(unit)
+    c1, c2, c3 = st.columns([1, 1, 2])
+    level = pick_level(c1)
+    year = pick_year(c2, code, level)
+    adjust = c3.checkbox(
+        "Grenzen aanpassen voor overdispersie",
+        value=p_od == "1",
+        key="monitor_od",
+        help="Verbreedt de grenzen met √φ als de zones onderling meer verschillen dan toeval "
+        "verklaart (Spiegelhalter 2005).",
+    )
+    state["od"] = "1" if adjust else "0"
+    if summary := store.flanders_summary(im, code, year):
+        st.markdown(summary)
+    result = _funnel(build_key, code, year, level, adjust)
+    if isinstance(result, str):
+        st.info(result)
+        return
+    size_label = str(meta.get("denominator_label") or "noemer")
+    chart(
+        monitor.funnel_chart(
+            result,
+            indicator_name=name,
+            unit=unit,
+            year=year,
+            size_label=size_label,
+            decimals=decimals,
+        )
+    )
+    st.caption(monitor.phi_text(result))
+    outliers = result.outliers
+    if outliers.height:
+        lines = []
+        for klass in ("hoog_998", "laag_998", "hoog_95", "laag_95"):
+            part = outliers.filter(pl.col("funnel_class") == klass)
+            if part.height:
+                text = monitor.comparison_text(klass, meta.get("direction"))
+                areas = ", ".join(
+                    f"{r['area_name']} ({labels.fmt_value(r['value'], unit, decimals)})"
+                    for r in part.iter_rows(named=True)
+                )
+                lines.append(f"- **{text}** ({part.height}): {areas}")
+        st.markdown(
+            "**Buiten de grenzen** (waarde tussen haakjes; interval en grenzen in de tabel):\n"
+            + "\n".join(lines)
+        )
+    else:
+        st.markdown(f"**Alle {LEVEL_WORDS[level]} liggen binnen de 95%-grenzen.**")
+    left_out = result.points.height - result.n_assessed
+    if left_out:
+        st.caption(
+            f"{left_out} {LEVEL_WORDS[level]} zonder getoonde waarde (onderdrukt of geen "
+            "gegevens) staan niet in het diagram; de tabel toont ze."
+        )
+    with st.expander("Secundaire weergave: alle gebieden met hun interval (geen rangschikking)"):
+        chart(
+            monitor.interval_chart(
+                result, indicator_name=name, unit=unit, year=year, decimals=decimals
+            )
+        )
+    st.subheader("Tabel: alle gebieden tegenover Vlaanderen")
+    table(
+        monitor.funnel_table(
+            result, unit=unit, decimals=decimals, direction=meta.get("direction"), year=year
+        ),
+        monitor.file_stem("trechter", code, level, year),
+        "monitor_funnel_table",
+    )
+
+
+def map_view() -> None:
+    code, meta = pick_indicator()
+    im = for_indicator(code)
+    name = str(meta.get("name_nl") or code)
+    unit = meta.get("unit")
+    decimals = labels.default_decimals(unit)
+    c1, c2, c3 = st.columns([1, 1, 2])
+    level = pick_level(c1)
+    year = pick_year(c2, code, level)
+    choice_list = list(monitor.BREAK_CHOICES)
+    choice = cast(
+        "monitor.BreakChoice",
+        c3.radio(
+            "Klassen",
+            choice_list,
+            index=_index(choice_list, p_breaks),
+            format_func=monitor.BREAK_CHOICES.__getitem__,
+            key="monitor_breaks",
+        ),
+    )
+    state["breaks"] = choice
+    values = store.indicator_map_values(im, code, year, level=level)
+    breaks = monitor.map_breaks(
+        im.values, code, level=level, year=year, choice=choice, n_classes=N_CLASSES,
+        decimals=decimals,
+    )  # fmt: skip
+    if summary := store.flanders_summary(im, code, year):
+        st.markdown(summary)
+    geometry = _geometry(build_key, level, ui.load_geojson(level))
+    deck = monitor.choropleth_deck(
+        geometry,
+        values,
+        breaks=breaks,
+        unit=unit,
+        denominator_label=meta.get("denominator_label"),
+        year=year,
+        decimals=decimals,
+        layer_id=f"monitor_{level}",
+    )
+    map_col, legend_col = st.columns([4, 1])
+    with map_col:
+        st.pydeck_chart(deck, height=560, alt=f"Kaart van de {LEVEL_WORDS[level]}: {name}, {year}")
+    with legend_col:
+        st.html(maps.legend_html(maps.legend_items(breaks, unit=unit), title=f"{name} ({year})"))
+    years = store.available_years(im, code, level=level)
+    st.caption(
+        f"{monitor.breaks_text(choice, breaks, years)} Grijs: onderdrukt of geen gegevens. "
+        f"Grenzen {bv} (oudere jaren omgezet naar de grenzen van {bv}). "
+        f"{labels.ANTWERP_NOTE.replace('elz2', ANTWERP_ZONE)}"
+    )
+    st.subheader(f"Tabel: alle {LEVEL_WORDS[level]}, {year}")
+    table(
+        store.display_table(values, unit=unit, area_title=LEVELS[level][:-1]),
+        monitor.file_stem("kaart", code, level, year),
+        "monitor_map_table",
+    )
+
+
+def compare_view() -> None:
+    code, meta = pick_indicator()
+    im = for_indicator(code)
+    name = str(meta.get("name_nl") or code)
+    unit = meta.get("unit")
+    decimals = labels.default_decimals(unit)
+    c1, c2, c3 = st.columns([1, 1, 1])
+    level = pick_level(c1)
+    year_from = pick_year(c2, code, level, label="Van jaar", name="from")
+    year_to = pick_year(c3, code, level, label="Naar jaar", name="year")
+    if year_from == year_to:
+        st.info("Kies twee verschillende jaren.")
+        return
+    comparison = monitor.compare_years(
+        im.values, im.areas, code, level=level, year_from=year_from, year_to=year_to
+    )
+    flemish = monitor.compare_years(
+        im.values, im.areas, code, level="vlaanderen", year_from=year_from, year_to=year_to
+    )
+    flemish_change = None
+    if flemish.height and flemish["change"][0] is not None:
+        row = flemish.row(0, named=True)
+        flemish_change = row["change"]
+        cunit = monitor.change_unit(unit)
+        st.markdown(
+            f"**Vlaanderen, {year_from} → {year_to}: "
+            f"{monitor.signed_text(row['change'], cunit, decimals)}** "
+            f"(95%-BI {monitor.signed_text(row['change_low'], None, decimals)} tot "
+            f"{monitor.signed_text(row['change_high'], cunit, decimals)}; van "
+            f"{labels.fmt_value(row['value_from'], unit, decimals)} naar "
+            f"{labels.fmt_value(row['value_to'], unit, decimals)}) · "
+            f"bron: {meta.get('source') or 'onbekend'}"
+        )
+    counts = dict(comparison.group_by("change_class").len().iter_rows())
+    st.markdown(
+        " · ".join(
+            f"{monitor.change_class_text(k)}: **{counts.get(k, 0)}**"
+            for k in (*monitor.CHANGE_CLASSES, monitor.NOT_ASSESSED)
+            if counts.get(k, 0)
+        )
+    )
+    chart(
+        monitor.change_chart(
+            comparison,
+            flemish_change=flemish_change,
+            indicator_name=name,
+            unit=unit,
+            year_from=year_from,
+            year_to=year_to,
+            decimals=decimals,
+        )
+    )
+    st.caption(
+        f"Beide jaren op de grenzen van {bv}. Het interval van de verandering combineert de "
+        "95%-intervallen van beide jaren (MOVER); omdat grotendeels dezelfde mensen in beide "
+        "jaren meetellen, is het eerder te breed dan te smal."
+    )
+    st.subheader(f"Tabel: verandering per gebied, {year_from}–{year_to}")
+    table(
+        monitor.compare_table(
+            comparison, unit=unit, decimals=decimals, year_from=year_from, year_to=year_to
+        ),
+        monitor.file_stem("vergelijking", code, level, year_from, year_to),
+        "monitor_compare_table",
+    )
+
+
+def payment_view() -> None:
+    present = [c for c in PAYMENT_INDICATORS if c in codes]
+    if not present:
+        st.info("Deze gegevens bevatten geen indicatoren over betalingssystemen.")
+        return
+    st.markdown(
+        "Het aandeel **praktijken** met forfaitaire betaling (naar plaats van de praktijk) en "
+        "het aandeel **inwoners** ingeschreven in een forfaitaire praktijk (medisch huis, naar "
+        "woonplaats), voor Vlaanderen en per zone."
+    )
+    shown = load_annotations(None)
+    general = [a for a in shown if a.indicator_code is None]
+    for code in present:
+        im = for_indicator(code)
+        meta = store.indicator_meta(im, code)
+        name = str(meta.get("name_nl") or code)
+        unit = meta.get("unit")
+        decimals = labels.default_decimals(unit)
+        marks = [a for a in shown if a.indicator_code in (None, code)]
+        st.subheader(name)
+        last = store.latest_year(im, code, level="vlaanderen")
+        if last is not None and (summary := store.flanders_summary(im, code, last)):
+            st.markdown(summary)
+        flanders = monitor.flanders_trend(im.values, code)
+        spread = monitor.spread_by_year(im.values, code, level="zone")
+        chart(
+            monitor.trend_chart(
+                flanders,
+                spread,
+                monitor.split_trend(im.values, im.areas, code, "geen"),
+                marks,
+                indicator_name=name,
+                unit=unit,
+                split="geen",
+                decimals=decimals,
+            )
+        )
+        with st.expander(f"Per zone en jaar: {name}"):
+            chart(_heatmap(build_key, code))
+            table(
+                _series_table(build_key, code, "zone"),
+                monitor.file_stem("betaling", code, "zone"),
+                f"monitor_pay_{code}",
+            )
+    st.caption(
+        f"Grenzen {bv} voor alle jaren. Beleidsmarkeringen voor alle indicatoren staan op beide "
+        "grafieken; een markering voor één indicator enkel op die van die indicator."
+    )
+    annotation_panel(present[0], names.get(present[0], present[0]), general)
+
+
+{
+    "trend": trend_view,
+    "trechter": funnel_view,
+    "kaart": map_view,
+    "vergelijking": compare_view,
+    "betaling": payment_view,
+}[view]()
+
+if link_problems:
+    link_slot.warning(
+        "De link bevat waarden die deze app niet kent: "
+        + "; ".join(link_problems)
+        + ". De standaardkeuze wordt getoond.",
+        icon=":material/link_off:",
+    )
+
+# Keep the link in step with the view (a copied URL restores it).
+if dict(st.query_params) != state:
+    st.query_params.from_dict(state)
+
+ui.footer(marts)
