@@ -16,10 +16,7 @@ st.set_page_config(
 
 st.navigation(
     {
-        section: [
-            st.Page(page.path, title=page.title, default=page.default)
-            for page in pages
-        ]
+        section: [st.Page(page.path, title=page.title, default=page.default) for page in pages]
         for section, pages in NAVIGATION.items()
     }
 ).run()
