@@ -3,7 +3,7 @@ the risk pyramid of a zone.
 
 Layout only; the methods live in `popmgmt.need` and `popmgmt.pyramid`. Every choice
 (year, zone, map level, weights, pyramid assumptions) is written to the URL, so a
-proposal can be shared as a link: `jaar`, `elz`, `kaart`, `fw`, `iw`, `pp`.
+proposal can be shared as a link: `jaar`, `zone`, `kaart`, `fw`, `iw`, `pp`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ INDICATOR_MAX = 3.0
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SOURCE = "bron: IMA Atlas en Statbel, bewerking popmgmt"
 
-marts = ui.page_start()  # data check and demo label, on every page
+marts = ui.page_start(link_scope=())  # data check and demo label; aggregates only
 BUILD = (str(marts.folder), store.built_at_text(marts))
 
 st.title("Zorgnood per zone")
@@ -236,7 +236,7 @@ def _from_url(name: str, options: list[Any], what: str) -> Any:
 
 
 year_q = _from_url("jaar", years, "Jaar")
-zone_q = _from_url("elz", zone_codes, "Zonecode")
+zone_q = _from_url("zone", zone_codes, "Zonecode")
 level_q = _from_url("kaart", list(MAP_LEVELS), "Kaartniveau")
 fw_q, fw_problems = need.parse_mapping(qp.get("fw", ""), families, what="familiegewicht")
 iw_q, iw_problems = need.parse_mapping(
@@ -324,7 +324,7 @@ params = pyramid.PyramidParams(
 )
 wanted = {
     "jaar": str(year),
-    "elz": zone,
+    "zone": zone,
     "kaart": map_level,
     "fw": need.format_mapping(dict(family_key)),
     "iw": need.format_mapping(dict(indicator_key)),

@@ -9,31 +9,26 @@ import logging
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
+from browserkit import free_port, launch, require_chromium, serve
 from conftest import APP, ROOT
+from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
 from popmgmt import access, roles, ui
 from popmgmt.store import Marts
 
 TIMEOUT = 60
-CHROMIUM = os.environ.get("POPMGMT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 AUTH_SECRETS = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
     "cookie_secret": "test-secret-test-secret-test-secret",
@@ -505,7 +500,7 @@ FORBIDDEN = (
 def test_pages_get_data_only_through_ui(page: Path) -> None:
     """A page cannot bypass the role filter: it never reads the marts itself."""
     source = page.read_text(encoding="utf-8")
-    assert "ui.page_start()" in source
+    assert "ui.page_start(" in source
     for pattern in FORBIDDEN:
         assert pattern not in source, f"{page.name} uses {pattern}"
 
@@ -524,7 +519,7 @@ class _FakeProvider:
         self.client_id = client_id
         self.key = RSAKey.generate_key(2048, parameters={"kid": "k1"})
         self.nonces: dict[str, str] = {}
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.requests: list[str] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
@@ -617,68 +612,6 @@ class _FakeProvider:
         return Handler
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _require_chromium() -> None:
-    if Path(CHROMIUM).is_file() and shutil.which(CHROMIUM):
-        return
-    reason = f"Chromium not found at {CHROMIUM} (install Debian's chromium package)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@contextmanager
-def _streamlit_server(cwd: Path, env: dict[str, str], port: int) -> Iterator[str]:
-    log = cwd / "streamlit.log"
-    url = f"http://localhost:{port}"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                APP,
-                "--server.headless=true",
-                f"--server.port={port}",
-                "--server.address=127.0.0.1",
-                "--browser.gatherUsageStats=false",
-            ],
-            cwd=cwd,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited early:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text()}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
 @pytest.mark.browser
 def test_sign_in_with_oidc_gives_the_role_of_the_file(
     real_data: Path, tmp_path: Path, circles: list[str]
@@ -686,11 +619,10 @@ def test_sign_in_with_oidc_gives_the_role_of_the_file(
     """Given a provider and a role file mapping a group to circle A, when the user clicks
     "Aanmelden" and the provider signs them in, then the page shows circle A's role,
     the access log names the user, and "Afmelden" signs them out to public."""
-    _require_chromium()
-    from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415
+    require_chromium()
 
     own = circles[0]
-    port = _free_port()
+    port = free_port()
     roles_path = tmp_path / "roles.toml"
     roles_path.write_text(
         f'[[rule]]\ngroup = "hak-a"\nrole = "kring"\ncircle = "{own}"\n', encoding="utf-8"
@@ -716,26 +648,23 @@ def test_sign_in_with_oidc_gives_the_role_of_the_file(
             ui.ACCESS_LOG_ENV: str(access_log),
             "NO_PROXY": "127.0.0.1,localhost",
         }
+        log = tmp_path / "streamlit.log"
         with (
-            _streamlit_server(tmp_path, env, port) as url,
-            sync_playwright() as pw,
+            serve(APP, log, env=env, cwd=tmp_path, port=port, host="localhost") as url,
+            launch() as browser,
         ):
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.set_default_timeout(60_000)
-                page.goto(url)
-                sidebar = page.get_by_test_id("stSidebar")
-                expect(sidebar).to_contain_text("Uw rol: Publiek (niet aangemeld)", timeout=60_000)
-                sidebar.get_by_role("button", name="Aanmelden").click()
-                expect(sidebar).to_contain_text(f"({own})", timeout=60_000)
-                expect(sidebar).to_contain_text("Aangemeld als Dr. Arts.", timeout=30_000)
-                page.screenshot(path=str(tmp_path / "signed-in.png"))
-                assert "/token" in provider.requests
-                sidebar.get_by_role("button", name="Afmelden").click()
-                expect(sidebar).to_contain_text("Uw rol: Publiek (niet aangemeld)", timeout=60_000)
-            finally:
-                browser.close()
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)
+            page.goto(url)
+            sidebar = page.get_by_test_id("stSidebar")
+            expect(sidebar).to_contain_text("Uw rol: Publiek (niet aangemeld)", timeout=60_000)
+            sidebar.get_by_role("button", name="Aanmelden").click()
+            expect(sidebar).to_contain_text(f"({own})", timeout=60_000)
+            expect(sidebar).to_contain_text("Aangemeld als Dr. Arts.", timeout=30_000)
+            page.screenshot(path=str(tmp_path / "signed-in.png"))
+            assert "/token" in provider.requests
+            sidebar.get_by_role("button", name="Afmelden").click()
+            expect(sidebar).to_contain_text("Uw rol: Publiek (niet aangemeld)", timeout=60_000)
     log_text = access_log.read_text(encoding="utf-8")
     assert f"signed in: user=arts@kring.example role=kring:{own} rule=[[rule]] nr. 1" in log_text
 

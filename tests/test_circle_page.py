@@ -272,10 +272,12 @@ def test_gmd_fte_scatter(page: AppTest, circles: list[str]) -> None:
     _open(page, kring=own, role=f"kring:{own}", tab="GMD en VTE")
     (spec,) = _charts(page)
     assert spec["title"]["text"] == "GMD-patiënten en VTE per praktijk"
-    # A circle sees only its own practice counts: no (wrong) Flemish line.
-    assert "De Vlaamse verhouding ontbreekt" in _subtitle(spec)
+    # The Flemish ratio comes from the aggregate indicator gmd_per_fte, which
+    # every role sees: a circle gets the Flemish line without other circles' practices.
+    assert "De Vlaamse verhouding ontbreekt" not in _subtitle(spec)
+    assert "in Vlaanderen (rood)" in _subtitle(spec)
 
-    # The Departement sees every practice: the Flemish line is there.
+    # The Departement sees it too.
     department = _open(
         AppTest.from_file(PAGE, default_timeout=TIMEOUT),
         kring=own,

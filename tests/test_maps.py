@@ -127,7 +127,7 @@ VALUES = pl.DataFrame(
         "ci_low": [8.0, 18.0, None],
         "ci_high": [12.0, 22.0, None],
         "suppressed": [False, False, True],
-        "suppression_reason": [None, None, "klein_aantal"],
+        "suppression_reason": [None, None, "primair"],
     }
 )
 

@@ -112,7 +112,7 @@ def test_need_page_writes_every_choice_to_the_url(data_env: Path, marts: store.M
     at = _open(NEED_PAGE)
     _ok(at)
     qp = at.query_params
-    assert set(qp) == {"jaar", "elz", "kaart", "fw", "iw", "pp"}
+    assert set(qp) == {"jaar", "zone", "kaart", "fw", "iw", "pp"}
     assert qp["fw"] == DEFAULT_FW
     assert qp["kaart"] == "zone"
     assert qp["pp"] == pyramid.params_to_query(pyramid.PyramidParams())
@@ -133,7 +133,7 @@ def test_need_link_restores_the_view(data_env: Path, marts: store.Marts) -> None
     at = _open(
         NEED_PAGE,
         jaar=str(year),
-        elz=zone,
+        zone=zone,
         kaart="gemeente",
         fw="gezondheid:100,demografie:0,sociaaleconomisch:0,cultureel:0",
         pp="f_poly:0.3",
@@ -148,12 +148,12 @@ def test_need_link_restores_the_view(data_env: Path, marts: store.Marts) -> None
     assert "gezondheid 100 %" in _texts(at)
     n_mun = marts.areas.filter(pl.col("level") == "gemeente").height
     assert len(_deck_features(at)) == n_mun
-    assert at.query_params["elz"] == zone
+    assert at.query_params["zone"] == zone
     assert at.query_params["fw"].startswith("gezondheid:100,")
 
 
 def test_need_unknown_codes_in_a_link_are_explained(data_env: Path) -> None:
-    at = _open(NEED_PAGE, elz="elz999", jaar="1900", fw="gezondheid:abc,planeet:3")
+    at = _open(NEED_PAGE, zone="elz999", jaar="1900", fw="gezondheid:abc,planeet:3")
     _ok(at)
     warning = next(w.value for w in at.warning if "link" in w.value)
     assert "Zonecode 'elz999' uit de link bestaat niet" in warning
@@ -211,7 +211,7 @@ def test_zone_choice_drives_decomposition_and_pyramid(data_env: Path) -> None:
     code = options[-1].split("(")[-1].rstrip(")")
     at.selectbox(key="need_zone").set_value(code).run()
     _ok(at)
-    assert at.query_params["elz"] == code
+    assert at.query_params["zone"] == code
     assert f"({code})" in _spec_titled(at, "Opsplitsing")["title"]["text"]
     assert any(f"({code})" in s.value for s in at.subheader)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Final
 
@@ -140,7 +141,7 @@ def load_geojson(level: str = "zone") -> dict[str, Any]:
         st.stop()
 
 
-def page_start() -> store.Marts:
+def page_start(*, link_scope: Collection[str] = tuple(access.LINK_PARAMS)) -> store.Marts:
     """Start every page: load the marts for the user's role (or explain how to build
     them), label demo data, show the role and what it allows, answer links that ask
     for detail beyond the role.
@@ -148,6 +149,10 @@ def page_start() -> store.Marts:
     Each page calls this itself rather than relying on `app.py`: a page opened directly
     (a deep link on a fresh server, or AppTest's `switch_page` with a `pages/` folder)
     runs without the entry point.
+
+    `link_scope` names the query parameters that ask this page for role-bound
+    detail (`kring`, `zone`); a page that shows only aggregates passes `()`, so a
+    `?zone=` that merely picks a zone raises no access notice there.
     """
     raw = _raw_marts()
     role_config()  # a faulty role file stops every page here
@@ -157,7 +162,7 @@ def page_start() -> store.Marts:
     demo_banner(marts)
     role = current_role()
     role_panel(marts, role)
-    link_notices(marts, role)
+    link_notices(marts, role, link_scope)
     return marts
 
 
@@ -332,9 +337,11 @@ def role_panel(marts: store.Marts, role: access.Role) -> None:
             )
 
 
-def link_notices(marts: store.Marts, role: access.Role) -> None:
+def link_notices(
+    marts: store.Marts, role: access.Role, scope: Collection[str] = tuple(access.LINK_PARAMS)
+) -> None:
     """A link (`?kring=`, `?zone=`) that asks for detail beyond the role: say so, log it."""
-    params = {k: st.query_params.get(k, "") for k in access.LINK_PARAMS}
+    params = {k: st.query_params.get(k, "") for k in access.LINK_PARAMS if k in scope}
     notices = access.link_notices(
         role,
         params,
