@@ -13,7 +13,7 @@ import polars as pl
 import streamlit as st
 
 from popmgmt import annotations as ann
-from popmgmt import gppoor, labels, monitor, store, ui
+from popmgmt import gppoor, labels, maps, monitor, store, ui
 from popmgmt.indicators import GP_PER_10K
 
 LEVELS = {"gemeente": "Gemeenten", "zone": "Eerstelijnszones"}
@@ -200,7 +200,7 @@ st.caption(
 # --- map ----------------------------------------------------------------------------------
 
 properties = gppoor.map_properties(assessed)
-deck = monitor.prebuilt_deck(
+deck = maps.prebuilt_deck(
     _geometry(build_key, level, ui.load_geojson(level)),
     properties,
     tooltip_html=gppoor.MAP_TOOLTIP_HTML,

@@ -159,7 +159,7 @@ def _deck(
     codes: tuple[str, ...],
     family_key: tuple[tuple[str, float], ...],
     indicator_key: tuple[tuple[str, float], ...],
-) -> need.FastDeck:
+) -> maps.PrebuiltDeck:
     table = _index(build, year, codes, family_key, indicator_key)[f"table_{level}"]
     return need.choropleth_deck(
         _geometry(build, level),

@@ -66,14 +66,15 @@ if summary:
 # --- map --------------------------------------------------------------------------------
 decimals = labels.default_decimals(unit)
 breaks = maps.class_breaks(values["value"], n=N_CLASSES, method=BREAK_METHOD, decimals=decimals)
-deck = maps.zone_choropleth(
-    ui.load_geojson("zone"),
+deck = maps.fast_choropleth(
+    ui.load_geometry("zone"),
     values,
     breaks=breaks,
     unit=unit,
     denominator_label=meta.get("denominator_label"),
     year=year,
     decimals=decimals,
+    layer_id="zones",
 )
 map_col, legend_col = st.columns([4, 1])
 with map_col:

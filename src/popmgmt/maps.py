@@ -12,9 +12,11 @@ no legend: `legend_items` returns one for the page to draw.
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -361,3 +363,135 @@ def zone_choropleth(
 def deck_layer_data(deck: pdk.Deck, index: int = 0) -> Any:
     """The data handed to a layer of a deck (for tests and checks)."""
     return deck.layers[index].data
+
+
+# --------------------------------------------------------------------------- fast maps
+#
+# pydeck's `Deck.to_json` walks the whole structure in Python on every page run
+# (0.2 s for the zones, 0.5-1 s for the municipalities). Streamlit only calls
+# `to_json`, so a page that caches each area's geometry as JSON text once per
+# build can assemble the same JSON in milliseconds.
+
+LAYER_PLACEHOLDER: Final = "__POPMGMT_LAYER_DATA__"
+
+
+def _round_coords(coords: Any, decimals: int) -> Any:
+    if isinstance(coords, list | tuple) and coords and isinstance(coords[0], int | float):
+        return [round(float(c), decimals) for c in coords]
+    if isinstance(coords, list | tuple):
+        return [_round_coords(c, decimals) for c in coords]
+    return coords
+
+
+def geometry_index(
+    geojson: Mapping[str, Any], *, decimals: int | None = 5, code_property: str = "area_code"
+) -> dict[str, str]:
+    """area_code -> the JSON text of its geometry (coordinates rounded to `decimals`;
+    5 decimals is about 1 m). Computed once per boundary file and cached by the page."""
+    out: dict[str, str] = {}
+    for feature in geojson.get("features", []):
+        code = str((feature.get("properties") or {}).get(code_property, ""))
+        geometry = feature.get("geometry")
+        if decimals is not None and isinstance(geometry, dict):
+            geometry = {**geometry, "coordinates": _round_coords(geometry["coordinates"], decimals)}
+        out[code] = json.dumps(geometry, separators=(",", ":"))
+    return out
+
+
+class PrebuiltDeck(pdk.Deck):  # type: ignore[misc]
+    """A pydeck Deck whose JSON was assembled beforehand (`prebuilt_deck`)."""
+
+    def __init__(self, json_text: str, tooltip: dict[str, Any]) -> None:
+        super().__init__(layers=[], map_provider=None, tooltip=tooltip)
+        self._json_text = json_text
+
+    def to_json(self) -> str:
+        return self._json_text
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """The parsed deck (for tests and checks)."""
+        parsed: dict[str, Any] = json.loads(self._json_text)
+        return parsed
+
+
+@functools.lru_cache(maxsize=32)
+def _deck_template(layer_id: str, tooltip_html: str) -> str:
+    """pydeck's JSON for a GeoJSON polygon layer, with a placeholder for its data."""
+    return str(
+        pdk.Deck(
+            layers=[
+                pdk.Layer(
+                    "GeoJsonLayer",
+                    data=LAYER_PLACEHOLDER,
+                    id=layer_id,
+                    stroked=True,
+                    filled=True,
+                    pickable=True,
+                    auto_highlight=True,
+                    get_fill_color="properties.fill_color",
+                    get_line_color=list(OUTLINE_COLOUR),
+                    line_width_min_pixels=1,
+                )
+            ],
+            initial_view_state=pdk.ViewState(**FLANDERS_VIEW),
+            map_provider=None,
+            tooltip={"html": tooltip_html, "style": TOOLTIP_STYLE},
+        ).to_json()
+    )
+
+
+def prebuilt_deck(
+    geometry: Mapping[str, str],
+    properties: Mapping[str, Mapping[str, Any]],
+    *,
+    tooltip_html: str = TOOLTIP_HTML,
+    layer_id: str,
+) -> PrebuiltDeck:
+    """A GeoJSON polygon map (no base map, `map_provider=None`) of the areas in
+    `geometry`, each with its `properties` (`fill_color` [r, g, b, a] and tooltip
+    fields). The JSON equals what pydeck writes for the same deck (tests check it),
+    but is assembled from the cached geometry texts."""
+    features = ",".join(
+        '{"type":"Feature","geometry":'
+        + geom
+        + ',"properties":'
+        + json.dumps({"area_code": code, **properties.get(code, {})}, separators=(",", ":"))
+        + "}"
+        for code, geom in geometry.items()
+    )
+    data = '{"type":"FeatureCollection","features":[' + features + "]}"
+    text = _deck_template(layer_id, tooltip_html).replace(json.dumps(LAYER_PLACEHOLDER), data, 1)
+    return PrebuiltDeck(text, {"html": tooltip_html, "style": TOOLTIP_STYLE})
+
+
+def fast_choropleth(
+    geometry: Mapping[str, str],
+    values: pl.DataFrame,
+    *,
+    breaks: Sequence[float],
+    unit: str | None,
+    denominator_label: str | None,
+    year: int,
+    decimals: int | None,
+    layer_id: str = "areas",
+) -> PrebuiltDeck:
+    """`zone_choropleth`'s colours and tooltips on cached geometry (`geometry_index`)."""
+    skeleton = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": None, "properties": {"area_code": code}}
+            for code in geometry
+        ],
+    }
+    coloured = choropleth_geojson(
+        skeleton,
+        values,
+        breaks=breaks,
+        unit=unit,
+        denominator_label=denominator_label,
+        year=year,
+        decimals=decimals,
+    )
+    properties = {str(f["properties"]["area_code"]): f["properties"] for f in coloured["features"]}
+    return prebuilt_deck(geometry, properties, layer_id=layer_id)

@@ -30,16 +30,12 @@ Dutch display tables (`index_display_table`, `dutch_table`); plain Vega-Lite cha
 
 from __future__ import annotations
 
-import copy
-import functools
 import io
-import json
 import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Final
 
 import polars as pl
-import pydeck as pdk
 
 from popmgmt import labels, maps
 from popmgmt.codes import FLANDERS_CODE, NEED_FAMILIES
@@ -770,85 +766,13 @@ def family_stack_chart(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 QUINTILE_BREAKS: Final = (0.5, 1.5, 2.5, 3.5, 4.5, 5.5)
-_DATA_MARK: Final = "__POPMGMT_LAYER_DATA__"
-
-
-def _round_coords(coords: Any, decimals: int) -> Any:
-    if isinstance(coords, list | tuple):
-        if coords and isinstance(coords[0], int | float):
-            return [round(float(c), decimals) for c in coords]
-        return [_round_coords(c, decimals) for c in coords]
-    return coords
 
 
 def geometry_json(
     geojson: Mapping[str, Any], *, code_property: str = "area_code", decimals: int = 5
 ) -> dict[str, str]:
-    """Each feature's geometry as a compact JSON string, keyed by area code.
-
-    Coordinates are rounded to `decimals` (5: about 1 m; 4: about 10 m, plenty for a
-    map of Flanders), which halves the map's size or more. Computed once per boundary
-    file (the page caches it): a map is then assembled from these strings instead of
-    serialising the geometry every run.
-    """
-    out: dict[str, str] = {}
-    for feature in geojson.get("features", []):
-        props = feature.get("properties") or {}
-        geometry = dict(feature.get("geometry") or {})
-        if "coordinates" in geometry:
-            geometry["coordinates"] = _round_coords(geometry["coordinates"], decimals)
-        out[str(props.get(code_property, ""))] = json.dumps(geometry, separators=(",", ":"))
-    return out
-
-
-class FastDeck(pdk.Deck):  # type: ignore[misc]
-    """A pydeck Deck whose JSON is assembled from pre-serialised geometry.
-
-    pydeck's own `to_json` walks the whole structure in Python with indent=2
-    (about 1 s for the 285 municipalities); Streamlit only calls `to_json`, so
-    returning the assembled string keeps a map at a few milliseconds. The deck is
-    built once per layer id (`_base_deck`); each map is a shallow copy with its
-    own JSON (`with_data`).
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        spec = json.loads(super().to_json())
-        spec["layers"][0]["data"] = _DATA_MARK
-        compact = json.dumps(spec, separators=(",", ":"))
-        self._popmgmt_head, _, self._popmgmt_tail = compact.partition(f'"{_DATA_MARK}"')
-        self._popmgmt_json = compact
-
-    def with_data(self, layer_data_json: str) -> FastDeck:
-        """A copy of this deck whose layer holds `layer_data_json` (a GeoJSON text)."""
-        deck = copy.copy(self)
-        deck._popmgmt_json = self._popmgmt_head + layer_data_json + self._popmgmt_tail
-        return deck
-
-    def to_json(self) -> str:
-        return self._popmgmt_json
-
-
-@functools.lru_cache(maxsize=8)
-def _base_deck(layer_id: str) -> FastDeck:
-    layer = pdk.Layer(
-        "GeoJsonLayer",
-        data={"type": "FeatureCollection", "features": []},
-        id=layer_id,
-        stroked=True,
-        filled=True,
-        pickable=True,
-        auto_highlight=True,
-        get_fill_color="properties.fill_color",
-        get_line_color=list(maps.OUTLINE_COLOUR),
-        line_width_min_pixels=1,
-    )
-    return FastDeck(
-        layers=[layer],
-        initial_view_state=pdk.ViewState(**maps.FLANDERS_VIEW),
-        map_provider=None,
-        tooltip={"html": maps.TOOLTIP_HTML, "style": maps.TOOLTIP_STYLE},
-    )
+    """Each feature's geometry as compact JSON text, keyed by area code (`maps`)."""
+    return maps.geometry_index(geojson, decimals=decimals, code_property=code_property)
 
 
 def choropleth_deck(
@@ -856,22 +780,16 @@ def choropleth_deck(
     features: Sequence[Mapping[str, Any]],
     *,
     layer_id: str,
-) -> FastDeck:
+) -> maps.PrebuiltDeck:
     """A choropleth of pre-serialised geometries; no base map, nothing fetched.
 
     `features`: one mapping per area with `area_code`, `fill_color` (RGBA list)
     and the tooltip texts `tt_name`, `tt_value`, `tt_interval`, `tt_denominator`,
-    `tt_year` (see `maps.TOOLTIP_HTML`). Areas without geometry are skipped.
+    `tt_year` (see `maps.TOOLTIP_HTML`). Areas without a feature are not drawn.
     """
-    parts = []
-    for props in features:
-        geom = geometry.get(str(props["area_code"]))
-        if geom is None:
-            continue
-        body = json.dumps(dict(props), separators=(",", ":"), ensure_ascii=False)
-        parts.append(f'{{"type":"Feature","geometry":{geom},"properties":{body}}}')
-    data_json = '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
-    return _base_deck(layer_id).with_data(data_json)
+    properties = {str(f["area_code"]): dict(f) for f in features}
+    shown = {code: geom for code, geom in geometry.items() if code in properties}
+    return maps.prebuilt_deck(shown, properties, layer_id=layer_id)
 
 
 QUINTILE_NAMES: Final[Mapping[int, str]] = {

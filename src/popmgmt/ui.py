@@ -17,7 +17,7 @@ from typing import Any, Final
 import polars as pl
 import streamlit as st
 
-from popmgmt import access, labels, roles, store
+from popmgmt import access, labels, maps, roles, store
 from popmgmt.config import data_dir
 
 logger = logging.getLogger(access.LOGGER_NAME)
@@ -126,6 +126,21 @@ def load_marts() -> store.Marts:
     folder = data_dir().resolve()
     try:
         return _scoped_cached(str(folder), _manifest_mtime(folder), role.key)
+    except store.DataMissingError as exc:
+        st.error(str(exc), icon=":material/database_off:")
+        st.stop()
+
+
+@st.cache_resource(max_entries=8)
+def _geometry_cached(folder: str, manifest_mtime: float, level: str) -> dict[str, str]:
+    return maps.geometry_index(_geojson_cached(folder, manifest_mtime, level))
+
+
+def load_geometry(level: str = "zone") -> dict[str, str]:
+    """The cached geometry texts of a level, for `maps.fast_choropleth`."""
+    folder = data_dir().resolve()
+    try:
+        return _geometry_cached(str(folder), _manifest_mtime(folder), level)
     except store.DataMissingError as exc:
         st.error(str(exc), icon=":material/database_off:")
         st.stop()
