@@ -8,62 +8,17 @@ except in CI (CI=true), where that is a failure.
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from browserkit import PAGE_TIMEOUT_MS, Watch, launch, require_chromium, serve, settle
 from PIL import Image
-from playwright.sync_api import Browser, FloatRect, sync_playwright
+from playwright.sync_api import FloatRect
 
 from popmgmt import labels, maps
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("POPMGMT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-START_TIMEOUT = 60.0
-PAGE_TIMEOUT_MS = 60_000
-
-
-def _require_chromium() -> None:
-    if Path(CHROMIUM).is_file() and shutil.which(CHROMIUM):
-        return
-    reason = f"Chromium not found at {CHROMIUM} (install Debian's chromium package)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited early ({proc.returncode}):\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"streamlit did not start within {START_TIMEOUT}s:\n{log.read_text()}")
 
 
 def _pixel_scale(png: bytes, box: FloatRect) -> float:
@@ -91,67 +46,20 @@ def _coloured_pixels(png: bytes, step: int = 6) -> list[tuple[int, int]]:
     return found
 
 
-@contextmanager
-def _serve(data: Path, log: Path) -> Iterator[str]:
-    """Run the app on a free port with POPMGMT_DATA=data; always terminated."""
-    port = _free_port()
-    env = {**os.environ, "POPMGMT_DATA": str(data)}
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_healthy(url, proc, log)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
-
-
-@contextmanager
-def _browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 @pytest.fixture
 def server(built_data: Path, tmp_path: Path) -> Iterator[str]:
     """The app on the built data."""
-    _require_chromium()
-    with _serve(built_data, tmp_path / "streamlit.log") as url:
+    require_chromium()
+    with serve("app.py", tmp_path / "streamlit.log", env={"POPMGMT_DATA": str(built_data)}) as url:
         yield url
 
 
 def test_overview_in_chromium(server: str, tmp_path: Path) -> None:
     """Given the running app, then the map canvas and the headline metrics render, no errors."""
-    console_errors: list[str] = []
-    outside: list[str] = []
-    with _browser() as browser:
+    with launch() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
-        page.on(
-            "console",
-            lambda msg: console_errors.append(msg.text) if msg.type == "error" else None,
-        )
         # Nothing may leave the machine: no tiles, no fonts, no icons.
-        page.on(
-            "request",
-            lambda req: None if req.url.startswith(server) else outside.append(req.url),
-        )
+        watch = Watch(page, server)
         page.goto(server, wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
 
         metrics = page.locator('[data-testid="stMetric"]')
@@ -164,11 +72,7 @@ def test_overview_in_chromium(server: str, tmp_path: Path) -> None:
             state="visible", timeout=PAGE_TIMEOUT_MS
         )
         # Let the script finish and deck.gl draw its first frames.
-        page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-            timeout=PAGE_TIMEOUT_MS,
-        )
-        page.wait_for_timeout(2500)
+        settle(page, 2500)
 
         assert metrics.count() == 4
         assert "Inwoners" in metrics.first.inner_text()
@@ -206,16 +110,16 @@ def test_overview_in_chromium(server: str, tmp_path: Path) -> None:
         assert "(elz" in tip
         page.screenshot(path=str(tmp_path / "tooltip.png"))
     print(f"screenshot: {shot}")
-    assert not outside, f"requests to other hosts: {outside}"
-    assert not console_errors, console_errors
+    watch.check()
 
 
 def test_missing_data_in_chromium(tmp_path: Path) -> None:
     """Given an empty data folder, then the page shows how to build the data, no traceback."""
-    _require_chromium()
+    require_chromium()
     empty = tmp_path / "empty"
     empty.mkdir()
-    with _serve(empty, tmp_path / "streamlit.log") as url, _browser() as browser:
+    log = tmp_path / "streamlit.log"
+    with serve("app.py", log, env={"POPMGMT_DATA": str(empty)}) as url, launch() as browser:
         page = browser.new_page(viewport={"width": 1200, "height": 800})
         page.goto(url, wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
         alert = page.locator('[data-testid="stAlertContentError"]')

@@ -11,32 +11,20 @@ Nothing may leave the machine. Skipped when Chromium is absent, except in CI.
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from browserkit import PAGE_TIMEOUT_MS, Watch, launch, require_chromium, serve, settle
 from conftest import ROOT
 from PIL import Image
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Locator, Page
 
 from popmgmt import circle, funnel, labels, roles
 from popmgmt.store import Marts
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("POPMGMT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-START_TIMEOUT = 60.0
-PAGE_TIMEOUT_MS = 60_000
 
 ENTRY = """\
 import streamlit as st
@@ -48,37 +36,6 @@ st.navigation(
 """
 
 
-def _require_chromium() -> None:
-    if Path(CHROMIUM).is_file() and shutil.which(CHROMIUM):
-        return
-    reason = f"Chromium not found at {CHROMIUM} (install Debian's chromium package)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited early ({proc.returncode}):\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"streamlit did not start within {START_TIMEOUT}s:\n{log.read_text()}")
-
-
 @contextmanager
 def _serve(data: Path, folder: Path) -> Iterator[str]:
     """Run the circle page on a free port with POPMGMT_DATA=data; always terminated."""
@@ -86,49 +43,14 @@ def _serve(data: Path, folder: Path) -> Iterator[str]:
     entry.write_text(ENTRY.format(page=str(ROOT / "pages" / "circle.py")), encoding="utf-8")
     roles_file = folder / "roles.toml"
     roles_file.write_text("", encoding="utf-8")
-    log = folder / "streamlit.log"
-    port = _free_port()
-    env = {**os.environ, "POPMGMT_DATA": str(data), roles.ROLES_ENV: str(roles_file)}
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(entry),
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_healthy(url, proc, log)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
-
-
-@contextmanager
-def _browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    env = {"POPMGMT_DATA": str(data), roles.ROLES_ENV: str(roles_file)}
+    with serve(entry, folder / "streamlit.log", env=env) as url:
+        yield url
 
 
 def _settle(page: Page) -> None:
     """Wait until the script has finished and the frontend has drawn."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=PAGE_TIMEOUT_MS,
-    )
-    page.wait_for_timeout(2000)
+    settle(page, 2000)
 
 
 def _pixels(
@@ -177,16 +99,10 @@ def circle_code(marts: Marts) -> str:
 
 
 def test_one_circle_in_chromium(built_data: Path, tmp_path: Path, circle_code: str) -> None:
-    _require_chromium()
-    console_errors: list[str] = []
-    outside: list[str] = []
-    with _serve(built_data, tmp_path) as url, _browser() as browser:
+    require_chromium()
+    with _serve(built_data, tmp_path) as url, launch() as browser:
         page = browser.new_page(viewport={"width": 1500, "height": 1900})
-        page.on(
-            "console",
-            lambda msg: console_errors.append(msg.text) if msg.type == "error" else None,
-        )
-        page.on("request", lambda req: None if req.url.startswith(url) else outside.append(req.url))
+        watch = Watch(page, url)
         page.goto(f"{url}/?kring={circle_code}", wait_until="domcontentloaded")
 
         # --- the public view: area, coverage map, public practice facts -----------------
@@ -265,5 +181,4 @@ def test_one_circle_in_chromium(built_data: Path, tmp_path: Path, circle_code: s
             assert bad not in body
         assert page.locator('[data-testid="stException"]').count() == 0
     print(f"screenshots: {tmp_path}")
-    assert not outside, f"requests to other hosts: {outside}"
-    assert not console_errors, console_errors
+    watch.check()

@@ -10,119 +10,48 @@ Debian's Chromium through Playwright. Skipped when Chromium is absent, except in
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from browserkit import Watch, launch, require_chromium, serve, settle
 from PIL import Image
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from popmgmt import annotations as ann
 from popmgmt import gppoor, labels
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("POPMGMT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 START_TIMEOUT = 90.0
 PAGE_TIMEOUT_MS = 90_000
 LABEL = "Start huisartsenmaatregel"
 
 
-def _require_chromium() -> None:
-    if Path(CHROMIUM).is_file() and shutil.which(CHROMIUM):
-        return
-    reason = f"Chromium not found at {CHROMIUM} (install Debian's chromium package)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited early ({proc.returncode}):\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"streamlit did not start within {START_TIMEOUT}s:\n{log.read_text()}")
-
-
 @contextmanager
 def _serve(script: str, data: Path, state: Path, log: Path) -> Iterator[str]:
     """Run one page script on a free port; always terminated."""
-    port = _free_port()
-    env = {**os.environ, "POPMGMT_DATA": str(data), ann.STATE_ENV: str(state)}
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / script),
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with log.open("ab") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_healthy(url, proc, log)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
+    env = {"POPMGMT_DATA": str(data), ann.STATE_ENV: str(state)}
+    with serve(script, log, env=env, start_timeout=START_TIMEOUT) as url:
+        yield url
 
 
-@contextmanager
-def _browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def _open(browser: Browser, url: str, server: str, problems: list[str]) -> Page:
+def _open(browser: Browser, url: str, server: str, watches: list[Watch]) -> Page:
     page = browser.new_page(viewport={"width": 1400, "height": 1500})
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     # Nothing may leave the machine: no tiles, fonts or icons.
-    page.on("request", lambda r: None if r.url.startswith(server) else problems.append(r.url))
+    watches.append(Watch(page, server))
     page.goto(url, wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
     return page
 
 
+def _check(watches: list[Watch]) -> None:
+    for watch in watches:
+        watch.check()
+
+
 def _settle(page: Page) -> None:
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=PAGE_TIMEOUT_MS,
-    )
-    page.wait_for_timeout(1500)
+    settle(page, 1500, PAGE_TIMEOUT_MS)
 
 
 def _chart_texts(page: Page) -> list[str]:
@@ -141,17 +70,17 @@ def _no_errors(page: Page) -> None:
 
 @pytest.fixture
 def state(tmp_path: Path) -> Path:
-    _require_chromium()
+    require_chromium()
     return tmp_path / "state"
 
 
 def test_trend_annotation_survives_restart(built_data: Path, state: Path, tmp_path: Path) -> None:
     """Given the running monitor, when a policy officer adds an annotation through the
     form, then it is drawn on the trend chart, and after a server restart it is still there."""
-    problems: list[str] = []
+    watches: list[Watch] = []
     log = tmp_path / "streamlit.log"
-    with _serve("pages/monitor.py", built_data, state, log) as url, _browser() as browser:
-        page = _open(browser, f"{url}/?view=trend&split=provincie", url, problems)
+    with _serve("pages/monitor.py", built_data, state, log) as url, launch() as browser:
+        page = _open(browser, f"{url}/?view=trend&split=provincie", url, watches)
         chart = page.locator('[data-testid="stVegaLiteChart"]').first
         chart.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
         _settle(page)
@@ -188,8 +117,8 @@ def test_trend_annotation_survives_restart(built_data: Path, state: Path, tmp_pa
     assert [a.label for a in ann.list_annotations(state / ann.DB_FILE)] == [LABEL]
 
     # Restart: a new server process on the same state folder.
-    with _serve("pages/monitor.py", built_data, state, log) as url, _browser() as browser:
-        page = _open(browser, f"{url}/?view=trend", url, problems)
+    with _serve("pages/monitor.py", built_data, state, log) as url, launch() as browser:
+        page = _open(browser, f"{url}/?view=trend", url, watches)
         page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(
             state="visible", timeout=PAGE_TIMEOUT_MS
         )
@@ -208,7 +137,7 @@ def test_trend_annotation_survives_restart(built_data: Path, state: Path, tmp_pa
         page.screenshot(path=str(tmp_path / "funnel.png"), full_page=True)
         _no_errors(page)
     print(f"screenshots: {tmp_path}")
-    assert not problems, problems
+    _check(watches)
 
 
 def _margin_pixels(png: bytes, step: int = 5) -> dict[str, list[tuple[int, int]]]:
@@ -234,12 +163,12 @@ def _margin_pixels(png: bytes, step: int = 5) -> dict[str, list[tuple[int, int]]
 def test_gp_poor_map_in_chromium(built_data: Path, state: Path, tmp_path: Path) -> None:
     """Given the GP-poor page, then the municipalities are drawn in the margin classes and
     hovering one shows its threshold and margin."""
-    problems: list[str] = []
+    watches: list[Watch] = []
     with (
         _serve("pages/gp_poor.py", built_data, state, tmp_path / "streamlit.log") as url,
-        _browser() as browser,
+        launch() as browser,
     ):
-        page = _open(browser, url, url, problems)
+        page = _open(browser, url, url, watches)
         canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
         canvas.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
         page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(
@@ -275,4 +204,4 @@ def test_gp_poor_map_in_chromium(built_data: Path, state: Path, tmp_path: Path) 
         assert "marge" in tip
         page.screenshot(path=str(tmp_path / "gp_poor.png"), full_page=True)
         _no_errors(page)
-    assert not problems, problems
+    _check(watches)

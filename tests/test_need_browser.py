@@ -9,63 +9,20 @@ Skipped when Chromium is absent, except in CI (CI=true), where that is a failure
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from browserkit import PAGE_TIMEOUT_MS, Watch, launch, require_chromium, serve, settle
 from conftest import ROOT
 from PIL import Image
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
 from popmgmt import labels, maps
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("POPMGMT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-START_TIMEOUT = 60.0
-PAGE_TIMEOUT_MS = 60_000
-
-
-def _require_chromium() -> None:
-    if Path(CHROMIUM).is_file() and shutil.which(CHROMIUM):
-        return
-    reason = f"Chromium not found at {CHROMIUM} (install Debian's chromium package)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited early ({proc.returncode}):\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"streamlit did not start within {START_TIMEOUT}s:\n{log.read_text()}")
 
 
 WRAPPER = """import streamlit as st
@@ -81,65 +38,12 @@ def _serve(page: Path, data: Path, folder: Path) -> Iterator[str]:
     terminated. The page is the only one of a small entry script in `folder`."""
     script = folder / "entry.py"
     script.write_text(WRAPPER.format(page=str(page)), encoding="utf-8")
-    log = folder / "streamlit.log"
-    port = _free_port()
-    env = {**os.environ, "POPMGMT_DATA": str(data)}
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(script),
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_healthy(url, proc, log)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
-
-
-@contextmanager
-def _browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-class _Watch:
-    """Console errors and requests to other hosts seen by a page."""
-
-    def __init__(self, page: Page, server: str) -> None:
-        self.errors: list[str] = []
-        self.outside: list[str] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on(
-            "request",
-            lambda r: None if r.url.startswith(server) else self.outside.append(r.url),
-        )
-
-    def check(self) -> None:
-        assert not self.outside, f"requests to other hosts: {self.outside}"
-        assert not self.errors, self.errors
+    with serve(script, folder / "streamlit.log", env={"POPMGMT_DATA": str(data)}) as url:
+        yield url
 
 
 def _settle(page: Page) -> None:
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=PAGE_TIMEOUT_MS,
-    )
-    page.wait_for_timeout(2000)
+    settle(page, 2000)
 
 
 def _no_errors_on_page(page: Page) -> str:
@@ -189,14 +93,14 @@ def _coloured_pixels(png: bytes, step: int = 6) -> int:
 def test_need_page_in_chromium(built_data: Path, tmp_path: Path) -> None:
     """Given a link to the municipality map with health-only weights, then the map draws
     in the quintile colours, the charts render, and the URL keeps every choice."""
-    _require_chromium()
+    require_chromium()
     fw = "gezondheid:100,demografie:0,sociaaleconomisch:0,cultureel:0"
     with (
         _serve(ROOT / "pages" / "need.py", built_data, tmp_path) as server,
-        _browser() as browser,
+        launch() as browser,
     ):
         page = browser.new_page(viewport={"width": 1400, "height": 4200})
-        watch = _Watch(page, server)
+        watch = Watch(page, server)
         page.goto(f"{server}/?kaart=gemeente&fw={urllib.parse.quote(fw)}", timeout=PAGE_TIMEOUT_MS)
         deck = page.locator('[data-testid="stDeckGlJsonChart"]')
         deck.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
@@ -212,7 +116,7 @@ def test_need_page_in_chromium(built_data: Path, tmp_path: Path) -> None:
         query = _query(page.url)
         assert query["kaart"] == "gemeente"
         assert query["fw"] == fw
-        assert {"jaar", "elz", "iw", "pp"} <= set(query)
+        assert {"jaar", "zone", "iw", "pp"} <= set(query)
         map_png = canvas.screenshot(path=str(tmp_path / "need-map.png"))
         assert _coloured_pixels(map_png) > 200, "no coloured municipalities on the map"
         page.screenshot(path=str(tmp_path / "need.png"), full_page=True)
@@ -223,13 +127,13 @@ def test_need_page_in_chromium(built_data: Path, tmp_path: Path) -> None:
 def test_fair_share_page_in_chromium(built_data: Path, tmp_path: Path) -> None:
     """Given a link to the FTE simulator, then the tables and charts render; moving the
     universal-share slider with the keyboard updates the allocation and the URL."""
-    _require_chromium()
+    require_chromium()
     with (
         _serve(ROOT / "pages" / "fair_share.py", built_data, tmp_path) as server,
-        _browser() as browser,
+        launch() as browser,
     ):
         page = browser.new_page(viewport={"width": 1400, "height": 4200})
-        watch = _Watch(page, server)
+        watch = Watch(page, server)
         page.goto(f"{server}/?modus=vte&bedrag=40&universeel=50", timeout=PAGE_TIMEOUT_MS)
         page.locator('[data-testid="stDataFrame"]').last.wait_for(
             state="visible", timeout=PAGE_TIMEOUT_MS
@@ -260,13 +164,13 @@ def test_fair_share_page_in_chromium(built_data: Path, tmp_path: Path) -> None:
 
 def test_gradient_page_in_chromium(built_data: Path, tmp_path: Path) -> None:
     """Given a link to an indicator, then the five quintiles and the trend charts render."""
-    _require_chromium()
+    require_chromium()
     with (
         _serve(ROOT / "pages" / "fair_gradient.py", built_data, tmp_path) as server,
-        _browser() as browser,
+        launch() as browser,
     ):
         page = browser.new_page(viewport={"width": 1400, "height": 2000})
-        watch = _Watch(page, server)
+        watch = Watch(page, server)
         page.goto(f"{server}/?indicator=ima_gmd", timeout=PAGE_TIMEOUT_MS)
         page.locator('[data-testid="stMetric"]').first.wait_for(
             state="visible", timeout=PAGE_TIMEOUT_MS
