@@ -15,7 +15,6 @@ download. Practices are named by their pseudonym (`practice_id`) only.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, cast
@@ -23,9 +22,8 @@ from typing import Any, Final, cast
 import altair as alt
 import polars as pl
 import pydeck as pdk
-import xlsxwriter
 
-from popmgmt import labels, maps, stats
+from popmgmt import downloads, labels, maps, stats
 from popmgmt.codes import FLANDERS_CODE, PATIENT_STOP, PAYMENT_SYSTEMS, PRACTICE_FORMS
 from popmgmt.funnel import chart_frame, finish_chart, wrap_lines
 from popmgmt.indicators import CONTACT_TYPES
@@ -484,20 +482,13 @@ def practice_counts_text(rows: pl.DataFrame) -> str:
 
 
 def table_csv(table: pl.DataFrame) -> bytes:
-    """The table as CSV for Excel in Belgium: `;`-separated, UTF-8 with BOM."""
-    return b"\xef\xbb\xbf" + table.write_csv(separator=";").encode("utf-8")
+    """The practice table as CSV (`downloads.csv_bytes`)."""
+    return downloads.csv_bytes(table)
 
 
 def table_xlsx(table: pl.DataFrame, notes: Sequence[str], sheet: str = "Praktijken") -> bytes:
-    """The table as an Excel workbook: the table itself, and a sheet 'Toelichting'."""
-    buffer = io.BytesIO()
-    with xlsxwriter.Workbook(buffer, {"in_memory": True}) as workbook:
-        table.write_excel(workbook=workbook, worksheet=sheet, autofit=True)
-        notes_sheet = workbook.add_worksheet("Toelichting")
-        for i, line in enumerate(notes):
-            notes_sheet.write_string(i, 0, line)
-        notes_sheet.set_column(0, 0, 120)
-    return buffer.getvalue()
+    """The practice table as XLSX with its notes (`downloads.xlsx_bytes`)."""
+    return downloads.xlsx_bytes(table, sheet=sheet, notes=notes)
 
 
 def download_notes(

@@ -16,7 +16,6 @@ marts. Funnel targets are computed on the raw scale (`popmgmt.stats`).
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ import numpy as np
 import polars as pl
 from scipy import stats as sps
 
-from popmgmt import labels, maps, stats
+from popmgmt import downloads, labels, maps, stats
 from popmgmt.annotations import Annotation, date_text
 from popmgmt.codes import BRUSSELS_ZONE, FLANDERS_CODE
 
@@ -1516,16 +1515,10 @@ def compare_table(
 # --------------------------------------------------------------------------- downloads
 
 
-def csv_bytes(frame: pl.DataFrame) -> bytes:
-    """UTF-8 CSV with a byte-order mark (so that spreadsheet programs read the accents)."""
-    return frame.write_csv().encode("utf-8-sig")
+csv_bytes = downloads.csv_bytes
 
 
-def xlsx_bytes(frame: pl.DataFrame, sheet: str = "tabel") -> bytes:
-    """An Excel workbook with one sheet holding the table (xlsxwriter)."""
-    buffer = io.BytesIO()
-    frame.write_excel(buffer, worksheet=sheet[:31], autofit=True)
-    return buffer.getvalue()
+xlsx_bytes = downloads.xlsx_bytes
 
 
 def file_stem(*parts: object) -> str:

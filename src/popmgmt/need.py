@@ -30,14 +30,13 @@ Dutch display tables (`index_display_table`, `dutch_table`); plain Vega-Lite cha
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Final
 
 import polars as pl
 
-from popmgmt import labels, maps
+from popmgmt import downloads, labels, maps
 from popmgmt.codes import FLANDERS_CODE, NEED_FAMILIES
 
 # Default family weights (sum 1). A judgement, documented in
@@ -906,13 +905,7 @@ def dutch_table(frame: pl.DataFrame, *, keep: Collection[str] = ("Jaar",)) -> pl
 # --------------------------------------------------------------------------- downloads
 
 
-def to_csv_bytes(frame: pl.DataFrame) -> bytes:
-    """The table as UTF-8 CSV (with BOM, so spreadsheet programs read the accents)."""
-    return ("\ufeff" + frame.write_csv()).encode("utf-8")
+to_csv_bytes = downloads.csv_bytes
 
 
-def to_xlsx_bytes(frame: pl.DataFrame, *, sheet: str = "tabel") -> bytes:
-    """The table as an Excel workbook (one sheet)."""
-    buffer = io.BytesIO()
-    frame.write_excel(buffer, worksheet=sheet[:31], autofit=True)
-    return buffer.getvalue()
+to_xlsx_bytes = downloads.xlsx_bytes

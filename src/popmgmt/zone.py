@@ -13,7 +13,6 @@ Similar and neighbouring zones come from `popmgmt.peers`, the report's HTML from
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,9 +20,8 @@ from typing import Any, Final, cast
 
 import polars as pl
 import pydeck as pdk
-import xlsxwriter
 
-from popmgmt import gppoor, labels, maps, peers, report
+from popmgmt import downloads, gppoor, labels, maps, peers, report
 from popmgmt.codes import (
     AIM_DOMAINS,
     ANTWERP_ZONE,
@@ -1347,25 +1345,10 @@ def report_sections(
 # --------------------------------------------------------------------------- downloads
 
 
-def csv_bytes(frame: pl.DataFrame) -> bytes:
-    """The table as UTF-8 CSV with a byte-order mark (Excel reads the accents right)."""
-    buffer = io.BytesIO()
-    frame.write_csv(buffer, include_bom=True)
-    return buffer.getvalue()
+csv_bytes = downloads.csv_bytes
 
 
-def xlsx_bytes(frame: pl.DataFrame, *, sheet: str, notes: Sequence[str] = ()) -> bytes:
-    """The table as an XLSX workbook; `notes` (source, vintage, demo label) under it."""
-    buffer = io.BytesIO()
-    safe = "".join(ch for ch in sheet if ch not in "[]:*?/\\")[:31] or "Tabel"
-    with xlsxwriter.Workbook(buffer, {"in_memory": True}) as workbook:
-        frame.write_excel(workbook, worksheet=safe, autofit=True)
-        if notes:
-            worksheet = workbook.get_worksheet_by_name(safe)
-            start = frame.height + 2
-            for i, note in enumerate(notes):
-                worksheet.write_string(start + i, 0, note)
-    return buffer.getvalue()
+xlsx_bytes = downloads.xlsx_bytes
 
 
 def file_stem(zone_code: str, what: str) -> str:
