@@ -18,7 +18,6 @@ from popmgmt.indicators import GP_PER_10K
 
 LEVELS = {"gemeente": "Gemeenten", "zone": "Eerstelijnszones"}
 LEVEL_WORDS = {"gemeente": "gemeenten", "zone": "zones"}
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 marts = ui.page_start()  # data check and demo label, on every page
 build_key = (str(marts.folder), str(marts.manifest.get("built_at")))
@@ -43,46 +42,6 @@ def _assessed(
 def _geometry(key: tuple[str, str], level: str, _geojson: dict[str, Any]) -> dict[str, str]:
     del key
     return monitor.geometry_index(_geojson)
-
-
-def chart(spec: dict[str, Any]) -> None:
-    """A chart with its title above and its reading notes below (from the spec's usermeta)."""
-    meta = spec.get("usermeta") or {}
-    if meta.get("title"):
-        st.markdown(f"**{meta['title']}**")
-    st.vega_lite_chart(spec=spec, width="stretch")
-    if meta.get("notes"):
-        st.caption(" ".join(meta["notes"]))
-
-
-def downloads(frame: pl.DataFrame, stem: str, key: str) -> None:
-    """CSV and XLSX of exactly the table shown (built only when clicked)."""
-
-    def csv_data() -> bytes:
-        return monitor.csv_bytes(frame)
-
-    def xlsx_data() -> bytes:
-        return monitor.xlsx_bytes(frame)
-
-    row = st.container(horizontal=True)
-    row.download_button(
-        "CSV",
-        data=csv_data,
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        key=f"{key}_csv",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    row.download_button(
-        "Excel (XLSX)",
-        data=xlsx_data,
-        file_name=f"{stem}.xlsx",
-        mime=XLSX_MIME,
-        key=f"{key}_xlsx",
-        on_click="ignore",
-        icon=":material/download:",
-    )
 
 
 # --- query parameters ----------------------------------------------------------------------
@@ -239,7 +198,7 @@ frame = gppoor.display_table(assessed, zone_names=zone_names)
 if level == "zone":
     frame = frame.drop("Zone")
 st.dataframe(frame, hide_index=True, width="stretch")
-downloads(frame, monitor.file_stem("huisartsarm", level, year), "gp_poor_table")
+ui.download_buttons(frame, monitor.file_stem("huisartsarm", level, year), "gp_poor_table")
 
 # --- trend --------------------------------------------------------------------------------
 
@@ -253,7 +212,7 @@ try:
 except ann.AnnotationStoreError as exc:
     st.warning(f"Beleidsmarkeringen niet leesbaar: {exc}", icon=":material/warning:")
     shown = []
-chart(gppoor.trend_chart(trends, shown, unit_label=words))
+ui.vega_chart(gppoor.trend_chart(trends, shown, unit_label=words))
 st.caption(
     "De methode verschilt tussen de jaren: enkel in de bevragingsjaren is de leeftijd van de "
     "huisartsen gekend. De grijze reeks telt elk jaar alle actieve huisartsen en is dus "
@@ -264,7 +223,9 @@ trend_frame = gppoor.trend_table(
     {gppoor.BASIS_LABELS[k]: v for k, v in trends.items()}, unit_label=words
 )
 st.dataframe(trend_frame, hide_index=True, width="stretch")
-downloads(trend_frame, monitor.file_stem("huisartsarm_trend", level), "gp_poor_trend_table")
+ui.download_buttons(
+    trend_frame, monitor.file_stem("huisartsarm_trend", level), "gp_poor_trend_table"
+)
 
 if link_problems:
     link_slot.warning(

@@ -32,7 +32,6 @@ LEVELS = {"zone": "Eerstelijnszones", "gemeente": "Gemeenten"}
 LEVEL_WORDS = {"zone": "zones", "gemeente": "gemeenten"}
 PAYMENT_INDICATORS = ("practices_flat_rate", FLAT_RATE_POPULATION)
 N_CLASSES = 5
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 marts = ui.page_start()  # data check and demo label, on every page
 build_key = (str(marts.folder), str(marts.manifest.get("built_at")))
@@ -128,49 +127,9 @@ def _funnel(
         return f"Geen trechterdiagram mogelijk: {exc}."
 
 
-def chart(spec: dict[str, Any]) -> None:
-    """A chart with its title above and its reading notes below (from the spec's usermeta)."""
-    meta = spec.get("usermeta") or {}
-    if meta.get("title"):
-        st.markdown(f"**{meta['title']}**")
-    st.vega_lite_chart(spec=spec, width="stretch")
-    if meta.get("notes"):
-        st.caption(" ".join(meta["notes"]))
-
-
-def downloads(frame: pl.DataFrame, stem: str, key: str) -> None:
-    """CSV and XLSX of exactly the table shown (built only when clicked)."""
-
-    def csv_data() -> bytes:
-        return monitor.csv_bytes(frame)
-
-    def xlsx_data() -> bytes:
-        return monitor.xlsx_bytes(frame)
-
-    row = st.container(horizontal=True)
-    row.download_button(
-        "CSV",
-        data=csv_data,
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        key=f"{key}_csv",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    row.download_button(
-        "Excel (XLSX)",
-        data=xlsx_data,
-        file_name=f"{stem}.xlsx",
-        mime=XLSX_MIME,
-        key=f"{key}_xlsx",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-
-
 def table(frame: pl.DataFrame, stem: str, key: str) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
-    downloads(frame, stem, key)
+    ui.download_buttons(frame, stem, key)
 
 
 # --- query parameters ----------------------------------------------------------------------
@@ -438,7 +397,7 @@ def trend_view() -> None:
     last = store.latest_year(im, code, level="vlaanderen")
     if last is not None and (summary := store.flanders_summary(im, code, last)):
         st.markdown(summary)
-    chart(
+    ui.vega_chart(
         monitor.trend_chart(
             flanders,
             spread,
@@ -499,7 +458,7 @@ def funnel_view() -> None:
         st.info(result)
         return
     size_label = str(meta.get("denominator_label") or "noemer")
-    chart(
+    ui.vega_chart(
         monitor.funnel_chart(
             result,
             indicator_name=name,
@@ -535,7 +494,7 @@ def funnel_view() -> None:
             "gegevens) staan niet in het diagram; de tabel toont ze."
         )
     with st.expander("Secundaire weergave: alle gebieden met hun interval (geen rangschikking)"):
-        chart(
+        ui.vega_chart(
             monitor.interval_chart(
                 result, indicator_name=name, unit=unit, year=year, decimals=decimals
             )
@@ -649,7 +608,7 @@ def compare_view() -> None:
             if counts.get(k, 0)
         )
     )
-    chart(
+    ui.vega_chart(
         monitor.change_chart(
             comparison,
             flemish_change=flemish_change,
@@ -700,7 +659,7 @@ def payment_view() -> None:
             st.markdown(summary)
         flanders = monitor.flanders_trend(im.values, code)
         spread = monitor.spread_by_year(im.values, code, level="zone")
-        chart(
+        ui.vega_chart(
             monitor.trend_chart(
                 flanders,
                 spread,
@@ -713,7 +672,7 @@ def payment_view() -> None:
             )
         )
         with st.expander(f"Per zone en jaar: {name}"):
-            chart(_heatmap(build_key, code))
+            ui.vega_chart(_heatmap(build_key, code))
             table(
                 _series_table(build_key, code, "zone"),
                 monitor.file_stem("betaling", code, "zone"),

@@ -17,7 +17,7 @@ from typing import Any, Final
 import polars as pl
 import streamlit as st
 
-from popmgmt import access, labels, maps, roles, store
+from popmgmt import access, downloads, labels, maps, roles, store
 from popmgmt.config import data_dir
 
 logger = logging.getLogger(access.LOGGER_NAME)
@@ -437,3 +437,49 @@ def footer(marts: store.Marts) -> None:
         f" · Gebouwd: {store.built_at_text(marts)}{demo}"
     )
     st.caption(f"Bronvermelding: {store.attribution_text(marts)}")
+
+
+# --- charts and downloads -------------------------------------------------------------------
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def vega_chart(spec: dict[str, Any]) -> None:
+    """A Vega-Lite chart with its title above and its reading notes below (from the
+    spec's `usermeta`)."""
+    meta = spec.get("usermeta") or {}
+    if meta.get("title"):
+        st.markdown(f"**{meta['title']}**")
+    st.vega_lite_chart(spec=spec, width="stretch")
+    if meta.get("notes"):
+        st.caption(" ".join(meta["notes"]))
+
+
+def download_buttons(frame: pl.DataFrame, stem: str, key: str) -> None:
+    """CSV and XLSX of exactly the table shown (`popmgmt.downloads`, built when clicked)."""
+
+    def csv_data() -> bytes:
+        return downloads.csv_bytes(frame)
+
+    def xlsx_data() -> bytes:
+        return downloads.xlsx_bytes(frame)
+
+    row = st.container(horizontal=True)
+    row.download_button(
+        "CSV",
+        data=csv_data,
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    row.download_button(
+        "Excel (XLSX)",
+        data=xlsx_data,
+        file_name=f"{stem}.xlsx",
+        mime=XLSX_MIME,
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )
