@@ -51,20 +51,22 @@ import polars as pl
 
 from popmgmt import codes
 from popmgmt.refdata import RefData, load_refdata
+from popmgmt.schemas import (
+    ATLAS_METADATA_FILE,
+    ATLAS_VALUES_FILE,
+    CIRCLES_FILE,
+    IMA_FILE,
+    POPULATION_FILE,
+    PROVENANCE_FILE,
+    REGISTER_FILE,
+    SURVEY_GPS_FILE,
+    SURVEY_PRACTICES_FILE,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-IMA_FILE: Final = "ima_patienteel_huisartsen.csv"
-REGISTER_FILE: Final = "praktijkregister.csv"
-SURVEY_PRACTICES_FILE: Final = "enquete_praktijken.csv"
-SURVEY_GPS_FILE: Final = "enquete_huisartsen.csv"
-ATLAS_VALUES_FILE: Final = "atlas_waarden.csv"
-ATLAS_METADATA_FILE: Final = "atlas_metadata.csv"
-POPULATION_FILE: Final = "bevolking.csv"
-CIRCLES_FILE: Final = "huisartsenkringen.csv"
-PROVENANCE_FILE: Final = "herkomst.json"
 
 DEFAULT_SEED: Final = 20261123
 GENERATOR: Final = "popmgmt demo"

@@ -324,15 +324,26 @@ class GpCircleSchema(dy.Schema):
         return pl.col("CIRCLE_NAME").n_unique().over("CIRCLE_CODE") == 1
 
 
+# The raw file names (docs/data-contract.md): one definition for the demo,
+# the validator and the build.
+IMA_FILE: Final = "ima_patienteel_huisartsen.csv"
+REGISTER_FILE: Final = "praktijkregister.csv"
+SURVEY_PRACTICES_FILE: Final = "enquete_praktijken.csv"
+SURVEY_GPS_FILE: Final = "enquete_huisartsen.csv"
+ATLAS_VALUES_FILE: Final = "atlas_waarden.csv"
+ATLAS_METADATA_FILE: Final = "atlas_metadata.csv"
+POPULATION_FILE: Final = "bevolking.csv"
+CIRCLES_FILE: Final = "huisartsenkringen.csv"
+
 RAW_FILES: Final[dict[str, type[dy.Schema]]] = {
-    "ima_patienteel_huisartsen.csv": ImaGpSchema,
-    "praktijkregister.csv": PracticeRegisterSchema,
-    "enquete_praktijken.csv": SurveyPracticeSchema,
-    "enquete_huisartsen.csv": SurveyGpSchema,
-    "atlas_waarden.csv": AtlasValueSchema,
-    "atlas_metadata.csv": AtlasMetadataSchema,
-    "bevolking.csv": PopulationSchema,
-    "huisartsenkringen.csv": GpCircleSchema,
+    IMA_FILE: ImaGpSchema,
+    REGISTER_FILE: PracticeRegisterSchema,
+    SURVEY_PRACTICES_FILE: SurveyPracticeSchema,
+    SURVEY_GPS_FILE: SurveyGpSchema,
+    ATLAS_VALUES_FILE: AtlasValueSchema,
+    ATLAS_METADATA_FILE: AtlasMetadataSchema,
+    POPULATION_FILE: PopulationSchema,
+    CIRCLES_FILE: GpCircleSchema,
 }
 """Every required raw file of the contract and its schema."""
 
@@ -340,13 +351,13 @@ PROVENANCE_FILE: Final = "herkomst.json"
 """Optional provenance file: `{"demo": bool, "generator": str, "seed": int, "sources": {}}`."""
 
 FILE_CONTENTS_NL: Final[dict[str, str]] = {
-    "ima_patienteel_huisartsen.csv": "het IMA-patiënteel per huisarts en per jaar",
-    "praktijkregister.csv": "het praktijkregister (adres en actieve jaren per praktijk)",
-    "enquete_praktijken.csv": "de bevraging van Departement Zorg op praktijkniveau",
-    "enquete_huisartsen.csv": "de bevraging van Departement Zorg op huisartsniveau",
-    "atlas_waarden.csv": "de IMA Atlas-waarden (teller en noemer per cel)",
-    "atlas_metadata.csv": "de metadata van de IMA Atlas-indicatoren",
-    "bevolking.csv": "de Statbel-bevolking per gemeente, jaar, geslacht en leeftijd",
-    "huisartsenkringen.csv": "de indeling van de Vlaamse gemeenten in huisartsenkringen",
+    IMA_FILE: "het IMA-patiënteel per huisarts en per jaar",
+    REGISTER_FILE: "het praktijkregister (adres en actieve jaren per praktijk)",
+    SURVEY_PRACTICES_FILE: "de bevraging van Departement Zorg op praktijkniveau",
+    SURVEY_GPS_FILE: "de bevraging van Departement Zorg op huisartsniveau",
+    ATLAS_VALUES_FILE: "de IMA Atlas-waarden (teller en noemer per cel)",
+    ATLAS_METADATA_FILE: "de metadata van de IMA Atlas-indicatoren",
+    POPULATION_FILE: "de Statbel-bevolking per gemeente, jaar, geslacht en leeftijd",
+    CIRCLES_FILE: "de indeling van de Vlaamse gemeenten in huisartsenkringen",
 }
 """What each raw file holds, in Dutch, for messages about a missing file."""

@@ -50,11 +50,19 @@ import polars as pl
 from popmgmt import codes
 from popmgmt.refdata import MAPPING_2019_FILE, RefData
 from popmgmt.schemas import (
+    ATLAS_METADATA_FILE,
+    ATLAS_VALUES_FILE,
     CHECK_MESSAGES,
+    CIRCLES_FILE,
     FILE_CONTENTS_NL,
+    IMA_FILE,
+    POPULATION_FILE,
     PROVENANCE_FILE,
     RAW_FILES,
+    REGISTER_FILE,
     RULE_MESSAGES,
+    SURVEY_GPS_FILE,
+    SURVEY_PRACTICES_FILE,
 )
 
 MAX_PROBLEMS_PER_FILE: Final = 50
@@ -62,14 +70,6 @@ MAX_PROBLEMS_PER_FILE: Final = 50
 ROW: Final = "__row"
 """Internal column: the line number of a data row in its file."""
 
-IMA_FILE: Final = "ima_patienteel_huisartsen.csv"
-REGISTER_FILE: Final = "praktijkregister.csv"
-SURVEY_PRACTICES_FILE: Final = "enquete_praktijken.csv"
-SURVEY_GPS_FILE: Final = "enquete_huisartsen.csv"
-ATLAS_VALUES_FILE: Final = "atlas_waarden.csv"
-ATLAS_METADATA_FILE: Final = "atlas_metadata.csv"
-POPULATION_FILE: Final = "bevolking.csv"
-CIRCLES_FILE: Final = "huisartsenkringen.csv"
 
 _SUMMED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     POPULATION_FILE: ("POPULATION",),
