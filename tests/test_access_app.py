@@ -196,7 +196,12 @@ def test_signed_in_user_gets_the_role_of_the_file(
         f'[[rule]]\nemail = "arts@kring.example"\nrole = "kring"\ncircle = "{circles[0]}"\n',
         encoding="utf-8",
     )
-    real_app.user = {"is_logged_in": True, "email": "arts@kring.example", "name": "Dr. Arts"}
+    real_app.user = {
+        "is_logged_in": True,
+        "email": "arts@kring.example",
+        "email_verified": True,
+        "name": "Dr. Arts",
+    }
     real_app.run()
     assert not real_app.exception
     text = _sidebar_text(real_app)

@@ -73,23 +73,32 @@ def test_good_file_parses() -> None:
     )
 
 
+V = {"email_verified": True}
+
+
 @pytest.mark.parametrize(
     ("claims", "expected", "rule_number"),
     [
-        ({"email": "an.peeters@zorgraad-gent.example"}, "zorgraad:elz13", 1),
-        ({"email": "AN.PEETERS@zorgraad-gent.example "}, "zorgraad:elz13", 1),
+        ({"email": "an.peeters@zorgraad-gent.example", **V}, "zorgraad:elz13", 1),
+        ({"email": "AN.PEETERS@zorgraad-gent.example ", **V}, "zorgraad:elz13", 1),
         ({"email": "x@y.example", "roles": ["hak-gent"]}, "kring:hak13", 3),
         ({"email": "x@y.example", "roles": "hak-gent"}, "kring:hak13", 3),
         # several groups: the first group rule in the file wins
         ({"email": "x@y.example", "roles": ["hak-gent", "hak-evergem"]}, "kring:hak30", 2),
-        ({"email": "analist@departement-zorg.example"}, "departement", 4),
+        ({"email": "analist@departement-zorg.example", **V}, "departement", 4),
+        # the domain is compared case-insensitively
+        ({"email": "Analist@DEPARTEMENT-Zorg.EXAMPLE", **V}, "departement", 4),
         # an e-mail rule is more specific than the domain rule
-        ({"email": "stagiair@departement-zorg.example"}, "publiek", 5),
+        ({"email": "stagiair@departement-zorg.example", **V}, "publiek", 5),
         # ... and than a group rule
-        ({"email": "an.peeters@zorgraad-gent.example", "roles": ["hak-gent"]}, "zorgraad:elz13", 1),
+        (
+            {"email": "an.peeters@zorgraad-gent.example", "roles": ["hak-gent"], **V},
+            "zorgraad:elz13",
+            1,
+        ),
         # a subdomain is not the domain
-        ({"email": "x@sub.departement-zorg.example"}, "publiek", None),
-        ({"email": "iemand@elders.example"}, "publiek", None),
+        ({"email": "x@sub.departement-zorg.example", **V}, "publiek", None),
+        ({"email": "iemand@elders.example", **V}, "publiek", None),
         ({}, "publiek", None),
         # the group claim is the configured one, not "groups"
         ({"email": "x@y.example", "groups": ["hak-gent"]}, "publiek", None),
@@ -111,6 +120,96 @@ def test_unverified_email_is_not_trusted() -> None:
     assert config.resolve(domain).role == PUBLIC
     assert config.resolve({**unverified, "roles": ["hak-gent"]}).role.key == "kring:hak13"
     assert config.resolve({**unverified, "email_verified": True}).role.key == "zorgraad:elz13"
+
+
+DEPT = "departement-zorg.example"
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        # email_verified must be the boolean True
+        {"email": f"a@{DEPT}", "email_verified": "false"},
+        {"email": f"a@{DEPT}", "email_verified": "true"},
+        {"email": f"a@{DEPT}", "email_verified": "True"},
+        {"email": f"a@{DEPT}", "email_verified": 1},
+        {"email": f"a@{DEPT}", "email_verified": [True]},
+        {"email": f"a@{DEPT}", "email_verified": None},
+        {"email": f"a@{DEPT}"},
+        # the address must be one address, not text that ends in the domain
+        {"email": f"evil@gmail.com@{DEPT}", **V},
+        {"email": f'"evil@gmail.com"@{DEPT}', **V},
+        {"email": f"evil@gmail.com,a@{DEPT}", **V},
+        {"email": f"evil@gmail.com a@{DEPT}", **V},
+        {"email": f"Evil <a@{DEPT}>", **V},
+        {"email": f"a@{DEPT}.", **V},
+        {"email": f"@{DEPT}", **V},
+        {"email": DEPT, **V},
+        {"email": [f"a@{DEPT}"], **V},
+        {"email": {"value": f"a@{DEPT}"}, **V},
+        # subdomain and suffix tricks
+        {"email": f"x@{DEPT}.evil.com", **V},
+        {"email": f"x@evil-{DEPT}", **V},
+        {"email": f"x@sub.{DEPT}", **V},
+        {"email": "x@departement-zorg.example.com", **V},
+        # unicode look-alikes: Cyrillic e, fullwidth letters, a soft hyphen, a dotless i
+        {"email": "x@d\u0435partement-zorg.example", **V},
+        {"email": "x@\uff44epartement-zorg.example", **V},
+        {"email": "x@departement\u00ad-zorg.example", **V},
+        {"email": "x@departement-zorg.\u0435xample", **V},
+        {"email": "x@departement-zorg\uff0eexample", **V},
+        {"email": "x@DEPARTEMENT-ZORG\u3002EXAMPLE", **V},
+        {"email": "stag\u0131air@departement-zorg.example", **V},
+        # an IP-address domain
+        {"email": "x@[127.0.0.1]", **V},
+    ],
+    ids=repr,
+)
+def test_forged_claims_give_no_role(claims: dict[str, object]) -> None:
+    """Given claims an attacker can shape (an unverified or oddly verified address, an
+    address that only ends in the department's domain, a look-alike domain), the
+    department's domain rule does not apply: the user is public."""
+    config = parse(f'[[rule]]\ndomain = "{DEPT}"\nrole = "departement"\n')
+    assert config.resolve(claims).role == PUBLIC
+
+
+def test_forged_email_rule_claims_give_no_role() -> None:
+    """The same holds for a rule naming one address."""
+    config = parse(
+        '[[rule]]\nemail = "an@zorgraad-gent.example"\nrole = "zorgraad"\nzone = "elz13"\n'
+    )
+    good = {"email": "an@zorgraad-gent.example", "email_verified": True}
+    assert config.resolve(good).role.key == "zorgraad:elz13"
+    for forged in (
+        {**good, "email_verified": "true"},
+        {"email": good["email"]},
+        {**good, "email": "evil@x.example@an@zorgraad-gent.example"},
+        {**good, "email": "\u0430n@zorgraad-gent.example"},  # Cyrillic a
+        {**good, "email": "an@zorgraad-gent.example.evil.com"},
+    ):
+        assert config.resolve(forged).role == PUBLIC, forged
+
+
+def test_group_claim_needs_no_verified_email() -> None:
+    """A group claim is released by the provider itself: it gives the role even without a
+    verified address (and with a forged one)."""
+    config = parse(GOOD)
+    claims = {"email": f"evil@gmail.com@{DEPT}", "email_verified": "true", "roles": ["hak-gent"]}
+    assert config.resolve(claims).role.key == "kring:hak13"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A@Departement-Zorg.Example", ("a@departement-zorg.example", DEPT)),
+        ("  a@departement-zorg.example ", ("a@departement-zorg.example", DEPT)),
+        ("x@b\u00fccher.example", ("x@xn--bcher-kva.example", "xn--bcher-kva.example")),
+    ],
+)
+def test_parse_address(text: str, expected: tuple[str, str]) -> None:
+    address = roles.parse_address(text)
+    assert address is not None
+    assert (address.email, address.domain) == expected
 
 
 def test_empty_file_makes_everyone_public() -> None:
@@ -170,6 +269,8 @@ def test_unknown_circle_names_the_entry() -> None:
         ('email = "a@b.example"\nrole = "departement"\nzone = "elz13"', "hoort bij geen `zone`"),
         ('email = "a@b.example"\nrole = "publiek"\ncircle = "hak13"', "hoort bij geen `zone`"),
         ('email = "niet-een-adres"\nrole = "departement"', "is geen e-mailadres"),
+        ('email = "a@gmail.com@b.example"\nrole = "departement"', "is geen e-mailadres"),
+        ('email = "\\"a b\\"@b.example"\nrole = "departement"', "is geen e-mailadres"),
         ('domain = "@b.example"\nrole = "departement"', "is geen domein"),
         ('group = ""\nrole = "departement"', "`group` moet een niet-lege tekst zijn"),
         ('email = 12\nrole = "departement"', "`email` moet een niet-lege tekst zijn"),

@@ -17,8 +17,12 @@ An absent default file means that everyone, signed in or not, is `publiek`.
 
 Resolution, most specific first: an e-mail rule, then the first group rule (in file
 order) whose group the user has, then a domain rule; no match is `publiek`.
-E-mail and domain rules are used only when the provider does not say the e-mail
-address is unverified (`email_verified = false`).
+E-mail and domain rules are used only when the provider vouches for the address:
+the claim `email_verified` must be the boolean `true` (a string "true", a missing
+claim or anything else is not enough). The address is parsed as an address
+(`email-validator`: exactly one `@`, no quoted or non-ASCII local part, an
+internationalised domain compared in its ASCII form), never split as text; domains
+are compared case-insensitively and exactly (a subdomain is not the domain).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
+
+from email_validator import EmailNotValidError, validate_email
 
 from popmgmt.access import PUBLIC, ROLE_KINDS, Role, RoleKind
 from popmgmt.config import REPO_ROOT
@@ -44,7 +50,6 @@ RULE_KEYS: Final = (*MATCHERS, "role", "zone", "circle", "note")
 SETTINGS_KEYS: Final = ("group_claim",)
 TOP_KEYS: Final = ("rule", "settings")
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 _RULE_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*rule[ \t]*\]\]", re.MULTILINE)
 
@@ -105,22 +110,91 @@ class RoleConfig:
                 self._by_domain[rule.value] = rule
 
     def resolve(self, claims: Mapping[str, Any]) -> RoleMatch:
-        """The role of a signed-in identity (its OIDC claims, e.g. `st.user.to_dict()`)."""
-        email = str(claims.get("email") or "").strip().lower()
-        trusted = bool(email) and claims.get("email_verified") is not False
-        if trusted and email in self._by_email:
-            rule = self._by_email[email]
+        """The role of a signed-in identity (its OIDC claims, e.g. `st.user.to_dict()`).
+
+        E-mail and domain rules apply only to a verified address (`verified_address`);
+        group rules apply whatever the e-mail claim says.
+        """
+        address = verified_address(claims)
+        if address is not None and address.email in self._by_email:
+            rule = self._by_email[address.email]
             return RoleMatch(rule.role, rule)
         groups = _claim_values(claims.get(self.group_claim))
         for rule in self.rules:
             if rule.matcher == "group" and rule.value in groups:
                 return RoleMatch(rule.role, rule)
-        if trusted:
-            domain = email.rpartition("@")[2]
-            if domain in self._by_domain:
-                rule = self._by_domain[domain]
-                return RoleMatch(rule.role, rule)
+        if address is not None and address.domain in self._by_domain:
+            rule = self._by_domain[address.domain]
+            return RoleMatch(rule.role, rule)
         return RoleMatch(PUBLIC)
+
+
+@dataclass(frozen=True)
+class Address:
+    """An e-mail address as parsed: `email` and `domain` lower-case, ASCII."""
+
+    email: str
+    domain: str
+
+
+def parse_address(value: object) -> Address | None:
+    """The address in `value`, parsed as an address, or None when it is not one.
+
+    Exactly one `@`; no quoted local part, no IP-address domain, no non-ASCII local
+    part (look-alike letters cannot pass for ASCII ones); an internationalised domain
+    becomes its ASCII (punycode) form, so a Cyrillic look-alike never equals the
+    ASCII domain. Case is folded for the comparison with the role file.
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.count("@") != 1:
+        return None
+    try:
+        info = validate_email(
+            text,
+            check_deliverability=False,
+            allow_smtputf8=False,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+            allow_display_name=False,
+        )
+    except EmailNotValidError:
+        return None
+    email = info.ascii_email
+    domain = info.ascii_domain
+    if email is None or not domain or not _written_as(text.rpartition("@")[2], domain):
+        return None
+    return Address(email=email.lower(), domain=domain.lower())
+
+
+def _written_as(given: str, ascii_domain: str) -> bool:
+    """Is `ascii_domain` the domain as written, label by label? IDNA maps some non-ASCII
+    letters to ASCII ones (fullwidth `ｄ` to `d`, `．` to `.`): such a look-alike must not
+    become the ASCII domain of a rule. An ASCII label must stay itself (case aside); a
+    non-ASCII label must become a punycode (`xn--`) label."""
+    written = given.split(".")
+    converted = ascii_domain.split(".")
+    if len(written) != len(converted):
+        return False
+    for mine, theirs in zip(written, converted, strict=True):
+        if mine.isascii():
+            if mine.lower() != theirs.lower():
+                return False
+        elif not theirs.lower().startswith("xn--"):
+            return False
+    return True
+
+
+def verified_address(claims: Mapping[str, Any]) -> Address | None:
+    """The signed-in user's address when the provider vouches for it, else None.
+
+    Needs `email_verified` to be the boolean True (not the text "true", not absent)
+    and an `email` claim that parses as one address (`parse_address`).
+    """
+    if claims.get("email_verified") is not True:
+        return None
+    return parse_address(claims.get("email"))
 
 
 def _claim_values(value: Any) -> set[str]:
@@ -282,8 +356,12 @@ def _check_rule(
             problems.append(f"{name}: `{matcher}` moet een niet-lege tekst zijn")
         else:
             value = raw.strip() if matcher == "group" else raw.strip().lower()
-            if matcher == "email" and not _EMAIL.match(value):
-                problems.append(f"{name}: `{raw}` is geen e-mailadres")
+            if matcher == "email":
+                parsed = parse_address(value)
+                if parsed is None:
+                    problems.append(f"{name}: `{raw}` is geen e-mailadres")
+                else:
+                    value = parsed.email
             if matcher == "domain" and not _DOMAIN.match(value):
                 problems.append(
                     f"{name}: `{raw}` is geen domein (schrijf `voorbeeld.be`, zonder @)"
