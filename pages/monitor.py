@@ -275,15 +275,17 @@ def _add_annotation(code: str) -> None:
             st.session_state.get("monitor_ann_date"),  # type: ignore[arg-type]
             str(st.session_state.get("monitor_ann_label") or ""),
             indicator_code=code if scope == "indicator" else None,
+            writer=ui.annotation_writer(),
+            scope=ann.FLANDERS,
         )
     except (ann.AnnotationError, ann.AnnotationStoreError) as exc:
-        st.session_state[MSG_KEY] = ("error", str(exc))
+        st.session_state[MSG_KEY] = ("error", labels.md_text(str(exc)))
         return
     st.session_state["monitor_ann_label"] = ""
     st.session_state[MSG_KEY] = (
         "success",
-        f"Markering toegevoegd: {ann.option_text(added)}. Ze staat meteen op de trendgrafieken "
-        "van iedereen die deze app gebruikt.",
+        f"Markering toegevoegd: {labels.md_text(ann.option_text(added))}. Ze staat meteen op "
+        "de trendgrafieken van iedereen die deze app gebruikt.",
     )
 
 
@@ -292,9 +294,9 @@ def _delete_annotation() -> None:
     if chosen is None:
         return
     try:
-        removed = ann.delete_annotation(ann_path, int(chosen))
-    except ann.AnnotationStoreError as exc:
-        st.session_state[MSG_KEY] = ("error", str(exc))
+        removed = ann.delete_annotation(ann_path, int(chosen), writer=ui.annotation_writer())
+    except (ann.AnnotationError, ann.AnnotationStoreError) as exc:
+        st.session_state[MSG_KEY] = ("error", labels.md_text(str(exc)))
         return
     st.session_state[MSG_KEY] = (
         ("success", "Markering verwijderd.")
@@ -305,65 +307,79 @@ def _delete_annotation() -> None:
 
 def load_annotations(code: str | None) -> list[ann.Annotation]:
     try:
-        return ann.list_annotations(ann_path, code)
+        return ann.list_annotations(ann_path, code, scope=ann.FLANDERS)
     except ann.AnnotationStoreError as exc:
-        st.warning(f"Beleidsmarkeringen niet leesbaar: {exc}", icon=":material/warning:")
+        st.warning(labels.md_text(str(exc)), icon=":material/warning:")
         return []
 
 
 def annotation_panel(code: str, name: str, shown: list[ann.Annotation]) -> None:
+    """The Flemish markers: a table for everyone; add and delete only for a role that may
+    write Flemish markers (Departement Zorg). Others get no form and no buttons at all."""
     message = st.session_state.pop(MSG_KEY, None)
+    may_write = ann.can_write(ui.current_role(), ann.FLANDERS)
     with st.expander(
         f"Beleidsmarkeringen ({len(shown)} op deze grafiek)", expanded=message is not None
     ):
         st.caption(
-            "Markeer een datum met een kort label (bv. 'start van een maatregel'): de markering "
-            "verschijnt als verticale lijn op de trendgrafieken. Markeringen worden bewaard op de "
-            f"server (`{ann_path}`), blijven na een herstart bestaan en zijn gedeeld door alle "
-            "gebruikers van deze server."
+            "Een markering is een datum met een kort label (bv. 'start van een maatregel'): ze "
+            "verschijnt als verticale lijn op de trendgrafieken. Markeringen worden op de server "
+            "bewaard, blijven na een herstart bestaan en zijn gedeeld door alle gebruikers."
         )
         if message:
             kind, text = message
             (st.success if kind == "success" else st.error)(text)
-        with st.form("monitor_annotation_form"):
-            left, right = st.columns([1, 3])
-            left.date_input(
-                "Datum",
-                value=date.today(),
-                min_value=ann.FIRST_DATE,
-                max_value=ann.last_date(),
-                format="DD/MM/YYYY",
-                key="monitor_ann_date",
+        if not may_write:
+            st.caption(
+                "Alleen Departement Zorg voegt Vlaamse beleidsmarkeringen toe of verwijdert ze; "
+                "u kunt ze hier bekijken."
             )
-            right.text_input(
-                f"Label (1 tot {ann.LABEL_MAX} tekens)",
-                max_chars=ann.LABEL_MAX,
-                placeholder="bv. start van een maatregel",
-                key="monitor_ann_label",
-            )
-            st.radio(
-                "Tonen bij",
-                ["alle", "indicator"],
-                format_func={"alle": "alle indicatoren", "indicator": f"enkel '{name}'"}.get,
-                horizontal=True,
-                key="monitor_ann_scope",
-            )
-            st.form_submit_button(
-                "Markering toevoegen", on_click=_add_annotation, args=(code,), type="primary"
-            )
+        else:
+            with st.form("monitor_annotation_form"):
+                left, right = st.columns([1, 3])
+                left.date_input(
+                    "Datum",
+                    value=date.today(),
+                    min_value=ann.FIRST_DATE,
+                    max_value=ann.last_date(),
+                    format="DD/MM/YYYY",
+                    key="monitor_ann_date",
+                )
+                right.text_input(
+                    f"Label (1 tot {ann.LABEL_MAX} tekens)",
+                    max_chars=ann.LABEL_MAX,
+                    placeholder="bv. start van een maatregel",
+                    key="monitor_ann_label",
+                )
+                st.radio(
+                    "Tonen bij",
+                    ["alle", "indicator"],
+                    format_func={
+                        "alle": "alle indicatoren",
+                        "indicator": f"enkel '{labels.md_text(name)}'",
+                    }.get,
+                    horizontal=True,
+                    key="monitor_ann_scope",
+                )
+                st.form_submit_button(
+                    "Markering toevoegen", on_click=_add_annotation, args=(code,), type="primary"
+                )
         if shown:
             frame = ann.display_table(shown, names)
             table(frame, monitor.file_stem("markeringen", code), "monitor_ann_table")
-            ids = [a.id for a in shown]
-            by_id = {a.id: a for a in shown}
-            left, right = st.columns([3, 1])
-            left.selectbox(
-                "Markering verwijderen",
-                ids,
-                format_func=lambda i: ann.option_text(by_id[i]),
-                key="monitor_ann_delete",
-            )
-            right.button("Verwijderen", on_click=_delete_annotation, key="monitor_ann_delete_btn")
+            if may_write:
+                ids = [a.id for a in shown]
+                by_id = {a.id: a for a in shown}
+                left, right = st.columns([3, 1])
+                left.selectbox(
+                    "Markering verwijderen",
+                    ids,
+                    format_func=lambda i: ann.option_text(by_id[i]),
+                    key="monitor_ann_delete",
+                )
+                right.button(
+                    "Verwijderen", on_click=_delete_annotation, key="monitor_ann_delete_btn"
+                )
 
 
 # --- views --------------------------------------------------------------------------------

@@ -60,8 +60,16 @@ def roles_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def demo_app(built_data: Path, roles_file: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    del roles_file
+def no_roles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No role file: POPMGMT_ROLES unset and the default file absent (demo mode needs it)."""
+    monkeypatch.delenv(roles.ROLES_ENV, raising=False)
+    monkeypatch.setattr(roles, "DEFAULT_ROLES_FILE", tmp_path / "geen" / "roles.toml")
+
+
+@pytest.fixture
+def demo_app(built_data: Path, no_roles: None, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """Demo data on a server without sign-in: the demo role switch is there."""
+    del no_roles
     monkeypatch.setenv("POPMGMT_DATA", str(built_data))
     return AppTest.from_file(APP, default_timeout=TIMEOUT)
 
@@ -71,6 +79,11 @@ def real_app(real_data: Path, roles_file: Path, monkeypatch: pytest.MonkeyPatch)
     del roles_file
     monkeypatch.setenv("POPMGMT_DATA", str(real_data))
     return AppTest.from_file(APP, default_timeout=TIMEOUT)
+
+
+@pytest.fixture
+def detail_circle(marts: Marts) -> str:
+    return sorted(c for c in marts.practices["circle_code"].unique().to_list() if c)[0]
 
 
 @pytest.fixture
@@ -163,6 +176,106 @@ def test_demo_role_survives_a_page_switch(demo_app: AppTest, zones: list[str]) -
     assert _sidebar_selectbox(demo_app, ui.DEMO_ZONE_LABEL).value == zones[0]
 
 
+# --- demo-flag tampering: demo data on a server with sign-in ---------------------------------
+
+
+@pytest.fixture
+def demo_data_with_sign_in(
+    built_data: Path, no_roles: None, monkeypatch: pytest.MonkeyPatch
+) -> AppTest:
+    """Demo-flagged data (manifest `demo: true`) on a server whose sign-in is configured."""
+    del no_roles
+    monkeypatch.setenv("POPMGMT_DATA", str(built_data))
+    return AppTest.from_file(APP, default_timeout=TIMEOUT)
+
+
+def _assert_real_mode_with_demo_warning(at: AppTest) -> None:
+    assert not at.exception
+    assert [s.label for s in at.sidebar.selectbox] == []  # no Demorol switch
+    text = _sidebar_text(at)
+    assert "**Uw rol:** Publiek (niet aangemeld)" in text
+    assert "Toegangsmodus: aanmelding" in text
+    assert "alleen omdat de gegevens demodata zijn" not in text
+    warnings = [w.value for w in at.warning]
+    assert any("Demodata op een server met aanmelding" in w for w in warnings), warnings
+
+
+def test_demo_flag_with_auth_section_gives_no_switch(
+    demo_data_with_sign_in: AppTest, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Given demo-flagged data and an `[auth]` section, the app runs in real access mode:
+    no role switch, the visitor is public, a warning says demo data are loaded, and the
+    log says the mode."""
+    at = demo_data_with_sign_in
+    at.secrets["auth"] = AUTH_SECRETS
+    at.user = {"is_logged_in": False}
+    ui._MODES_LOGGED.clear()
+    with caplog.at_level(logging.INFO, logger=access.LOGGER_NAME):
+        at.run()
+    _assert_real_mode_with_demo_warning(at)
+    assert "Aanmelden" in _button_labels(at)
+    assert any(
+        "access mode: aanmelding data=demo sign-in=yes demo-switch=no" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_demo_flag_with_a_named_role_file_gives_no_switch(
+    demo_data_with_sign_in: AppTest, roles_file: Path
+) -> None:
+    del roles_file
+    demo_data_with_sign_in.run()
+    _assert_real_mode_with_demo_warning(demo_data_with_sign_in)
+
+
+def test_demo_flag_with_the_default_role_file_present_gives_no_switch(
+    demo_data_with_sign_in: AppTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    default = tmp_path / "config" / "roles.toml"
+    default.parent.mkdir()
+    default.write_text("", encoding="utf-8")
+    monkeypatch.setattr(roles, "DEFAULT_ROLES_FILE", default)
+    demo_data_with_sign_in.run()
+    _assert_real_mode_with_demo_warning(demo_data_with_sign_in)
+
+
+def test_demo_role_in_session_state_is_ignored_with_sign_in(
+    demo_data_with_sign_in: AppTest, detail_circle: str
+) -> None:
+    """Given a session that carries a demo role (state from before, a crafted widget
+    value), with sign-in configured the role still comes from sign-in only: public."""
+    at = demo_data_with_sign_in
+    at.secrets["auth"] = AUTH_SECRETS
+    at.user = {"is_logged_in": False}
+    at.session_state[ui.ROLE_STATE] = "departement"
+    at.session_state["_demo_role_kind"] = "departement"
+    at.query_params["kring"] = detail_circle
+    at.run()
+    _assert_real_mode_with_demo_warning(at)
+
+
+def test_demo_flag_as_text_is_not_demo(
+    real_data: Path, no_roles: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A manifest whose `demo` is the text "false" (or any non-boolean) is not demo data:
+    no switch."""
+    del no_roles
+    out = tmp_path / "data"
+    shutil.copytree(real_data, out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest["demo"] = "false"
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    monkeypatch.setenv("POPMGMT_DATA", str(out))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert [s.label for s in at.sidebar.selectbox] == []
+
+
+def test_demo_mode_is_shown_in_the_sidebar(demo_app: AppTest) -> None:
+    demo_app.run()
+    assert "Toegangsmodus: demo" in _sidebar_text(demo_app)
+
+
 def test_no_demo_switch_outside_demo_mode(real_app: AppTest) -> None:
     """Given real (non-demo) data, there is no role switch; without sign-in set up the
     user is public and told so."""
@@ -243,6 +356,7 @@ def test_faulty_role_file_stops_the_app_naming_the_entry(
     roles_file: Path,
     request: pytest.FixtureRequest,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Given a role file with an unknown zone, the app opens on an error that names the
     entry, and shows no data (it does not fall back to any role)."""
@@ -252,6 +366,7 @@ def test_faulty_role_file_stops_the_app_naming_the_entry(
         encoding="utf-8",
     )
     at: AppTest = request.getfixturevalue(which)
+    monkeypatch.setenv(roles.ROLES_ENV, str(roles_file))  # demo_app unsets it
     caplog.clear()
     with caplog.at_level(logging.ERROR, logger=access.LOGGER_NAME):
         at.run()
@@ -383,8 +498,8 @@ def _detail_page() -> None:
 
 
 @pytest.fixture
-def detail_page(built_data: Path, roles_file: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    del roles_file
+def detail_page(built_data: Path, no_roles: None, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    del no_roles
     monkeypatch.setenv("POPMGMT_DATA", str(built_data))
     return AppTest.from_function(_detail_page, default_timeout=TIMEOUT)
 

@@ -384,6 +384,80 @@ def link_notices(
     return out
 
 
+# --- the access mode: demo or real ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccessMode:
+    """How this server decides roles, from what it finds at start.
+
+    * `demo_data`: the manifest says the build is demo data (`manifest.json` key `demo`).
+    * `sign_in`: sign-in is configured: an `[auth]` section in Streamlit's secrets, or a
+      role file (named in `POPMGMT_ROLES`, or the default file present).
+
+    The demo role switch exists only with demo data AND no sign-in configured: then the
+    server cannot hold real users, so letting a visitor pick a role opens nothing. With
+    sign-in configured the roles come from sign-in only, whatever the manifest says; a
+    demo flag in a real deployment (a real delivery that kept a demo provenance file, a
+    hand-edited manifest) then only adds a warning.
+    """
+
+    demo_data: bool
+    sign_in: bool
+
+    @property
+    def demo_switch(self) -> bool:
+        """Does the sidebar offer the demo role switch?"""
+        return self.demo_data and not self.sign_in
+
+    @property
+    def name(self) -> str:
+        """`demo`, `aanmelding` or `publiek`: the short name in the sidebar and the log."""
+        if self.demo_switch:
+            return "demo"
+        return "aanmelding" if self.sign_in else "publiek"
+
+    def sidebar_text(self) -> str:
+        """The line in every page's sidebar that tells an operator the mode (Dutch)."""
+        if self.demo_switch:
+            return (
+                "Toegangsmodus: demo (demodata, geen aanmelding ingesteld; de rol is vrij te "
+                "kiezen)."
+            )
+        if self.sign_in:
+            extra = " Let op: de geladen gegevens zijn demodata." if self.demo_data else ""
+            return f"Toegangsmodus: aanmelding (rollen uit de aanmelding).{extra}"
+        return "Toegangsmodus: publiek (geen aanmelding ingesteld; iedereen is publiek)."
+
+    def log_text(self) -> str:
+        """The line logged once at start: `access mode: demo data=demo sign-in=no`."""
+        return (
+            f"access mode: {self.name} data={'demo' if self.demo_data else 'real'} "
+            f"sign-in={'yes' if self.sign_in else 'no'} "
+            f"demo-switch={'yes' if self.demo_switch else 'no'}"
+        )
+
+
+DEMO_WITH_SIGN_IN_WARNING: Final = (
+    "**Demodata op een server met aanmelding.** De gegevens zijn als demodata gebouwd, maar "
+    "aanmelding is ingesteld: de app draait daarom in de gewone toegangsmodus (rollen uit de "
+    "aanmelding, geen demorol). Laad echte gegevens of verwijder de aanmelding als dit een "
+    "demoserver is."
+)
+
+
+def manifest_is_demo(manifest: Mapping[str, object]) -> bool:
+    """Does the manifest say demo data? Only the JSON boolean `true` counts (a text
+    "false" is not a yes)."""
+    return manifest.get("demo") is True
+
+
+def access_mode(*, demo_data: bool, auth_configured: bool, role_file: bool) -> AccessMode:
+    """The access mode (see `AccessMode`): sign-in counts as configured when either an
+    `[auth]` section or a role file is there."""
+    return AccessMode(demo_data=bool(demo_data), sign_in=bool(auth_configured or role_file))
+
+
 # --- texts -----------------------------------------------------------------------------------
 
 

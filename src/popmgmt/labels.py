@@ -6,7 +6,9 @@ a user reads. No Streamlit here: the pages and the pure map/chart helpers both u
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from typing import Final
 
 DEMO_BADGE: Final = "DEMODATA"
@@ -114,6 +116,55 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
 }
 
 KINDS: Final = tuple(_LABELS)
+
+
+# --- escaping: every string from data, wherever HTML or Markdown renders ---------------------
+
+_MD_ALWAYS: Final = re.compile(r"([\\`*_\[\]<>#$~|@])")
+"""Characters escaped wherever they stand: links and images, emphasis, code, raw HTML,
+headings, maths, strikethrough, tables, e-mail autolinks, Streamlit's `:red[...]`."""
+_MD_COLON: Final = re.compile(r":(?=\S)")
+"""A colon before a non-space: `http://`, `mailto:`, `:material/...:`, `:smile:`."""
+_MD_WWW: Final = re.compile(r"(?i)\b(www)\.")
+_MD_LEADING: Final = re.compile(r"^(\s*)(?:([-+=])|(\d+)([.)]))")
+"""A list item or setext underline at the start of the text."""
+_LINE_BREAKS: Final = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
+
+
+def html_text(value: object) -> str:
+    """`value` as inert HTML text: `<`, `>`, `&` and both quotes escaped.
+
+    For every string from the data (area, indicator and circle names, descriptions,
+    sources, annotation labels) put into `st.html`, an HTML report or a map tooltip.
+    None becomes the empty text.
+    """
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def md_text(value: object) -> str:
+    """`value` as inert Markdown text for `st.markdown`, captions, labels and messages.
+
+    Every character that Markdown (or Streamlit's extensions: `:red[...]` colours,
+    `:material/...:` icons, `$...$` maths) could read as syntax is escaped with a
+    backslash, so `[klik](http://evil)`, `**`, `<style>`, `:red[x]`, `# kop`, a bare
+    `http://...` or `www.` link and a leading `- ` or `1.` render as the characters
+    typed; ordinary punctuation (`.`, `,`, `(`, `: `) stays as it is. Line breaks become
+    spaces (a data text cannot start a new block). None becomes the empty text.
+    """
+    text = "" if value is None else str(value)
+    text = _LINE_BREAKS.sub(" ", text)
+    text = _MD_ALWAYS.sub(r"\\\1", text)
+    text = _MD_COLON.sub(r"\\:", text)
+    text = _MD_WWW.sub(r"\1\\.", text)
+    return _MD_LEADING.sub(_escape_leading, text, count=1)
+
+
+def _escape_leading(match: re.Match[str]) -> str:
+    """`- x` -> `\\- x`; `1. x` -> `1\\. x` (a digit cannot be escaped, its dot can)."""
+    space, mark, digits, dot = match.groups()
+    if mark is not None:
+        return f"{space}\\{mark}"
+    return f"{space}{digits}\\{dot}"
 
 
 def label(kind: str, code: str | None) -> str:

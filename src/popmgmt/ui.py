@@ -17,7 +17,7 @@ from typing import Any, Final
 import polars as pl
 import streamlit as st
 
-from popmgmt import access, downloads, labels, maps, roles, store
+from popmgmt import access, annotations, downloads, labels, maps, roles, store
 from popmgmt.config import data_dir
 
 logger = logging.getLogger(access.LOGGER_NAME)
@@ -169,9 +169,10 @@ def page_start(*, link_scope: Collection[str] = tuple(access.LINK_PARAMS)) -> st
     detail (`kring`, `zone`); a page that shows only aggregates passes `()`, so a
     `?zone=` that merely picks a zone raises no access notice there.
     """
-    raw = _raw_marts()
+    _raw_marts()
     role_config()  # a faulty role file stops every page here
-    if store.is_demo(raw):
+    mode = access_mode()
+    if mode.demo_switch:
         demo_role_switch()
     marts = load_marts()
     demo_banner(marts)
@@ -199,6 +200,32 @@ def role_config() -> roles.RoleConfig:
         logger.error("role file rejected: %s", "; ".join(exc.problems))
         st.error(str(exc), icon=":material/gpp_bad:")
         st.stop()
+
+
+_MODES_LOGGED: set[str] = set()
+"""Access modes already logged by this server process (the log says the mode at start)."""
+
+
+def role_file_configured() -> bool:
+    """Is a role file configured: named in `POPMGMT_ROLES` (present or not) or present
+    at the default place?"""
+    path, explicit = roles.roles_path()
+    return explicit or path.is_file()
+
+
+def access_mode() -> access.AccessMode:
+    """Demo or real access (`access.AccessMode`) for this server; logged once per process
+    and mode: `access mode: demo data=demo sign-in=no demo-switch=yes`."""
+    mode = access.access_mode(
+        demo_data=access.manifest_is_demo(_raw_marts().manifest),
+        auth_configured=auth_configured(),
+        role_file=role_file_configured(),
+    )
+    line = mode.log_text()
+    if line not in _MODES_LOGGED:
+        _MODES_LOGGED.add(line)
+        (logger.warning if mode.demo_data and not mode.demo_switch else logger.info)(line)
+    return mode
 
 
 def auth_configured() -> bool:
@@ -233,6 +260,20 @@ def _who() -> str | None:
     return str(claims.get("email") or claims.get("sub") or "aangemeld")
 
 
+DEMO_WHO: Final = "demo (niet aangemeld)"
+ANONYMOUS_WHO: Final = "-"
+
+
+def annotation_writer() -> annotations.Writer:
+    """Who writes annotations in this session: the role and the signed-in identity (in
+    demo mode "demo (niet aangemeld)"; not signed in "-"). Whether the role may write
+    is `annotations.can_write`'s to say."""
+    who = _who()
+    if who is None:
+        who = DEMO_WHO if access_mode().demo_switch else ANONYMOUS_WHO
+    return annotations.Writer(role=current_role(), who=who)
+
+
 def _demo_role() -> access.Role:
     key = st.session_state.get(ROLE_STATE, access.PUBLIC.key)
     try:
@@ -251,13 +292,13 @@ def _demo_role() -> access.Role:
 def current_role() -> access.Role:
     """The role of this session.
 
-    Demo data: the demo role chosen in the sidebar (default publiek). Otherwise: the
-    role file's rule for the signed-in identity; publiek when not signed in or when no
-    rule matches. Query parameters never decide a role.
+    Demo mode (demo data and no sign-in configured, `access.AccessMode`): the demo
+    role chosen in the sidebar (default publiek). Otherwise: the role file's rule for
+    the signed-in identity; publiek when not signed in or when no rule matches. Query
+    parameters and session state never decide a role outside demo mode.
     """
-    raw = _raw_marts()
-    config = role_config()  # checked in demo mode too: a faulty file always stops
-    if store.is_demo(raw):
+    config = role_config()  # a faulty file always stops
+    if access_mode().demo_switch:
         return _demo_role()
     claims = signed_in_claims()
     if claims is None:
@@ -283,7 +324,9 @@ def _first_time(token: str) -> bool:
 
 
 def demo_role_switch() -> access.Role:
-    """The sidebar switch "Demorol" (demo data only): pick a role to see what it sees."""
+    """The sidebar switch "Demorol" (demo mode only): pick a role to see what it sees."""
+    if not access_mode().demo_switch:
+        return current_role()
     current = _demo_role()
     kinds = list(access.ROLE_KINDS)
     zones = area_names("zone")
@@ -329,16 +372,19 @@ def demo_role_switch() -> access.Role:
 
 
 def role_panel(marts: store.Marts, role: access.Role) -> None:
-    """The sidebar: the current role, what it allows, and sign-in/sign-out."""
-    demo = store.is_demo(marts)
+    """The sidebar: the current role, what it allows, sign-in/sign-out, and the access
+    mode (so an operator sees at once whether the demo switch is live)."""
+    del marts
+    mode = access_mode()
+    demo = mode.demo_switch
     with st.sidebar:
-        st.markdown(f"**Uw rol:** {access.role_title(role)}")
-        st.caption(access.role_allows(role))
+        st.markdown(f"**Uw rol:** {labels.md_text(access.role_title(role))}")
+        st.caption(labels.md_text(access.role_allows(role)))
         claims = signed_in_claims()
         if claims is not None:
-            who = claims.get("name") or claims.get("email") or "aangemeld"
+            who = str(claims.get("name") or claims.get("email") or "aangemeld")
             extra = " In de demo bepaalt de demorol wat u ziet." if demo else ""
-            st.caption(f"Aangemeld als {who}.{extra}")
+            st.caption(f"Aangemeld als {labels.md_text(who)}.{extra}")
             if st.button("Afmelden", key="_logout", icon=":material/logout:"):
                 st.logout()
         elif auth_configured():
@@ -350,6 +396,7 @@ def role_panel(marts: store.Marts, role: access.Role) -> None:
             st.caption(
                 "Aanmelden is op deze server niet ingesteld: iedereen ziet de publieke weergave."
             )
+        st.caption(mode.sidebar_text())
 
 
 def link_notices(
@@ -400,10 +447,14 @@ def practice_counts(
 
 
 def demo_banner(marts: store.Marts) -> None:
-    """A visible demo label (badge + warning) when the build is demo data."""
+    """A visible demo label (badge + warning) when the build is demo data; with sign-in
+    configured also a warning that demo data are loaded on a real deployment."""
     if store.is_demo(marts):
         st.badge(labels.DEMO_BADGE, icon=":material/science:", color="orange")
         st.warning(labels.DEMO_BANNER, icon=":material/warning:")
+        mode = access_mode()
+        if mode.demo_data and mode.sign_in:
+            st.warning(access.DEMO_WITH_SIGN_IN_WARNING, icon=":material/gpp_maybe:")
 
 
 def figure_metric(row: dict[str, Any]) -> None:
