@@ -16,7 +16,7 @@ from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from popmgmt import annotations as ann
-from popmgmt import gppoor, labels, store
+from popmgmt import gppoor, labels, store, ui
 
 PAGE = str(ROOT / "pages" / "monitor.py")
 GP_PAGE = str(ROOT / "pages" / "gp_poor.py")
@@ -207,6 +207,15 @@ def test_payment_view_shows_both_shares(state: Path) -> None:
 # --- annotations --------------------------------------------------------------------------
 
 
+def _open_as_department(**params: str) -> AppTest:
+    """The monitor in demo mode with the demo role Departement Zorg (who writes markers)."""
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state[ui.ROLE_STATE] = "departement"
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
 def _add(at: AppTest, day: date, label: str, scope: str = "alle") -> AppTest:
     at.date_input(key="monitor_ann_date").set_value(day)
     at.text_input(key="monitor_ann_label").set_value(label)
@@ -217,7 +226,7 @@ def _add(at: AppTest, day: date, label: str, scope: str = "alle") -> AppTest:
 
 
 def test_annotation_is_drawn_shared_and_persistent(state: Path, built_data: Path) -> None:
-    at = _open()
+    at = _open_as_department()
     at = _add(at, date(2020, 3, 1), "Start maatregel")
     assert not at.exception
     assert any("Markering toegevoegd: 01-03-2020 · Start maatregel" in s.value for s in at.success)
@@ -251,7 +260,7 @@ def test_annotation_is_drawn_shared_and_persistent(state: Path, built_data: Path
     ],
 )
 def test_bad_annotation_is_refused(state: Path, label: str, message: str) -> None:
-    at = _add(_open(), date(2020, 3, 1), label)
+    at = _add(_open_as_department(), date(2020, 3, 1), label)
     assert not at.exception
     errors = [e.value for e in at.error]
     assert any(message in e for e in errors), errors
