@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from popmgmt import circle, funnel, maps, store, ui
+from popmgmt import circle, funnel, labels, maps, store, ui
 from popmgmt.codes import FLANDERS_CODE
 
 CIRCLE_KEY = "circle_kring"
@@ -48,7 +48,7 @@ if CIRCLE_KEY not in st.session_state:
     asked = st.query_params.get(circle.QUERY_PARAM)
     chosen = circle.parse_circle_param(asked, codes)
     if asked is not None and chosen is None:
-        st.warning(circle.unknown_circle_message(asked), icon=":material/link_off:")
+        st.warning(circle.unknown_circle_message(labels.md_text(asked)), icon=":material/link_off:")
     st.session_state[CIRCLE_KEY] = chosen or codes[0]
 
 pick_col, year_col = st.columns([3, 1])
@@ -60,6 +60,7 @@ code = pick_col.selectbox(
 )
 st.query_params[circle.QUERY_PARAM] = code
 name = names[code]
+md_name = labels.md_text(name)  # the circle's name where Markdown renders
 years = circle.practice_years(marts.practices, code)
 year = year_col.selectbox("Jaar", years, index=0, key=f"circle_year_{code}") if years else None
 
@@ -70,7 +71,14 @@ outlines = circle.zone_outline_features(ui.load_geojson("zone"), zones["zone_cod
 st.subheader("Gebied van de kring")
 text_col, map_col, legend_col = st.columns([2, 3, 1])
 with text_col:
-    st.markdown(circle.coverage_text(zones, circle_name=name, circle_code=code, circle_names=names))
+    st.markdown(
+        circle.coverage_text(
+            ui.md_columns(zones, "zone_name"),
+            circle_name=md_name,
+            circle_code=labels.md_text(code),
+            circle_names={c: labels.md_text(n) for c, n in names.items()},
+        )
+    )
     st.caption(
         "Huisartsenkringen en eerstelijnszones zijn twee indelingen die elkaar kruisen: de "
         "meeste kringen vallen samen met een zone, sommige liggen in twee zones en sommige "
@@ -99,7 +107,7 @@ with st.expander("Gemeenten en zones van de kring"):
     st.dataframe(circle.zones_table(zones, names), hide_index=True, width="stretch")
 
 if year is None:
-    st.info(f"Er zijn geen praktijken van {name} in deze gegevens.")
+    st.info(f"Er zijn geen praktijken van {md_name} in deze gegevens.")
     ui.footer(marts)
     st.stop()
 
@@ -125,7 +133,7 @@ def _public_note() -> None:
 # --- the practices --------------------------------------------------------------------------
 if tab_practices.open:
     with tab_practices:
-        st.markdown(f"**{name}, {year}:** {circle.practice_counts_text(rows)}")
+        st.markdown(f"**{md_name}, {year}:** {circle.practice_counts_text(rows)}")
         if not details:
             _public_note()
         table = circle.practice_table(rows, marts.areas, details=details)
@@ -345,7 +353,7 @@ def _indicator_name(code_: str) -> str:
 
 if tab_flanders.open:
     with tab_flanders:
-        st.markdown(f"**{name} en Vlaanderen, {year}**")
+        st.markdown(f"**{md_name} en Vlaanderen, {year}**")
         st.dataframe(
             circle.aggregate_table(marts.values, marts.indicators, code, year, available),
             hide_index=True,

@@ -121,7 +121,7 @@ year = int(year_col.selectbox("Jaar", years, key=year_key))
 if first_run and problems:
     st.warning(
         "Niet alles uit de link kon worden overgenomen; voor die keuzes gelden de "
-        "standaardwaarden:\n\n" + "\n".join(f"- {p}" for p in problems),
+        "standaardwaarden:\n\n" + "\n".join(f"- {labels.md_text(p)}" for p in problems),
         icon=":material/link_off:",
     )
 wanted = {"indicator": code, "jaar": str(year)}
@@ -130,6 +130,7 @@ if st.query_params.to_dict() != wanted:
 
 meta = store.indicator_meta(marts, code)
 unit = meta.get("unit")
+md_unit = labels.md_text(unit) if unit else unit  # where Markdown renders (captions)
 name = str(meta.get("name_nl") or code)
 year_values = values.filter(pl.col("year") == year)
 sii_rows = sii.filter(pl.col("year") == year)
@@ -138,7 +139,7 @@ flemish = store.flanders_value(marts, code, year)
 flemish_value = None if flemish is None else flemish["value"]
 
 # --- headline ---------------------------------------------------------------------------------
-st.subheader(f"{name}, {year}")
+st.subheader(f"{labels.md_text(name)}, {year}")
 if code == gradient.DEPRIVATION_CODE:
     st.info(
         "Dit is de indicator waarmee de kwintielen gevormd worden: de gradiënt is hier per "
@@ -170,13 +171,13 @@ m3.metric(
 )
 rii = None if sii_row is None else sii_row.get("rii")
 st.caption(
-    f"SII {gradient.sii_text(sii_row, unit=unit)}"
+    f"SII {gradient.sii_text(sii_row, unit=md_unit)}"
     + (
         ""
         if rii is None
         else f" · relatief (RII): {labels.fmt_number(rii * 100, 1)} % van het gemiddelde"
     )
-    + f" · jaar {year} · bron: {meta.get('source') or 'onbekend'}"
+    + f" · jaar {year} · bron: {labels.md_text(meta.get('source') or 'onbekend')}"
 )
 
 left, right = st.columns([3, 2])
@@ -230,8 +231,8 @@ last = sii.filter(pl.col("sii").is_not_null()).tail(1)
 if first.height and last.height and first["year"][0] != last["year"][0]:
     f_row, l_row = first.row(0, named=True), last.row(0, named=True)
     st.caption(
-        f"SII {f_row['year']}: {gradient.sii_text(f_row, unit=unit)}; "
-        f"{l_row['year']}: {gradient.sii_text(l_row, unit=unit)}. Overlappende intervallen "
+        f"SII {f_row['year']}: {gradient.sii_text(f_row, unit=md_unit)}; "
+        f"{l_row['year']}: {gradient.sii_text(l_row, unit=md_unit)}. Overlappende intervallen "
         "betekenen geen aantoonbare verandering."
     )
 
@@ -258,8 +259,8 @@ d2.download_button(
     key="gradient_dl_xlsx",
 )
 
-with st.expander(f"Definitie: {name}"):
-    st.markdown(store.indicator_definition_markdown(meta))
+with st.expander(f"Definitie: {labels.md_text(name)}"):
+    st.markdown(ui.definition_markdown(meta))
 with st.expander("Methode en beperkingen"):
     st.markdown(
         "- **Kansarmoede:** aandeel rechthebbenden met een verhoogde tegemoetkoming (VT/BIM) "

@@ -172,7 +172,7 @@ _init("fair_morb", float(need_q.morbidity))
 if first_run and problems:
     st.warning(
         "Niet alles uit de link kon worden overgenomen; voor die keuzes gelden de "
-        "standaardwaarden:\n\n" + "\n".join(f"- {p}" for p in problems),
+        "standaardwaarden:\n\n" + "\n".join(f"- {labels.md_text(p)}" for p in problems),
         icon=":material/link_off:",
     )
 
@@ -284,7 +284,7 @@ with right:
         st.markdown(
             "**Aanbod volgt nood niet:**\n\n"
             + "\n".join(
-                f"- {r['area_name']} ({r['area_code']}): {r['flag_reason']}"
+                "- " + labels.md_text(f"{r['area_name']} ({r['area_code']}): {r['flag_reason']}")
                 for r in flagged.sort("area_name").iter_rows(named=True)
             )
         )
@@ -378,7 +378,7 @@ a3.metric(
 )
 largest = allocation.sort("distance_pct", descending=True, nulls_last=True).row(0, named=True)
 st.caption(
-    f"Grootste afstand tot het eerlijk aandeel: {largest['area_name']} "
+    f"Grootste afstand tot het eerlijk aandeel: {labels.md_text(largest['area_name'])} "
     f"({labels.fmt_number(largest['distance_pct'], 1)} %). Afgerond op "
     f"{'hele euro' if mode == 'budget' else '0,1 VTE'}; het totaal blijft exact. Nood van "
     f"{year} · {SOURCE}."

@@ -53,7 +53,7 @@ st.session_state["gp_poor_seen"] = True
 raw_level = st.query_params.get("level")
 p_level = raw_level if raw_level in LEVELS else "gemeente"
 if raw_level not in (None, "", *LEVELS) and first_run:
-    link_problems.append(f"onbekend niveau '{raw_level}'")
+    link_problems.append(f"onbekend niveau '{labels.md_text(raw_level)}'")
 
 # --- page ----------------------------------------------------------------------------------
 
@@ -90,7 +90,7 @@ if raw_year not in (None, ""):
         p_year = years[years.index(int(str(raw_year)))]
     except ValueError:
         if first_run:
-            link_problems.append(f"jaar '{raw_year}' niet beschikbaar")
+            link_problems.append(f"jaar '{labels.md_text(raw_year)}' niet beschikbaar")
 year = right.selectbox("Jaar", years, index=years.index(p_year), key="gp_poor_year")
 words = LEVEL_WORDS[level]
 
@@ -114,8 +114,10 @@ if "gemeten" in methods:
     except KeyError:
         meta = None
     if meta is not None:
-        with st.expander(f"Definitie: {meta.get('name_nl') or gppoor.UNDER65_INDICATOR}"):
-            st.markdown(store.indicator_definition_markdown(meta))
+        with st.expander(
+            f"Definitie: {labels.md_text(meta.get('name_nl') or gppoor.UNDER65_INDICATOR)}"
+        ):
+            st.markdown(ui.definition_markdown(meta))
 
 poor = assessed.filter(pl.col("status").is_in(list(gppoor.POOR_STATUSES)))
 undetermined = assessed.filter(pl.col("status") == "niet_te_bepalen").height
@@ -172,7 +174,8 @@ with legend_col:
     rows = "".join(
         '<div style="display:flex;align-items:center;margin:3px 0;">'
         f'<span style="display:inline-block;min-width:18px;height:14px;background:{colour};'
-        f'border:1px solid #888;margin-right:8px;"></span><span>{text}</span></div>'
+        'border:1px solid #888;margin-right:8px;"></span>'
+        f"<span>{labels.html_text(text)}</span></div>"
         for colour, text in gppoor.legend_rows(
             {str(p["margin_class"]) for p in properties.values()}
         )
@@ -208,9 +211,11 @@ trends = {
     "all_ages": gppoor.gp_poor_trend(_assessed(build_key, level, "all_ages", marts)),
 }
 try:
-    shown = ann.list_annotations(ann.default_path(), GP_PER_10K)
+    shown = ann.list_annotations(ann.default_path(), GP_PER_10K, scope=ann.FLANDERS)
 except ann.AnnotationStoreError as exc:
-    st.warning(f"Beleidsmarkeringen niet leesbaar: {exc}", icon=":material/warning:")
+    st.warning(
+        f"Beleidsmarkeringen niet leesbaar: {labels.md_text(str(exc))}", icon=":material/warning:"
+    )
     shown = []
 ui.vega_chart(gppoor.trend_chart(trends, shown, unit_label=words))
 st.caption(

@@ -147,7 +147,7 @@ def _param(name: str, allowed: list[str], default: str, what: str) -> str:
     if raw in allowed:
         return raw
     if first_run:
-        link_problems.append(f"onbekende {what} '{raw}'")
+        link_problems.append(f"onbekende {what} '{labels.md_text(raw)}'")
     return default
 
 
@@ -240,7 +240,7 @@ def _param_year(name: str, years: list[int], default: int) -> int:
     if year in years:
         return year
     if first_run:
-        link_problems.append(f"jaar '{raw}' niet beschikbaar voor deze keuze")
+        link_problems.append(f"jaar '{labels.md_text(raw)}' niet beschikbaar voor deze keuze")
     return default
 
 
@@ -411,7 +411,7 @@ def trend_view() -> None:
     split_rows = monitor.split_trend(im.values, im.areas, code, split)
     shown = load_annotations(code)
     last = store.latest_year(im, code, level="vlaanderen")
-    if last is not None and (summary := store.flanders_summary(im, code, last)):
+    if last is not None and (summary := ui.flanders_summary(im, code, last)):
         st.markdown(summary)
     ui.vega_chart(
         monitor.trend_chart(
@@ -429,7 +429,7 @@ def trend_view() -> None:
     st.caption(
         f"Jaarcijfers staan midden in hun jaar. Spreiding over de {LEVEL_WORDS[level]} met een "
         "getoonde waarde (onderdrukte waarden tellen niet mee). Grenzen "
-        f"{bv} voor alle jaren. Bron: {meta.get('source') or 'onbekend'}."
+        f"{bv} voor alle jaren. Bron: {labels.md_text(meta.get('source') or 'onbekend')}."
     )
     annotation_panel(code, name, shown)
     st.subheader("Tabel: Vlaanderen en spreiding per jaar")
@@ -446,8 +446,8 @@ def trend_view() -> None:
                 monitor.file_stem("trend", code, split),
                 "monitor_split_table",
             )
-    with st.expander(f"Definitie: {name}"):
-        st.markdown(store.indicator_definition_markdown(meta))
+    with st.expander(f"Definitie: {labels.md_text(name)}"):
+        st.markdown(ui.definition_markdown(meta))
 
 
 def funnel_view() -> None:
@@ -467,7 +467,7 @@ def funnel_view() -> None:
         "verklaart (Spiegelhalter 2005).",
     )
     state["od"] = "1" if adjust else "0"
-    if summary := store.flanders_summary(im, code, year):
+    if summary := ui.flanders_summary(im, code, year):
         st.markdown(summary)
     result = _funnel(build_key, code, year, level, adjust)
     if isinstance(result, str):
@@ -493,7 +493,9 @@ def funnel_view() -> None:
             if part.height:
                 text = monitor.comparison_text(klass, meta.get("direction"))
                 areas = ", ".join(
-                    f"{r['area_name']} ({labels.fmt_value(r['value'], unit, decimals)})"
+                    labels.md_text(
+                        f"{r['area_name']} ({labels.fmt_value(r['value'], unit, decimals)})"
+                    )
                     for r in part.iter_rows(named=True)
                 )
                 lines.append(f"- **{text}** ({part.height}): {areas}")
@@ -551,7 +553,7 @@ def map_view() -> None:
         im.values, code, level=level, year=year, choice=choice, n_classes=N_CLASSES,
         decimals=decimals,
     )  # fmt: skip
-    if summary := store.flanders_summary(im, code, year):
+    if summary := ui.flanders_summary(im, code, year):
         st.markdown(summary)
     geometry = _geometry(build_key, level, ui.load_geojson(level))
     deck = monitor.choropleth_deck(
@@ -607,14 +609,17 @@ def compare_view() -> None:
         row = flemish.row(0, named=True)
         flemish_change = row["change"]
         cunit = monitor.change_unit(unit)
+        # Units come from the metadata: escaped for Markdown (plain units stay as they are).
+        md_unit = labels.md_text(unit) if unit else unit
+        md_cunit = labels.md_text(cunit) if cunit else cunit
         st.markdown(
             f"**Vlaanderen, {year_from} → {year_to}: "
-            f"{monitor.signed_text(row['change'], cunit, decimals)}** "
+            f"{monitor.signed_text(row['change'], md_cunit, decimals)}** "
             f"(95%-BI {monitor.signed_text(row['change_low'], None, decimals)} tot "
-            f"{monitor.signed_text(row['change_high'], cunit, decimals)}; van "
-            f"{labels.fmt_value(row['value_from'], unit, decimals)} naar "
-            f"{labels.fmt_value(row['value_to'], unit, decimals)}) · "
-            f"bron: {meta.get('source') or 'onbekend'}"
+            f"{monitor.signed_text(row['change_high'], md_cunit, decimals)}; van "
+            f"{labels.fmt_value(row['value_from'], md_unit, decimals)} naar "
+            f"{labels.fmt_value(row['value_to'], md_unit, decimals)}) · "
+            f"bron: {labels.md_text(meta.get('source') or 'onbekend')}"
         )
     counts = dict(comparison.group_by("change_class").len().iter_rows())
     st.markdown(
@@ -669,9 +674,9 @@ def payment_view() -> None:
         unit = meta.get("unit")
         decimals = labels.default_decimals(unit)
         marks = [a for a in shown if a.indicator_code in (None, code)]
-        st.subheader(name)
+        st.subheader(labels.md_text(name))
         last = store.latest_year(im, code, level="vlaanderen")
-        if last is not None and (summary := store.flanders_summary(im, code, last)):
+        if last is not None and (summary := ui.flanders_summary(im, code, last)):
             st.markdown(summary)
         flanders = monitor.flanders_trend(im.values, code)
         spread = monitor.spread_by_year(im.values, code, level="zone")
@@ -687,7 +692,7 @@ def payment_view() -> None:
                 decimals=decimals,
             )
         )
-        with st.expander(f"Per zone en jaar: {name}"):
+        with st.expander(f"Per zone en jaar: {labels.md_text(name)}"):
             ui.vega_chart(_heatmap(build_key, code))
             table(
                 _series_table(build_key, code, "zone"),

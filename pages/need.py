@@ -215,6 +215,9 @@ years = _years(BUILD, codes)
 zone_codes = zone_areas["area_code"].to_list()
 zone_names = dict(zip(zone_codes, zone_areas["area_name"].to_list(), strict=True))
 names = dict(zip(codes, catalogue["name_nl"].to_list(), strict=True))
+# The same names escaped, for every place where Markdown renders (labels, messages, headers).
+md_zone_names = {c: labels.md_text(n) for c, n in zone_names.items()}
+md_names = {c: labels.md_text(n) for c, n in names.items()}
 families = [f for f in NEED_FAMILIES if f in set(catalogue["need_family"].to_list())]
 
 # --- choices: URL -> widgets (first run), widgets -> URL (every run) -----------------------
@@ -256,7 +259,7 @@ for spec in pyramid.PARAM_SPECS:
 if first_run and problems:
     st.warning(
         "Niet alles uit de link kon worden overgenomen; voor die keuzes gelden de "
-        "standaardwaarden:\n\n" + "\n".join(f"- {p}" for p in problems),
+        "standaardwaarden:\n\n" + "\n".join(f"- {labels.md_text(p)}" for p in problems),
         icon=":material/link_off:",
     )
 
@@ -313,7 +316,7 @@ with st.expander("Gewichten van de nood-index aanpassen", icon=":material/tune:"
         with column:
             for code in catalogue.filter(pl.col("need_family") == fam)["indicator_code"]:
                 st.slider(
-                    names[code], 0.0, INDICATOR_MAX, step=INDICATOR_STEP, key=f"need_iw_{code}"
+                    md_names[code], 0.0, INDICATOR_MAX, step=INDICATOR_STEP, key=f"need_iw_{code}"
                 )
     st.button("Standaardgewichten herstellen", on_click=_reset_weights, key="need_reset_w")
 
@@ -355,7 +358,7 @@ st.markdown(
 if missing_codes:
     st.info(
         f"Geen waarden in {year} voor: "
-        + ", ".join(names[c] for c in missing_codes)
+        + ", ".join(md_names[c] for c in missing_codes)
         + ". Die indicatoren tellen dit jaar niet mee; de andere gewichten zijn herschaald.",
         icon=":material/info:",
     )
@@ -388,7 +391,7 @@ st.caption(
     f"{store.boundary_version(marts)}. {labels.ANTWERP_NOTE.replace('elz2', ANTWERP_ZONE)}"
 )
 
-st.markdown(f"#### Waardoor scoort {zone_names[zone]} zo?")
+st.markdown(f"#### Waardoor scoort {md_zone_names[zone]} zo?")
 zone_row = zone_table.filter(pl.col("area_code") == zone).row(0, named=True)
 m1, m2, m3 = st.columns(3)
 m1.metric(
@@ -429,7 +432,7 @@ with q_left:
         "inwoners."
     )
 with q_right:
-    st.markdown(f"Gemeenten van {zone_names[zone]}")
+    st.markdown(f"Gemeenten van {md_zone_names[zone]}")
     in_zone = index["mun_display_text"].filter(pl.col("Zone") == zone).drop("Zone")
     _table(in_zone, in_zone)
 _downloads(
@@ -455,7 +458,7 @@ with st.expander("Methode van de nood-index"):
     _table(index["weights_table"], index["weights_table_text"])
 
 # --- risk pyramid --------------------------------------------------------------------------
-st.subheader(f"Risicopiramide: {zone_names[zone]} ({zone}), {year}")
+st.subheader(f"Risicopiramide: {md_zone_names[zone]} ({zone}), {year}")
 st.caption(
     "Een schatting voor de zone als geheel, met vaste regels uit de Atlas-indicatoren. Dit is "
     "nooit een lijst van personen: niemand wordt geïdentificeerd."
@@ -522,7 +525,7 @@ if not pyr["missing"]:
         key="need_dl_pyr",
         what="piramide ",
     )
-    with st.expander(f"Invoer van de piramide: {zone_names[zone]}, {year}"):
+    with st.expander(f"Invoer van de piramide: {md_zone_names[zone]}, {year}"):
         _table(pyr["inputs"])
         st.caption(
             "Elk aandeel is teller/noemer van de zone (IMA Atlas; inwoners van 75+ uit Statbel), "

@@ -59,7 +59,7 @@ values = store.indicator_map_values(marts, code, year, level="zone")
 flemish = store.flanders_value(marts, code, year)
 flemish_value = None if flemish is None else flemish["value"]
 
-summary = store.flanders_summary(marts, code, year)
+summary = ui.flanders_summary(marts, code, year)
 if summary:
     st.markdown(summary)
 
@@ -105,7 +105,7 @@ with st.expander("Tabel: alle zones met teller, noemer en interval"):
     st.dataframe(store.display_table(values, unit=unit), hide_index=True, width="stretch")
 
 # --- definition -------------------------------------------------------------------------
-with st.expander(f"Definitie: {name}"):
-    st.markdown(store.indicator_definition_markdown(meta))
+with st.expander(f"Definitie: {labels.md_text(name)}"):
+    st.markdown(ui.definition_markdown(meta))
 
 ui.footer(marts)

@@ -113,9 +113,9 @@ def _card(label: str, value: str, details: list[str]) -> None:
     """A figure with its label, comparison, interval, denominator and year (wraps, unlike
     `st.metric`, so long units stay readable)."""
     with st.container(border=True):
-        st.markdown(f"**{label}**")
-        st.markdown(f"### {value}")
-        st.caption(" · ".join(d for d in details if d))
+        st.markdown(f"**{labels.md_text(label)}**")
+        st.markdown(f"### {labels.md_text(value)}")
+        st.caption(labels.md_text(" · ".join(d for d in details if d)))
 
 
 # --- header and choice ------------------------------------------------------------------
@@ -226,7 +226,9 @@ indicator_name = str(meta.get("name_nl") or indicator_code)
 decimals = labels.default_decimals(unit)
 
 # --- 1. at a glance ---------------------------------------------------------------------
-st.header(f"{zone_title} in één oogopslag")
+md_zone_title = labels.md_text(zone_title)  # the zone's name where Markdown renders
+md_indicator_name = labels.md_text(indicator_name)
+st.header(f"{md_zone_title} in één oogopslag")
 change = summary["change_pct"]
 change_text = (
     None
@@ -265,7 +267,7 @@ map_year = store.latest_year(marts, indicator_code, level="gemeente")
 all_munis = store.indicator_map_values(marts, indicator_code, map_year or 0, level="gemeente")
 muni_values = all_munis.filter(pl.col("area_code").is_in(munis["area_code"].implode()))
 if map_year is None:
-    st.info(f"Geen gemeentelijke waarden voor {indicator_name}.")
+    st.info(f"Geen gemeentelijke waarden voor {md_indicator_name}.")
 else:
     breaks = maps.class_breaks(
         all_munis.filter(~pl.col("suppressed"))["value"], n=MAP_CLASSES, decimals=decimals
@@ -289,11 +291,11 @@ else:
         )
     )
     st.caption(
-        f"Kleur: {indicator_name}, {map_year}, per gemeente (woonplaats). Klassengrenzen: "
+        f"Kleur: {md_indicator_name}, {map_year}, per gemeente (woonplaats). Klassengrenzen: "
         f"{maps.BREAK_METHOD_TEXT['quantile']}, berekend over alle Vlaamse gemeenten, zodat "
         "een kleur in elke zone hetzelfde betekent. Grijs: onderdrukt of geen gegevens. "
         f"Gemeenten op de grenzen van {store.boundary_version(marts)}. Bron: "
-        f"{meta.get('source') or 'onbekend'}."
+        f"{labels.md_text(meta.get('source') or 'onbekend')}."
     )
 muni_table = zone.municipality_display(munis, muni_values, unit=unit, indicator_name=indicator_name)
 _table(muni_table, code, "gemeenten", notes)
@@ -307,7 +309,7 @@ for domain in zone.domains_present(spine):
     domain_label = labels.label("aim_domain", domain)
     st.vega_lite_chart(spec=zone.spine_spec(part, domain_label), width="stretch")
     with st.expander(f"Definities: {domain_label} ({part.height} indicatoren)"):
-        st.markdown(zone.definitions_markdown(part, marts.indicators))
+        st.markdown(zone.definitions_markdown(part, ui.md_indicators(marts)))
 st.markdown(zone.comparison_legend_markdown())
 with st.expander("Tabel: alle indicatoren met interval, Vlaanderen en spreiding", expanded=True):
     _table(tables["indicatoren"], code, "indicatoren", notes)
@@ -318,7 +320,7 @@ st.markdown(peers.method_text())
 _table(tables["vergelijkbare_zones"], code, "vergelijkbare_zones", notes)
 st.markdown(
     "**Buurzones** (zones die een grens delen met deze zone, berekend uit de zonegrenzen): "
-    + (", ".join(f"{names.get(c, c)} ({c})" for c in profile.neighbours) or "geen")
+    + (", ".join(labels.md_text(f"{names.get(c, c)} ({c})") for c in profile.neighbours) or "geen")
 )
 compare_year = store.latest_year(marts, indicator_code, level="zone")
 if compare_year is not None:
@@ -452,8 +454,8 @@ st.caption(
 trend_table = zone.trend_display(series, unit=unit)
 with st.expander("Tabel: trend per jaar"):
     _table(trend_table, code, "trend", notes)
-with st.expander(f"Definitie: {indicator_name}"):
-    st.markdown(store.indicator_definition_markdown(meta))
+with st.expander(f"Definitie: {md_indicator_name}"):
+    st.markdown(ui.definition_markdown(meta))
 
 # --- 7. report --------------------------------------------------------------------------
 st.header("Zonerapport")

@@ -36,6 +36,8 @@ def test_html_text_round_trips_to_the_same_characters() -> None:
     [
         ("[klik](http://evil)", r"\[klik\](http\://evil)"),
         ("**vet**", r"\*\*vet\*\*"),
+        ("_nadruk_ en __vet__", r"\_nadruk\_ en \_\_vet\_\_"),
+        ("gp_per_10k", "gp_per_10k"),
         ("<style>x</style>", r"\<style\>x\</style\>"),
         (":red[rood]", r"\:red\[rood\]"),
         (":material/home:", r"\:material/home:"),

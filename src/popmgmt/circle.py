@@ -1219,18 +1219,20 @@ def practice_points(rows: pl.DataFrame, colour_by: str) -> list[dict[str, Any]]:
             continue
         rgb = FACT_COLOURS[colour_by].get(r[colour_by] or "", UNKNOWN_COLOUR)
         records.append(
-            {
-                "lon": float(r["lon"]),
-                "lat": float(r["lat"]),
-                "fill_color": [*rgb, 235],
-                "tt_name": f"Praktijk {r['practice_id']}",
-                "tt_line1": f"Praktijkvorm: {fact_text('practice_form', r['practice_form'])}",
-                "tt_line2": (
-                    f"Betalingssysteem: {fact_text('payment_system', r['payment_system'])}"
-                ),
-                "tt_line3": f"Patiëntenstop: {fact_text('patient_stop', r['patient_stop'])}",
-                "tt_line4": f"Grootteklasse: {fact_text('size_class', r['size_class'])}",
-            }
+            maps.tooltip_fields(
+                {
+                    "lon": float(r["lon"]),
+                    "lat": float(r["lat"]),
+                    "fill_color": [*rgb, 235],
+                    "tt_name": f"Praktijk {r['practice_id']}",
+                    "tt_line1": f"Praktijkvorm: {fact_text('practice_form', r['practice_form'])}",
+                    "tt_line2": (
+                        f"Betalingssysteem: {fact_text('payment_system', r['payment_system'])}"
+                    ),
+                    "tt_line3": f"Patiëntenstop: {fact_text('patient_stop', r['patient_stop'])}",
+                    "tt_line4": f"Grootteklasse: {fact_text('size_class', r['size_class'])}",
+                }
+            )
         )
     return records
 
@@ -1313,17 +1315,19 @@ def coverage_features(
             {
                 "type": "Feature",
                 "geometry": feature.get("geometry"),
-                "properties": {
-                    "area_code": row["area_code"],
-                    "inside": inside,
-                    "fill_color": [*rgb, 170 if inside else 120],
-                    "tt_name": f"{row['area_name']} ({row['area_code']})",
-                    "tt_line1": f"Zone: {zone_names.get(row['zone_code'], row['zone_code'])}",
-                    "tt_line2": f"Kring: {circle_names.get(circle, circle)}"
-                    + ("" if inside else " (andere kring)"),
-                    "tt_line3": "",
-                    "tt_line4": "",
-                },
+                "properties": maps.tooltip_fields(
+                    {
+                        "area_code": row["area_code"],
+                        "inside": inside,
+                        "fill_color": [*rgb, 170 if inside else 120],
+                        "tt_name": f"{row['area_name']} ({row['area_code']})",
+                        "tt_line1": f"Zone: {zone_names.get(row['zone_code'], row['zone_code'])}",
+                        "tt_line2": f"Kring: {circle_names.get(circle, circle)}"
+                        + ("" if inside else " (andere kring)"),
+                        "tt_line3": "",
+                        "tt_line4": "",
+                    }
+                ),
             }
         )
     return features

@@ -36,7 +36,7 @@ from typing import Any, Final, Literal
 
 import polars as pl
 
-from popmgmt import labels, monitor
+from popmgmt import labels, maps, monitor
 from popmgmt.annotations import Annotation
 from popmgmt.codes import BRUSSELS_ZONE, FLANDERS_CODE
 
@@ -609,19 +609,21 @@ def map_properties(assessed: pl.DataFrame) -> dict[str, dict[str, Any]]:
         klass = margin_class(str(row["status"]), row["margin_per_100k"])
         rgb = MARGIN_CLASSES[klass][1]
         thr = t["threshold_text"]
-        out[str(row["area_code"])] = {
-            "fill_color": [*rgb, MAP_ALPHA],
-            "margin_class": klass,
-            "tt_name": f"{row['area_name']} ({row['area_code']})",
-            "tt_status": t["status_text"],
-            "tt_rate": f"huisartsen < 65 per 100.000: {t['rate_text']} (drempel {thr})",
-            "tt_margin": f"marge: {t['margin_text']} per 100.000; {t['margin_gps_text']}"
-            if t["margin_text"] and not row.get("suppressed")
-            else f"marge: {t['margin_text'] or 'onbekend'}",
-            "tt_density": f"dichtheid: {t['density_text']} inwoners/km²",
-            "tt_method": f"telling: {t['method_text']}",
-            "tt_year": f"jaar {row['year']}",
-        }
+        out[str(row["area_code"])] = maps.tooltip_fields(
+            {
+                "fill_color": [*rgb, MAP_ALPHA],
+                "margin_class": klass,
+                "tt_name": f"{row['area_name']} ({row['area_code']})",
+                "tt_status": t["status_text"],
+                "tt_rate": f"huisartsen < 65 per 100.000: {t['rate_text']} (drempel {thr})",
+                "tt_margin": f"marge: {t['margin_text']} per 100.000; {t['margin_gps_text']}"
+                if t["margin_text"] and not row.get("suppressed")
+                else f"marge: {t['margin_text'] or 'onbekend'}",
+                "tt_density": f"dichtheid: {t['density_text']} inwoners/km²",
+                "tt_method": f"telling: {t['method_text']}",
+                "tt_year": f"jaar {row['year']}",
+            }
+        )
     return out
 
 

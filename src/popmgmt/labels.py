@@ -120,9 +120,12 @@ KINDS: Final = tuple(_LABELS)
 
 # --- escaping: every string from data, wherever HTML or Markdown renders ---------------------
 
-_MD_ALWAYS: Final = re.compile(r"([\\`*_\[\]<>#$~|@])")
+_MD_ALWAYS: Final = re.compile(r"([\\`*\[\]<>#$~|@])")
 """Characters escaped wherever they stand: links and images, emphasis, code, raw HTML,
 headings, maths, strikethrough, tables, e-mail autolinks, Streamlit's `:red[...]`."""
+_MD_UNDERSCORE: Final = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+"""An underscore at a word's edge (`_nadruk_`); inside a word (`gp_per_10k`) Markdown
+never reads it as emphasis, so a code stays as it is."""
 _MD_COLON: Final = re.compile(r":(?=\S)")
 """A colon before a non-space: `http://`, `mailto:`, `:material/...:`, `:smile:`."""
 _MD_WWW: Final = re.compile(r"(?i)\b(www)\.")
@@ -131,14 +134,15 @@ _MD_LEADING: Final = re.compile(r"^(\s*)(?:([-+=])|(\d+)([.)]))")
 _LINE_BREAKS: Final = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
 
 
-def html_text(value: object) -> str:
-    """`value` as inert HTML text: `<`, `>`, `&` and both quotes escaped.
+def html_text(value: object, *, quote: bool = True) -> str:
+    """`value` as inert HTML text: `<`, `>`, `&` (and, with `quote`, both quotes) escaped.
 
     For every string from the data (area, indicator and circle names, descriptions,
-    sources, annotation labels) put into `st.html`, an HTML report or a map tooltip.
-    None becomes the empty text.
+    sources, annotation labels) put into `st.html`, an HTML report or a map tooltip
+    (`quote=False` is enough for element content such as a tooltip line). None becomes
+    the empty text.
     """
-    return html.escape("" if value is None else str(value), quote=True)
+    return html.escape("" if value is None else str(value), quote=quote)
 
 
 def md_text(value: object) -> str:
@@ -154,6 +158,7 @@ def md_text(value: object) -> str:
     text = "" if value is None else str(value)
     text = _LINE_BREAKS.sub(" ", text)
     text = _MD_ALWAYS.sub(r"\\\1", text)
+    text = _MD_UNDERSCORE.sub(r"\\_", text)
     text = _MD_COLON.sub(r"\\:", text)
     text = _MD_WWW.sub(r"\1\\.", text)
     return _MD_LEADING.sub(_escape_leading, text, count=1)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -193,16 +194,36 @@ def legend_items(
     return items
 
 
+def tooltip_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` with every tooltip text (`tt_*`) HTML-escaped: deck.gl puts the tooltip
+    template, filled in, into the page as HTML, so a name from the data must be inert."""
+    return {
+        key: labels.html_text(value, quote=False)
+        if key.startswith("tt_") and isinstance(value, str)
+        else value
+        for key, value in fields.items()
+    }
+
+
+_CSS_COLOUR: Final = re.compile(r"^(#[0-9A-Fa-f]{3,8}|rgba?\([0-9., ]+\))$")
+
+
 def legend_html(items: Sequence[LegendItem], title: str = "") -> str:
-    """The legend as a small HTML block (swatch + text per row) for the page."""
+    """The legend as a small HTML block (swatch + text per row) for the page; every text
+    (the title holds an indicator name from the data) is escaped."""
     rows = "".join(
         '<div style="display:flex;align-items:center;margin:2px 0;">'
-        f'<span style="display:inline-block;width:18px;height:14px;background:{item.colour};'
+        '<span style="display:inline-block;width:18px;height:14px;'
+        f"background:{item.colour if _CSS_COLOUR.match(item.colour) else '#cccccc'};"
         'border:1px solid #888;margin-right:8px;"></span>'
-        f"<span>{item.text}</span></div>"
+        f"<span>{labels.html_text(item.text)}</span></div>"
         for item in items
     )
-    head = f"<div style='font-weight:600;margin-bottom:4px;'>{title}</div>" if title else ""
+    head = (
+        f"<div style='font-weight:600;margin-bottom:4px;'>{labels.html_text(title)}</div>"
+        if title
+        else ""
+    )
     return f"<div class='popmgmt-legend'>{head}{rows}</div>"
 
 
@@ -235,15 +256,17 @@ def _feature_properties(
     )
     idx = class_index(value, breaks)
     rgb = MISSING_COLOUR if idx is None else colours[idx]
-    return {
-        "fill_color": [*rgb, FILL_ALPHA],
-        "tt_name": name,
-        "tt_value": texts["value_text"],
-        "tt_interval": texts["interval_text"],
-        "tt_denominator": texts["denominator_text"],
-        "tt_year": texts["year_text"],
-        "class_index": -1 if idx is None else idx,
-    }
+    return tooltip_fields(
+        {
+            "fill_color": [*rgb, FILL_ALPHA],
+            "tt_name": name,
+            "tt_value": texts["value_text"],
+            "tt_interval": texts["interval_text"],
+            "tt_denominator": texts["denominator_text"],
+            "tt_year": texts["year_text"],
+            "class_index": -1 if idx is None else idx,
+        }
+    )
 
 
 def choropleth_geojson(

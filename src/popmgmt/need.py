@@ -816,17 +816,21 @@ def index_map_features(
         extra = f" · {imputed} onderdrukte waarde(n) ingevuld" if imputed else ""
         pop = row.get("population")
         out.append(
-            {
-                "area_code": row["area_code"],
-                "fill_color": [*rgb, maps.FILL_ALPHA],
-                "class_index": -1 if q is None else int(q) - 1,
-                "tt_name": f"{row['area_name']} ({row['area_code']})",
-                "tt_value": f"Nood-index {labels.fmt_number(row['need_index'], 2)}",
-                "tt_interval": (QUINTILE_NAMES[int(q)] if q is not None else labels.NO_DATA)
-                + extra,
-                "tt_denominator": "" if pop is None else f"{labels.fmt_number(pop)} {unit_name}",
-                "tt_year": f"jaar {year}",
-            }
+            maps.tooltip_fields(
+                {
+                    "area_code": row["area_code"],
+                    "fill_color": [*rgb, maps.FILL_ALPHA],
+                    "class_index": -1 if q is None else int(q) - 1,
+                    "tt_name": f"{row['area_name']} ({row['area_code']})",
+                    "tt_value": f"Nood-index {labels.fmt_number(row['need_index'], 2)}",
+                    "tt_interval": (QUINTILE_NAMES[int(q)] if q is not None else labels.NO_DATA)
+                    + extra,
+                    "tt_denominator": ""
+                    if pop is None
+                    else f"{labels.fmt_number(pop)} {unit_name}",
+                    "tt_year": f"jaar {year}",
+                }
+            )
         )
     return out
 

@@ -8,7 +8,6 @@ scripts, fonts or images from elsewhere: print it to PDF from any browser.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -57,7 +56,9 @@ def plain(text: str) -> str:
 
 
 def _esc(text: object) -> str:
-    return html.escape("" if text is None else str(text))
+    """Every text in the report goes through the one escaping helper (names, labels and
+    sources from the data included)."""
+    return labels.html_text(text)
 
 
 def table_html(frame: pl.DataFrame) -> str:

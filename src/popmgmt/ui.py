@@ -8,6 +8,7 @@ marts stay private to this module (`_raw_marts`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Collection
@@ -17,7 +18,8 @@ from typing import Any, Final
 import polars as pl
 import streamlit as st
 
-from popmgmt import access, annotations, downloads, labels, maps, roles, store
+from popmgmt import access, downloads, labels, maps, roles, store
+from popmgmt import annotations as ann
 from popmgmt.config import data_dir
 
 logger = logging.getLogger(access.LOGGER_NAME)
@@ -264,14 +266,14 @@ DEMO_WHO: Final = "demo (niet aangemeld)"
 ANONYMOUS_WHO: Final = "-"
 
 
-def annotation_writer() -> annotations.Writer:
+def annotation_writer() -> ann.Writer:
     """Who writes annotations in this session: the role and the signed-in identity (in
     demo mode "demo (niet aangemeld)"; not signed in "-"). Whether the role may write
     is `annotations.can_write`'s to say."""
     who = _who()
     if who is None:
         who = DEMO_WHO if access_mode().demo_switch else ANONYMOUS_WHO
-    return annotations.Writer(role=current_role(), who=who)
+    return ann.Writer(role=current_role(), who=who)
 
 
 def _demo_role() -> access.Role:
@@ -411,7 +413,7 @@ def link_notices(
         zones=area_names("zone"),
     )
     for what, text in notices:
-        st.info(text, icon=":material/lock:")
+        st.info(labels.md_text(text), icon=":material/lock:")
         if _first_time(f"{role.key} {what}"):
             access.log_limited(role, what, who=_who())
 
@@ -424,7 +426,9 @@ def practice_detail(
     rows = access.practice_detail(marts, current_role(), circle_code, year=year, who=_who())
     if rows is None:
         st.info(
-            access.refusal_text(f"Praktijktabel en downloads van kring {circle_code}"),
+            access.refusal_text(
+                f"Praktijktabel en downloads van kring {labels.md_text(circle_code)}"
+            ),
             icon=":material/lock:",
         )
     return rows
@@ -440,7 +444,7 @@ def practice_counts(
     )
     if rows is None:
         st.info(
-            access.refusal_text(f"Praktijken per gemeente van zone {zone_code}"),
+            access.refusal_text(f"Praktijken per gemeente van zone {labels.md_text(zone_code)}"),
             icon=":material/lock:",
         )
     return rows
@@ -471,12 +475,65 @@ def figure_metric(row: dict[str, Any]) -> None:
         if t
     ]
     st.metric(
-        label=str(row["label"]),
+        label=labels.md_text(row["label"]),
         value=texts["value_text"],
-        help="; ".join(details) if details else None,
+        help=labels.md_text("; ".join(details)) if details else None,
         border=True,
     )
-    st.caption(" · ".join(details))
+    st.caption(labels.md_text(" · ".join(details)))
+
+
+# --- markdown from the data, escaped ----------------------------------------------------------
+
+_MD_SKIP: Final = frozenset({"indicator_code"})
+
+
+def md_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a metadata row with every text value `labels.md_text`-escaped (the
+    indicator code is kept: it is a code, shown in a code span)."""
+    return {
+        key: labels.md_text(value) if isinstance(value, str) and key not in _MD_SKIP else value
+        for key, value in row.items()
+    }
+
+
+def _md_marts(marts: store.Marts) -> store.Marts:
+    """The marts with the indicator metadata's texts Markdown-escaped, for the store's
+    helpers that return Markdown (`flanders_summary`)."""
+    frame = marts.indicators
+    text_columns = [c for c, t in frame.schema.items() if t == pl.String and c not in _MD_SKIP]
+    escaped = frame.with_columns(
+        pl.col(c).map_elements(labels.md_text, return_dtype=pl.String) for c in text_columns
+    )
+    return dataclasses.replace(marts, indicators=escaped)
+
+
+def md_columns(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """`frame` with the named text columns `labels.md_text`-escaped, for helpers that
+    write Markdown from a frame's names (a copy; tables and charts keep the raw frame)."""
+    return frame.with_columns(
+        pl.col(c).map_elements(labels.md_text, return_dtype=pl.String) for c in columns
+    )
+
+
+def md_indicators(marts: store.Marts) -> pl.DataFrame:
+    """The indicator metadata with every text escaped for Markdown (`_md_marts`), for
+    helpers that write Markdown from it (`zone.definitions_markdown`)."""
+    return _md_marts(marts).indicators
+
+
+def flanders_summary(marts: store.Marts, indicator_code: str, year: int) -> str | None:
+    """`store.flanders_summary` with the indicator's texts (source, labels) escaped: the
+    Markdown line pages show. Pages use this, not the store's."""
+    return store.flanders_summary(_md_marts(marts), indicator_code, year)
+
+
+def definition_markdown(meta: dict[str, Any]) -> str:
+    """`store.indicator_definition_markdown` of escaped metadata (name, description,
+    formula, source, unit, labels from atlas_metadata.csv). Pages use this."""
+    escaped = md_fields(meta)
+    escaped["indicator_code"] = str(meta.get("indicator_code") or "").replace("`", "")
+    return store.indicator_definition_markdown(escaped)
 
 
 def footer(marts: store.Marts) -> None:
@@ -484,10 +541,12 @@ def footer(marts: store.Marts) -> None:
     st.divider()
     demo = f" · **{labels.DEMO_BADGE}**" if store.is_demo(marts) else ""
     st.caption(
-        f"Gegevens: {store.vintage_text(marts)} · Grenzen {store.boundary_version(marts)}"
-        f" · Gebouwd: {store.built_at_text(marts)}{demo}"
+        f"Gegevens: {labels.md_text(store.vintage_text(marts))} · Grenzen "
+        f"{labels.md_text(store.boundary_version(marts))}"
+        f" · Gebouwd: {labels.md_text(store.built_at_text(marts))}{demo}"
     )
-    st.caption(f"Bronvermelding: {store.attribution_text(marts)}")
+    st.caption(f"Bronvermelding: {labels.md_text(store.attribution_text(marts))}")
+    st.caption(access_mode().sidebar_text())
 
 
 # --- charts and downloads -------------------------------------------------------------------
@@ -500,10 +559,10 @@ def vega_chart(spec: dict[str, Any]) -> None:
     spec's `usermeta`)."""
     meta = spec.get("usermeta") or {}
     if meta.get("title"):
-        st.markdown(f"**{meta['title']}**")
+        st.markdown(f"**{labels.md_text(meta['title'])}**")
     st.vega_lite_chart(spec=spec, width="stretch")
     if meta.get("notes"):
-        st.caption(" ".join(meta["notes"]))
+        st.caption(labels.md_text(" ".join(meta["notes"])))
 
 
 def download_buttons(frame: pl.DataFrame, stem: str, key: str) -> None:
