@@ -21,7 +21,7 @@ from conftest import ROOT
 from PIL import Image
 from playwright.sync_api import Locator, Page
 
-from popmgmt import circle, funnel, labels, roles
+from popmgmt import circle, funnel, labels
 from popmgmt.store import Marts
 
 pytestmark = pytest.mark.browser
@@ -41,9 +41,8 @@ def _serve(data: Path, folder: Path) -> Iterator[str]:
     """Run the circle page on a free port with POPMGMT_DATA=data; always terminated."""
     entry = folder / "circle_entry.py"
     entry.write_text(ENTRY.format(page=str(ROOT / "pages" / "circle.py")), encoding="utf-8")
-    roles_file = folder / "roles.toml"
-    roles_file.write_text("", encoding="utf-8")
-    env = {"POPMGMT_DATA": str(data), roles.ROLES_ENV: str(roles_file)}
+    # No role file: demo mode (the demo role switch) needs none (docs/access.md).
+    env = {"POPMGMT_DATA": str(data)}
     with serve(entry, folder / "streamlit.log", env=env) as url:
         yield url
 

@@ -37,9 +37,10 @@ TABS = (
 
 @pytest.fixture
 def page(built_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    roles_file = tmp_path / "roles.toml"
-    roles_file.write_text("", encoding="utf-8")
-    monkeypatch.setenv(roles.ROLES_ENV, str(roles_file))
+    # No role file at all (demo mode needs none: a configured role file turns the demo
+    # role switch off, docs/access.md).
+    monkeypatch.delenv(roles.ROLES_ENV, raising=False)
+    monkeypatch.setattr(roles, "DEFAULT_ROLES_FILE", tmp_path / "geen" / "roles.toml")
     monkeypatch.setenv("POPMGMT_DATA", str(built_data))
     return AppTest.from_file(PAGE, default_timeout=TIMEOUT)
 
@@ -404,9 +405,10 @@ def test_no_gp_level_field_or_identifier_reaches_the_page_or_a_download(
     """Given a practices mart that carries GP-level fields and an identifier, when the
     Departement (who sees everything) opens every tab, then none of them appears in any
     element on the page (tables, charts, maps, texts) nor in a download."""
-    roles_file = tmp_path / "roles.toml"
-    roles_file.write_text("", encoding="utf-8")
-    monkeypatch.setenv(roles.ROLES_ENV, str(roles_file))
+    # No role file at all (demo mode needs none: a configured role file turns the demo
+    # role switch off, docs/access.md).
+    monkeypatch.delenv(roles.ROLES_ENV, raising=False)
+    monkeypatch.setattr(roles, "DEFAULT_ROLES_FILE", tmp_path / "geen" / "roles.toml")
     monkeypatch.setenv("POPMGMT_DATA", str(leaky_data))
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     seen: list[bytes] = []
