@@ -68,6 +68,15 @@ def _no_errors(page: Page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
+def _choose_demo_role(page: Page, role: str) -> None:
+    """Pick a role in the sidebar's demo switch (demo data, no sign-in configured)."""
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name=role).click()
+    _settle(page)
+    assert f"Uw rol: {role}" in sidebar.inner_text()
+
+
 @pytest.fixture
 def state(tmp_path: Path) -> Path:
     require_chromium()
@@ -94,6 +103,8 @@ def test_trend_annotation_survives_restart(built_data: Path, state: Path, tmp_pa
         assert box["width"] > 400
         assert box["height"] > 250
 
+        # Only Departement Zorg writes Flemish markers: pick that demo role first.
+        _choose_demo_role(page, "Departement Zorg")
         page.get_by_text("Beleidsmarkeringen (").click()
         page.locator('[data-testid="stDateInput"] [role="spinbutton"][data-type="day"]').click()
         page.keyboard.type("01032020")
