@@ -129,6 +129,10 @@ never reads it as emphasis, so a code stays as it is."""
 _MD_COLON: Final = re.compile(r":(?=\S)")
 """A colon before a non-space: `http://`, `mailto:`, `:material/...:`, `:smile:`."""
 _MD_WWW: Final = re.compile(r"(?i)\b(www)\.")
+WORD_JOINER: Final = "\u2060"
+"""An invisible character that breaks a bare link: Streamlit's Markdown (GFM autolink
+literals) links `http://...`, `www.` and `a@b.be` even with their punctuation
+backslash-escaped, so a word joiner goes before `://`, after `www` and before `@`."""
 _MD_LEADING: Final = re.compile(r"^(\s*)(?:([-+=])|(\d+)([.)]))")
 """A list item or setext underline at the start of the text."""
 _LINE_BREAKS: Final = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
@@ -150,17 +154,20 @@ def md_text(value: object) -> str:
 
     Every character that Markdown (or Streamlit's extensions: `:red[...]` colours,
     `:material/...:` icons, `$...$` maths) could read as syntax is escaped with a
-    backslash, so `[klik](http://evil)`, `**`, `<style>`, `:red[x]`, `# kop`, a bare
-    `http://...` or `www.` link and a leading `- ` or `1.` render as the characters
-    typed; ordinary punctuation (`.`, `,`, `(`, `: `) stays as it is. Line breaks become
-    spaces (a data text cannot start a new block). None becomes the empty text.
+    backslash, so `[klik](http://evil)`, `**`, `<style>`, `:red[x]`, `# kop` and a
+    leading `- ` or `1.` render as the characters typed; a bare `http://...`, `www.` or
+    e-mail link is broken with an invisible `WORD_JOINER` (checked in Chromium by
+    tests/test_access_browser.py); ordinary punctuation (`.`, `,`, `(`, `: `) stays as
+    it is. Line breaks become spaces (a data text cannot start a new block). None
+    becomes the empty text.
     """
     text = "" if value is None else str(value)
     text = _LINE_BREAKS.sub(" ", text)
+    text = text.replace("://", f"{WORD_JOINER}://").replace("@", f"{WORD_JOINER}@")
     text = _MD_ALWAYS.sub(r"\\\1", text)
     text = _MD_UNDERSCORE.sub(r"\\_", text)
     text = _MD_COLON.sub(r"\\:", text)
-    text = _MD_WWW.sub(r"\1\\.", text)
+    text = _MD_WWW.sub(rf"\1{WORD_JOINER}\\.", text)
     return _MD_LEADING.sub(_escape_leading, text, count=1)
 
 
