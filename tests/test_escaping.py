@@ -61,3 +61,28 @@ def test_html_text_round_trips_to_the_same_characters() -> None:
 )
 def test_md_text(text: str | None, expected: str) -> None:
     assert labels.md_text(text) == expected
+
+
+def test_map_legend_escapes_its_title_and_texts() -> None:
+    from popmgmt import maps  # noqa: PLC0415
+
+    items = [
+        maps.LegendItem(colour="#ff0000", text="<img src=x onerror=alert(1)>", rgb=(255, 0, 0)),
+        maps.LegendItem(colour="red;background:url(x)", text="b", rgb=(0, 0, 0)),
+    ]
+    block = maps.legend_html(items, title="<style>body{display:none}</style>")
+    assert "<style" not in block
+    assert "<img" not in block
+    assert "&lt;style&gt;" in block
+    assert "url(x)" not in block  # a colour that is not a colour is not passed on
+
+
+def test_tooltip_fields_escape_only_the_tooltip_texts() -> None:
+    from popmgmt import maps  # noqa: PLC0415
+
+    fields = maps.tooltip_fields(
+        {"tt_name": "<a href=http://evil>x</a> (elz1)", "area_code": "<b>", "fill_color": [1]}
+    )
+    assert fields["tt_name"] == "&lt;a href=http://evil&gt;x&lt;/a&gt; (elz1)"
+    assert fields["area_code"] == "<b>"  # not shown as HTML: left alone
+    assert fields["fill_color"] == [1]

@@ -171,7 +171,7 @@ def test_zone_choropleth_colours_and_tooltips() -> None:
     # Suppressed: grey, says why, no number.
     grey = [*maps.MISSING_COLOUR, maps.FILL_ALPHA]
     assert props["elz3"]["fill_color"] == grey
-    assert props["elz3"]["tt_value"] == "onderdrukt (< 5)"
+    assert props["elz3"]["tt_value"] == "onderdrukt (&lt; 5)"  # tooltips are HTML: escaped
     assert props["elz3"]["tt_interval"] == ""
     # Not in the values at all: grey, "geen gegevens".
     assert props["elz9"]["fill_color"] == grey

@@ -484,7 +484,7 @@ def test_prebuilt_deck_equals_pydeck_json() -> None:
     assert json.loads(fast.to_json()) == json.loads(reference.to_json())
     assert fast._tooltip == reference._tooltip  # Streamlit reads the tooltip from here
     features = fast.spec["layers"][0]["data"]["features"]
-    assert features[1]["properties"]["tt_value"] == "onderdrukt (< 5)"
+    assert features[1]["properties"]["tt_value"] == "onderdrukt (&lt; 5)"  # HTML, escaped
     rounded = monitor.geometry_index(geojson)
     assert json.loads(rounded["elz1"])["coordinates"][0][1] == [3.12346, 51.0]
 
