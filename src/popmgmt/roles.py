@@ -60,7 +60,8 @@ class RoleConfigError(Exception):
     def __init__(self, path: Path | None, problems: list[str]) -> None:
         self.path = path
         self.problems = problems
-        where = str(path) if path is not None else "het rollenbestand"
+        # The page names the file, not its place on the server (the log has the path).
+        where = path.name if path is not None else "het rollenbestand"
         lines = "\n".join(f"- {p}" for p in problems)
         super().__init__(
             f"Het rollenbestand `{where}` is ongeldig; de app start niet tot het is "
@@ -249,8 +250,11 @@ def load_role_config(
         return RoleConfig(path=None)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RoleConfigError(path, [f"het bestand is onleesbaar: {exc}"]) from exc
+    except UnicodeDecodeError as exc:
+        raise RoleConfigError(path, ["het bestand is onleesbaar: geen UTF-8-tekst"]) from exc
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise RoleConfigError(path, [f"het bestand is onleesbaar: {reason}"]) from exc
     return parse_role_config(text, path=path, zones=zones, circles=circles)
 
 

@@ -199,7 +199,7 @@ def role_config() -> roles.RoleConfig:
     try:
         return _role_config_cached(str(path), _mtime(path), str(folder), _manifest_mtime(folder))
     except roles.RoleConfigError as exc:
-        logger.error("role file rejected: %s", "; ".join(exc.problems))
+        logger.error("role file rejected (%s): %s", exc.path, "; ".join(exc.problems))
         st.error(str(exc), icon=":material/gpp_bad:")
         st.stop()
 
