@@ -497,35 +497,48 @@ def md_fields(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _md_marts(marts: store.Marts) -> store.Marts:
-    """The marts with the indicator metadata's texts Markdown-escaped, for the store's
-    helpers that return Markdown (`flanders_summary`)."""
-    frame = marts.indicators
-    text_columns = [c for c, t in frame.schema.items() if t == pl.String and c not in _MD_SKIP]
-    escaped = frame.with_columns(
-        pl.col(c).map_elements(labels.md_text, return_dtype=pl.String) for c in text_columns
+def _md_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """A copy of a (small) metadata frame with every text cell escaped (`md_fields`)."""
+    return pl.DataFrame(
+        [md_fields(row) for row in frame.iter_rows(named=True)], schema=frame.schema, orient="row"
     )
-    return dataclasses.replace(marts, indicators=escaped)
+
+
+def _md_marts(marts: store.Marts, indicator_code: str | None = None) -> store.Marts:
+    """The marts with the indicator metadata's texts Markdown-escaped (only the row of
+    `indicator_code` when given), for the store's helpers that return Markdown."""
+    frame = marts.indicators
+    if indicator_code is not None:
+        frame = frame.filter(pl.col("indicator_code") == indicator_code)
+    return dataclasses.replace(marts, indicators=_md_frame(frame))
 
 
 def md_columns(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
     """`frame` with the named text columns `labels.md_text`-escaped, for helpers that
     write Markdown from a frame's names (a copy; tables and charts keep the raw frame)."""
     return frame.with_columns(
-        pl.col(c).map_elements(labels.md_text, return_dtype=pl.String) for c in columns
+        pl.Series(c, [labels.md_text(v) if v is not None else None for v in frame[c]], pl.String)
+        for c in columns
     )
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _md_indicators_cached(key: tuple[str, str], _indicators: pl.DataFrame) -> pl.DataFrame:
+    del key
+    return _md_frame(_indicators)
+
+
 def md_indicators(marts: store.Marts) -> pl.DataFrame:
-    """The indicator metadata with every text escaped for Markdown (`_md_marts`), for
-    helpers that write Markdown from it (`zone.definitions_markdown`)."""
-    return _md_marts(marts).indicators
+    """The indicator metadata with every text escaped for Markdown (cached per build),
+    for helpers that write Markdown from it (`zone.definitions_markdown`)."""
+    key = (str(marts.folder), str(marts.manifest.get("built_at")))
+    return _md_indicators_cached(key, marts.indicators)
 
 
 def flanders_summary(marts: store.Marts, indicator_code: str, year: int) -> str | None:
     """`store.flanders_summary` with the indicator's texts (source, labels) escaped: the
     Markdown line pages show. Pages use this, not the store's."""
-    return store.flanders_summary(_md_marts(marts), indicator_code, year)
+    return store.flanders_summary(_md_marts(marts, indicator_code), indicator_code, year)
 
 
 def definition_markdown(meta: dict[str, Any]) -> str:
