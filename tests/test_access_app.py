@@ -808,3 +808,22 @@ def test_no_module_reads_the_marts_around_the_filter(module: Path) -> None:
     source = module.read_text(encoding="utf-8")
     for pattern in LOADERS:
         assert pattern not in source, f"{module.name} uses {pattern}"
+
+
+def test_unreadable_secrets_turn_the_demo_switch_off(
+    demo_app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given demo data and a secrets file that cannot be read (it may hold an `[auth]`
+    section), the app fails closed: no demo role switch, the visitor is public."""
+    from streamlit.runtime.secrets import Secrets  # noqa: PLC0415
+
+    def unreadable(self: Secrets) -> bool:
+        del self
+        raise ValueError("ongeldige TOML")
+
+    monkeypatch.setattr(Secrets, "load_if_toml_exists", unreadable)
+    demo_app.run()
+    assert not demo_app.exception
+    assert [s.label for s in demo_app.sidebar.selectbox] == []
+    assert "Toegangsmodus: aanmelding" in _sidebar_text(demo_app)
+    assert "**Uw rol:** Publiek (niet aangemeld)" in _sidebar_text(demo_app)

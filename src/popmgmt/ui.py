@@ -220,7 +220,8 @@ def access_mode() -> access.AccessMode:
     and mode: `access mode: demo data=demo sign-in=no demo-switch=yes`."""
     mode = access.access_mode(
         demo_data=access.manifest_is_demo(_raw_marts().manifest),
-        auth_configured=auth_configured(),
+        # An unreadable secrets file may hold an [auth] section: fail closed (no demo switch).
+        auth_configured=_auth_state() is not False,
         role_file=role_file_configured(),
     )
     line = mode.log_text()
@@ -230,12 +231,28 @@ def access_mode() -> access.AccessMode:
     return mode
 
 
-def auth_configured() -> bool:
-    """True when `.streamlit/secrets.toml` has an `[auth]` section (sign-in is set up)."""
+def _auth_state() -> bool | None:
+    """Does `.streamlit/secrets.toml` have an `[auth]` section? None: a secrets file
+    that cannot be read (invalid TOML, no permission)."""
     try:
         return bool(st.secrets.load_if_toml_exists() and "auth" in st.secrets)
-    except (OSError, KeyError, ValueError, st.errors.StreamlitAPIException):
+    except (OSError, KeyError, ValueError, st.errors.StreamlitAPIException) as exc:
+        if _first_process_time(f"secrets unreadable: {type(exc).__name__}"):
+            logger.warning("secrets unreadable (%s): sign-in counts as configured", exc)
+        return None
+
+
+def auth_configured() -> bool:
+    """True when `.streamlit/secrets.toml` has an `[auth]` section (sign-in is set up)."""
+    return _auth_state() is True
+
+
+def _first_process_time(token: str) -> bool:
+    """True the first time this server process sees `token` (log a fact once)."""
+    if token in _MODES_LOGGED:
         return False
+    _MODES_LOGGED.add(token)
+    return True
 
 
 def _login_providers() -> list[str | None]:
@@ -249,10 +266,14 @@ def _login_providers() -> list[str | None]:
 
 
 def signed_in_claims() -> dict[str, Any] | None:
-    """The identity-token claims of the signed-in user, or None when not signed in."""
-    if not st.user.get("is_logged_in"):
+    """The identity-token claims of the signed-in user, or None when not signed in (also
+    when the secrets cannot be read: nobody is signed in then)."""
+    try:
+        if not st.user.get("is_logged_in"):
+            return None
+        return dict(st.user.to_dict())
+    except (OSError, KeyError, ValueError, st.errors.StreamlitAPIException):
         return None
-    return dict(st.user.to_dict())
 
 
 def _who() -> str | None:
