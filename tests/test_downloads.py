@@ -101,3 +101,23 @@ def test_xlsx_cells_are_text_and_never_start_a_formula() -> None:
     assert "'=kolom" in strings
     assert "'=HYPERLINK(1)" in strings  # the notes sheet too
     assert "Bron: demo" in strings
+
+
+def test_every_export_goes_through_downloads() -> None:
+    """No page or page helper writes a CSV or spreadsheet itself (it would skip the
+    formula neutralisation): only `popmgmt.downloads` does (and the demo generator,
+    which writes raw input files, not downloads)."""
+    from pathlib import Path  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parents[1]
+    writers = ("write_csv(", "write_excel(", "xlsxwriter", "to_csv(", "csv.writer(")
+    allowed = {"downloads.py", "demo.py", "build.py", "transform.py", "validate.py", "cli.py"}
+    files = [*(root / "src" / "popmgmt").glob("*.py"), *(root / "pages").glob("*.py")]
+    offenders = [
+        f"{path.name}: {w}"
+        for path in files
+        if path.name not in allowed
+        for w in writers
+        if w in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
