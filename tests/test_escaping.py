@@ -86,3 +86,26 @@ def test_tooltip_fields_escape_only_the_tooltip_texts() -> None:
     assert fields["tt_name"] == "&lt;a href=http://evil&gt;x&lt;/a&gt; (elz1)"
     assert fields["area_code"] == "<b>"  # not shown as HTML: left alone
     assert fields["fill_color"] == [1]
+
+
+def test_pages_use_the_escaping_helpers() -> None:
+    """Pages never let raw HTML through Markdown, and take the Flemish summary and the
+    indicator definition from `ui` (escaped), not from the store (raw)."""
+    from pathlib import Path  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parents[1]
+    forbidden = (
+        "unsafe_allow_html",
+        "store.flanders_summary(",
+        "store.indicator_definition_markdown(",
+        "zone.definitions_markdown(part, marts.indicators)",
+    )
+    files = [*(root / "pages").glob("*.py"), root / "src" / "popmgmt" / "ui.py", root / "app.py"]
+    offenders = [
+        f"{path.name}: {pattern}"
+        for path in files
+        for pattern in forbidden
+        if pattern in path.read_text(encoding="utf-8")
+        and not (path.name == "ui.py" and pattern.startswith("store."))
+    ]
+    assert offenders == []
