@@ -280,7 +280,8 @@ def population_findings(
 ) -> list[Finding]:
     findings = year_holes(population["YEAR"].to_list(), "")
     present_years = set(population["YEAR"].to_list())
-    for year in sorted(set(ima_years) - present_years):
+    holes = set(range(min(present_years), max(present_years) + 1)) if present_years else set()
+    for year in sorted(set(ima_years) - holes):
         findings.append(
             Finding(
                 "YEAR",
