@@ -16,7 +16,8 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -405,15 +406,56 @@ def test_a_rejected_claim_is_written_as_not_demo_in_the_manifest(refdata: RefDat
     assert manifest["provenance"]["demo_claim_rejected"] == "herkomst.json ..."
 
 
-def test_cli_build_of_invalid_input_exits_1_and_keeps_data(
-    raw: Path, data: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    before = _tree_digest(data)
+def _as_folder(raw: Path) -> None:
     (raw / "atlas_waarden.csv").unlink()
     (raw / "atlas_waarden.csv").mkdir()
+
+
+def _as_zip(raw: Path) -> None:
+    path = raw / "atlas_waarden.csv"
+    data = path.read_bytes()
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("atlas_waarden.csv", data)
+
+
+def _symlink_out(raw: Path) -> None:
+    outside = raw.parent / "buiten.csv"
+    outside.write_text("GEHEIME-INHOUD\n", encoding="utf-8")
+    (raw / "atlas_waarden.csv").unlink()
+    (raw / "atlas_waarden.csv").symlink_to(outside)
+
+
+def _cut_population(raw: Path) -> None:
+    path = raw / "bevolking.csv"
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[: len(lines) * 55 // 100]))
+
+
+@pytest.mark.parametrize(
+    ("breaks", "expected"),
+    [
+        (_as_folder, "atlas_waarden.csv: is een map, geen bestand"),
+        (_as_zip, "atlas_waarden.csv: het bestand is een zip-archief"),
+        (_symlink_out, "atlas_waarden.csv: is een symbolische koppeling naar een bestand buiten"),
+        (_cut_population, "bevolking.csv: kolom REFNIS: jaar 2020: "),
+    ],
+    ids=["folder", "zip", "symlink-out", "cut"],
+)
+def test_cli_build_of_broken_input_exits_1_and_keeps_data(
+    raw: Path,
+    data: Path,
+    capsys: pytest.CaptureFixture[str],
+    breaks: Callable[[Path], None],
+    expected: str,
+) -> None:
+    before = _tree_digest(data)
+    breaks(raw)
 
     assert main(["build", "--input", str(raw), "--out", str(data)]) == EXIT_INVALID
 
     err = capsys.readouterr().err
-    assert "atlas_waarden.csv: is een map, geen bestand" in err
+    assert expected in err
+    assert "GEHEIME-INHOUD" not in err
+    assert "Traceback" not in err
     assert _tree_digest(data) == before
+    assert _leftovers(data) == []

@@ -31,6 +31,8 @@ REQUIRED: Final = ("CD_REFNIS", "CD_SEX", "CD_AGE", "MS_POPULATION")
 SEX_CODES: Final = {"M": "M", "F": "V", "V": "V"}
 """Statbel writes F (femme) for women; the contract uses V (vrouw)."""
 ROW: Final = "__row"
+MAX_UNZIPPED: Final = 500_000_000
+"""Largest .txt accepted inside a zip (a real year is about 40 MB): no zip bombs."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,20 @@ def _unzip(name: str, data: bytes) -> bytes | Failure:
                             f"het zip-archief moet precies één .txt-bestand van Statbel bevatten "
                             f"(gevonden: {len(members)}); lever het archief zoals gedownload of "
                             "pak het .txt-bestand uit in de invoermap",
+                        )
+                    ]
+                )
+            info = archive.getinfo(members[0])
+            if info.file_size > MAX_UNZIPPED:
+                return Failure(
+                    [
+                        Issue(
+                            None,
+                            None,
+                            f"het .txt-bestand in het archief is {info.file_size // 1_000_000} MB "
+                            f"groot, meer dan een Statbel-bevolkingsbestand ooit is "
+                            f"({MAX_UNZIPPED // 1_000_000} MB); controleer of dit het juiste "
+                            "bestand is",
                         )
                     ]
                 )
