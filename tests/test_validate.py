@@ -6,7 +6,11 @@ dataset: four Flemish municipalities on 2025 borders (Antwerpen 11002, Gent
 (Borsbeek 11007 -> Antwerpen; Lochristi 44034 and Wachtebeke 44073 -> the
 merged Lochristi 44087) so the mapping onto 2025 is exercised, plus one
 Brussels practice and Atlas row. Its circles file covers only those four
-municipalities, so tests pass them as `expected_municipalities`.
+municipalities, so tests pass them as `expected_municipalities`. It is
+complete in the sense of the completeness checks (every municipality x year x
+sex, every Atlas indicator for every municipality in each of its years, no
+year holes), and Gent and Leuven, zones of one municipality each, have their
+real order of magnitude so the reference tolerance holds.
 
 Each broken-input test copies the fixture, breaks one thing and checks the exact
 problem (file, line, column) and that the message is Dutch and names the value.
