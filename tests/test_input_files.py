@@ -365,3 +365,24 @@ def test_statbel_files_give_the_same_marts_as_bevolking_csv(
         compute_marts(from_csv, refdata, pseudonym_key),
         compute_marts(from_statbel, refdata, pseudonym_key),
     )
+
+
+def test_a_statbel_excel_download_is_named_and_refused(raw_dir: Path, refdata: RefData) -> None:
+    (raw_dir / POPULATION).unlink()
+    (raw_dir / "TF_SOC_POP_STRUCT_2024.xlsx").write_bytes(_zip({"xl/workbook.xml": b"<w/>"}))
+
+    problem = _only(raw_dir, refdata)
+
+    assert problem.file == POPULATION
+    assert "TF_SOC_POP_STRUCT_2024.xlsx" in problem.message
+    assert "download de .txt- of .zip-versie" in problem.message
+
+
+def test_a_statbel_txt_that_is_an_excel_workbook(raw_dir: Path, refdata: RefData) -> None:
+    (raw_dir / POPULATION).unlink()
+    (raw_dir / "TF_SOC_POP_STRUCT_2024.txt").write_bytes(_zip({"xl/workbook.xml": b"<w/>"}))
+
+    problem = _only(raw_dir, refdata)
+
+    assert problem.file == "TF_SOC_POP_STRUCT_2024.txt"
+    assert "Excel-werkmap (.xlsx)" in problem.message

@@ -814,11 +814,22 @@ def binary_format(name: str, data: bytes) -> str | None:
 def _load(folder: Path, name: str, schema: type[dy.Schema], checksums: dict[str, str]) -> _Loaded:
     data = read_input(folder, name)
     if data is None:
-        issue = _file_issue(
+        message = (
             f"bestand ontbreekt in {folder}; het moet {FILE_CONTENTS_NL[name]} bevatten, "
             f"met de kolommen {', '.join(schema.column_names())} (zie docs/data-contract.md)"
         )
-        return _Loaded(name, schema, None, [issue], {})
+        if name == POPULATION_FILE:
+            message += (
+                "; of lever Statbel's bestanden TF_SOC_POP_STRUCT_<jaar>.txt (of .zip) zoals "
+                "gepubliceerd"
+            )
+            other = _statbel_other_formats(folder)
+            if other:
+                message += (
+                    f" (gevonden: {', '.join(other)}: dat formaat wordt niet gelezen; download "
+                    "de .txt- of .zip-versie bij Statbel)"
+                )
+        return _Loaded(name, schema, None, [_file_issue(message)], {})
     if isinstance(data, str):
         return _Loaded(name, schema, None, [_file_issue(data)], {})
     checksums[name] = hashlib.sha256(data).hexdigest()
@@ -852,6 +863,18 @@ def _check_rows(
 # ----------------------------------------------------------------------------
 
 
+def _statbel_other_formats(folder: Path) -> list[str]:
+    """Statbel population files in a format the build does not read (e.g. .xlsx)."""
+    try:
+        names = [entry.name for entry in folder.iterdir()]
+    except OSError:
+        return []
+    pattern = re.compile(r"TF_SOC_POP_STRUCT_\d{4}\.\w+", re.IGNORECASE)
+    return sorted(
+        n for n in names if pattern.fullmatch(n) and not statbel.FILE_PATTERN.fullmatch(n)
+    )
+
+
 def _statbel_files(folder: Path) -> list[str]:
     try:
         names = [entry.name for entry in folder.iterdir()]
@@ -881,6 +904,9 @@ def _load_statbel(
             problems.append(Problem(name, None, None, data))
             continue
         checksums[name] = hashlib.sha256(data).hexdigest()
+        if name.lower().endswith(".txt") and (binary := binary_format(name, data)) is not None:
+            problems.append(Problem(name, None, None, binary))
+            continue
         read = statbel.read(name, data)
         if isinstance(read, statbel.Failure):
             problems += [Problem(name, f.row, f.column, f.message) for f in read.problems]
