@@ -240,6 +240,33 @@ def test_an_atlas_indicator_missing_a_municipality_in_one_year(
     assert code in problem.message
 
 
+def test_an_atlas_denominator_far_above_the_inhabitants(
+    raw: Path, refdata: RefData, covered: list[str]
+) -> None:
+    """One cell within the row bound (10 million), the municipality's total is not."""
+    code = covered[4]
+    path = raw / ATLAS
+    data = pl.read_csv(path, infer_schema=False)
+    first = data.with_row_index().filter(
+        (pl.col("INDICATOR_CODE") == "ima_gmd")
+        & (pl.col("YEAR") == "2021")
+        & (pl.col("REFNIS") == code)
+    )["index"][0]
+    data = data.with_columns(
+        pl.when(pl.int_range(pl.len()) == first)
+        .then(pl.lit("5000000"))
+        .otherwise(pl.col("DENOMINATOR"))
+        .alias("DENOMINATOR")
+    )
+    _rewrite(path, frame=data)
+
+    (problem,) = _problems(raw, refdata, covered)
+
+    assert (problem.file, problem.column) == (ATLAS, "DENOMINATOR")
+    assert problem.message.startswith(f"indicator ima_gmd, jaar 2021: gemeente {code}")
+    assert "rechthebbenden" in problem.message
+
+
 def test_an_atlas_indicator_with_a_year_hole(
     raw: Path, refdata: RefData, covered: list[str]
 ) -> None:

@@ -36,6 +36,10 @@ MIN_MUNICIPALITY: Final = 10
 """Fewest inhabitants of a municipality in a year (the smallest, Herstappe, has about 80)."""
 MAX_MUNICIPALITY: Final = 1_000_000
 """Most inhabitants of a municipality in a year (the largest, Antwerpen, has about 550,000)."""
+MAX_ENTITLED_PER_INHABITANT: Final = 1.5
+"""An Atlas indicator's denominator summed over a municipality's cells in a year, per
+inhabitant of the municipality on 1 January 2020 (plus `ENTITLED_MARGIN`)."""
+ENTITLED_MARGIN: Final = 100
 MAX_PATIENTS_PER_INHABITANT: Final = 1.5
 """Attributed patients of all GPs together, per inhabitant of the delivered municipalities."""
 MAX_LISTED: Final = 8
@@ -387,8 +391,9 @@ def reference_findings(
 
 
 def atlas_findings(values: pl.DataFrame, covered: Sequence[str], ref: Reference) -> list[Finding]:
-    """Per indicator: no year holes, every covered Flemish municipality in each of its years."""
-    findings: list[Finding] = []
+    """Per indicator: no year holes, every covered Flemish municipality in each of its years,
+    and no municipality with far more entitled persons than inhabitants."""
+    findings = _entitled_findings(values, ref)
     expected = sorted(set(covered) & ref.flemish) or sorted(covered)
     for (indicator,), rows in values.group_by(["INDICATOR_CODE"], maintain_order=True):
         findings += year_holes(rows["YEAR"].to_list(), f"indicator {indicator}: ")
@@ -403,6 +408,36 @@ def atlas_findings(values: pl.DataFrame, covered: Sequence[str], ref: Reference)
             "export per indicator of per jaar volledig?)",
         )
     return findings
+
+
+def _entitled_findings(values: pl.DataFrame, ref: Reference) -> list[Finding]:
+    reference = pl.DataFrame(
+        {
+            "REFNIS": list(ref.population_2020),
+            "_ref": list(ref.population_2020.values()),
+        },
+        schema={"REFNIS": pl.String, "_ref": pl.Int64},
+    )
+    totals = (
+        values.group_by("INDICATOR_CODE", "YEAR", "REFNIS")
+        .agg(pl.col("DENOMINATOR").sum())
+        .join(reference, on="REFNIS", how="inner")
+        .filter(
+            pl.col("DENOMINATOR") > MAX_ENTITLED_PER_INHABITANT * pl.col("_ref") + ENTITLED_MARGIN
+        )
+        .sort("INDICATOR_CODE", "YEAR", "REFNIS")
+    )
+    return [
+        Finding(
+            "DENOMINATOR",
+            f"indicator {indicator}, jaar {year}: gemeente {ref.label(code)} heeft samen "
+            f"{_nl(total)} rechthebbenden (DENOMINATOR over alle cellen), meer dan "
+            f"{_nl(MAX_ENTITLED_PER_INHABITANT, 1)} keer haar {_nl(inhabitants)} inwoners "
+            f"(Statbel, 1 januari {REFERENCE_YEAR}); controleer de noemers van deze gemeente "
+            "(cijfers te veel, dubbel geleverde cellen)",
+        )
+        for indicator, year, code, total, inhabitants in totals.iter_rows()
+    ]
 
 
 def ima_findings(
