@@ -255,6 +255,16 @@ def test_a_second_build_into_the_same_folder_is_refused(
         pass
 
 
+def test_the_lock_file_holds_the_pid_and_is_gone_after_the_build(tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    lock = tmp_path / ".data-build.lock"
+    with build_lock(out):
+        assert lock.read_text(encoding="ascii").strip() == str(os.getpid())
+        with pytest.raises(BuildError, match=f"proces {os.getpid()}"), build_lock(out):
+            pass
+    assert list(tmp_path.iterdir()) == []
+
+
 # ----------------------------------------------------------------------------
 # Pseudonym key
 # ----------------------------------------------------------------------------

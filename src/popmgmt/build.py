@@ -5,7 +5,8 @@ only when complete. A failed or interrupted build leaves DATA as it was.
 
 Around that:
 - one build per DATA folder at a time: a lock file beside DATA
-  (`.<name>-build.lock`, `fcntl.flock`); a second build stops with a message;
+  (`.<name>-build.lock`, `fcntl.flock`, removed when the build ends); a second
+  build stops with a message;
 - temporary folders of a build that was killed (`.<name>.tmp-<pid>`,
   `.<name>.old-<pid>` whose process is gone, or older than `STALE_AFTER`) are
   removed at the start of the next build;
@@ -176,29 +177,51 @@ def lock_path(out: Path) -> Path:
     return out.with_name(f".{out.name}-build.lock")
 
 
-@contextlib.contextmanager
-def build_lock(out: Path) -> Iterator[None]:
-    """Hold the build lock of `out`; a second holder gets a `BuildError` at once."""
-    path = lock_path(out)
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise BuildError(write_error_message(exc, out)) from exc
-    try:
+def _take_lock(path: Path, out: Path) -> int:
+    """Open and lock `path`; retry when a releasing holder removed it in between."""
+    for _ in range(5):
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise BuildError(write_error_message(exc, out)) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", errors="replace").strip()
+            os.close(fd)
             who = f" (proces {holder})" if holder.isdigit() else ""
             raise BuildError(
                 f"Er loopt al een build naar {out}{who}. Twee builds tegelijk in dezelfde map "
                 "kunnen niet: wacht tot die build klaar is en start dan opnieuw. De data in "
                 f"{out} zijn niet aangeraakt."
             ) from None
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)  # locked a file its holder had just removed: take the new one
+    raise BuildError(f"De bouwvergrendeling {path} blijft veranderen; start de build opnieuw.")
+
+
+@contextlib.contextmanager
+def build_lock(out: Path) -> Iterator[None]:
+    """Hold the build lock of `out`; a second holder gets a `BuildError` at once.
+
+    The lock file (`lock_path`) holds the pid of the build; it is removed when
+    the build ends (while still locked, so a waiting process notices and takes
+    a fresh file), so a finished build leaves nothing beside DATA.
+    """
+    path = lock_path(out)
+    fd = _take_lock(path, out)
+    try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
         os.close(fd)
 
 
