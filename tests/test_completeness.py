@@ -267,6 +267,30 @@ def test_an_atlas_denominator_far_above_the_inhabitants(
     assert "rechthebbenden" in problem.message
 
 
+def test_an_atlas_file_cut_at_an_indicators_year_boundary(
+    raw: Path, refdata: RefData, covered: list[str]
+) -> None:
+    """Sorted by indicator and year, a cut can end exactly after a year of one indicator:
+    that indicator stops early and the later ones are missing altogether."""
+    path = raw / ATLAS
+    data = pl.read_csv(path, infer_schema=False).with_row_index()
+    cut = data.filter((pl.col("INDICATOR_CODE") == "ima_gmd") & (pl.col("YEAR") == "2019"))[
+        "index"
+    ].max()
+    assert isinstance(cut, int)
+    _rewrite(path, frame=data.filter(pl.col("index") <= cut).drop("index"))
+
+    problems = _problems(raw, refdata, covered)
+
+    messages = [p.message for p in problems]
+    assert any(
+        m.startswith("indicator ima_gmd stopt in 2019, terwijl het bestand") for m in messages
+    )
+    gone = [m for m in messages if "heeft geen enkele waarde" in m]
+    assert gone  # the indicators after the cut
+    assert all("atlas_metadata.csv" in m for m in gone)
+
+
 def test_an_atlas_indicator_with_a_year_hole(
     raw: Path, refdata: RefData, covered: list[str]
 ) -> None:

@@ -390,10 +390,41 @@ def reference_findings(
 # ----------------------------------------------------------------------------
 
 
-def atlas_findings(values: pl.DataFrame, covered: Sequence[str], ref: Reference) -> list[Finding]:
-    """Per indicator: no year holes, every covered Flemish municipality in each of its years,
-    and no municipality with far more entitled persons than inhabitants."""
-    findings = _entitled_findings(values, ref)
+def atlas_findings(
+    values: pl.DataFrame,
+    covered: Sequence[str],
+    ref: Reference,
+    *,
+    indicators: Sequence[str],
+    metadata_file: str,
+) -> list[Finding]:
+    """Per indicator of the metadata: values present, up to the file's last year, no year
+    holes, every covered Flemish municipality in each of its years, and no municipality
+    with far more entitled persons than inhabitants."""
+    present = set(values["INDICATOR_CODE"].to_list())
+    findings = [
+        Finding(
+            "INDICATOR_CODE",
+            f"indicator {code} staat in {metadata_file} maar heeft geen enkele waarde; "
+            "lever haar tellers en noemers, of haal de indicator uit de metadata "
+            "(is het bestand afgebroken?)",
+        )
+        for code in indicators
+        if code not in present
+    ]
+    ends = values.group_by("INDICATOR_CODE").agg(pl.col("YEAR").max()).sort("INDICATOR_CODE")
+    last: int = max(ends["YEAR"].to_list(), default=0)
+    for code, year in ends.iter_rows():
+        if year != last:
+            findings.append(
+                Finding(
+                    "YEAR",
+                    f"indicator {code} stopt in {year}, terwijl het bestand tot {last} loopt; "
+                    f"lever ook {year + 1}-{last} (is het bestand afgebroken?), of haal een "
+                    "stopgezette indicator uit de levering",
+                )
+            )
+    findings += _entitled_findings(values, ref)
     expected = sorted(set(covered) & ref.flemish) or sorted(covered)
     for (indicator,), rows in values.group_by(["INDICATOR_CODE"], maintain_order=True):
         findings += year_holes(rows["YEAR"].to_list(), f"indicator {indicator}: ")

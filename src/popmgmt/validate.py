@@ -1501,6 +1501,15 @@ def _completeness(
             ima_file=IMA_FILE,
         ),
     )
-    found += problems(ATLAS_VALUES_FILE, atlas_findings(frames["atlas_values"], covered, ref))
+    found += problems(
+        ATLAS_VALUES_FILE,
+        atlas_findings(
+            frames["atlas_values"],
+            covered,
+            ref,
+            indicators=frames["atlas_metadata"]["INDICATOR_CODE"].to_list(),
+            metadata_file=ATLAS_METADATA_FILE,
+        ),
+    )
     found += problems(IMA_FILE, ima_findings(frames["ima"], population, population_file))
     return found
