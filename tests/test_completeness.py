@@ -311,6 +311,21 @@ def test_an_ima_year_hole(raw: Path, refdata: RefData, covered: list[str]) -> No
     assert "jaar 2017 ontbreekt" in problem.message
 
 
+def test_an_ima_file_missing_half_the_gps_of_its_last_year(
+    raw: Path, refdata: RefData, covered: list[str]
+) -> None:
+    data = pl.read_csv(raw / IMA, infer_schema=False).with_row_index()
+    last = data.filter(pl.col("YEAR") == "2024")
+    dropped = last["index"].head(last.height // 2)
+    _rewrite(raw / IMA, frame=data.filter(~pl.col("index").is_in(dropped.implode())).drop("index"))
+
+    (problem,) = _problems(raw, refdata, covered)
+
+    assert (problem.file, problem.column) == (IMA, "PAT_ATTRIB")
+    assert problem.message.startswith("jaar 2024: de huisartsen hebben samen")
+    assert "minder dan in 2023" in problem.message
+
+
 def test_a_gp_with_absurd_patient_numbers(raw: Path, refdata: RefData, covered: list[str]) -> None:
     path = raw / IMA
     data = pl.read_csv(path, infer_schema=False)
@@ -335,7 +350,7 @@ def test_gp_patients_far_above_the_population(
     """Each GP within bounds, all together more than 1.5 patients per inhabitant."""
     path = raw / IMA
     data = pl.read_csv(path, infer_schema=False).with_columns(
-        pl.when(pl.col("YEAR") == "2023")
+        pl.when(pl.col("YEAR") == "2024")
         .then(pl.lit("19000"))
         .otherwise(pl.col("PAT_ATTRIB"))
         .alias("PAT_ATTRIB")
@@ -345,7 +360,7 @@ def test_gp_patients_far_above_the_population(
     (problem,) = _problems(raw, refdata, covered)
 
     assert (problem.file, problem.column) == (IMA, "PAT_ATTRIB")
-    assert problem.message.startswith("jaar 2023: de huisartsen hebben samen")
+    assert problem.message.startswith("jaar 2024: de huisartsen hebben samen")
 
 
 # ----------------------------------------------------------------------------

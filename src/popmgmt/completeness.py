@@ -42,6 +42,8 @@ inhabitant of the municipality on 1 January 2020 (plus `ENTITLED_MARGIN`)."""
 ENTITLED_MARGIN: Final = 100
 MAX_PATIENTS_PER_INHABITANT: Final = 1.5
 """Attributed patients of all GPs together, per inhabitant of the delivered municipalities."""
+MAX_PATIENT_DROP: Final = 0.25
+"""Largest fall of all GPs' attributed patients from one year to the next (a cut export)."""
 MAX_LISTED: Final = 8
 """Municipalities named in one message; the rest are counted."""
 
@@ -477,9 +479,20 @@ def ima_findings(
     """No year holes; all GPs' attributed patients not far above the inhabitants."""
     findings = year_holes(ima["YEAR"].to_list(), "")
     inhabitants = dict(population.group_by("YEAR").agg(pl.col("POPULATION").sum()).iter_rows())
-    for year, patients in (
-        ima.group_by("YEAR").agg(pl.col("PAT_ATTRIB").sum()).sort("YEAR").iter_rows()
-    ):
+    per_year = ima.group_by("YEAR").agg(pl.col("PAT_ATTRIB").sum()).sort("YEAR")
+    previous: tuple[int, int] | None = None
+    for year, patients in per_year.iter_rows():
+        if previous is not None and patients < (1 - MAX_PATIENT_DROP) * previous[1]:
+            findings.append(
+                Finding(
+                    "PAT_ATTRIB",
+                    f"jaar {year}: de huisartsen hebben samen {_nl(patients)} toegewezen "
+                    f"patiënten, {_nl(100 * (1 - patients / previous[1]), 1)} % minder dan in "
+                    f"{previous[0]} ({_nl(previous[1])}); zo'n daling is niet plausibel: "
+                    "ontbreken er huisartsen of praktijken in dit jaar (afgebroken export)?",
+                )
+            )
+        previous = (year, patients)
         people = inhabitants.get(year)
         if people and patients > MAX_PATIENTS_PER_INHABITANT * people:
             findings.append(
