@@ -173,23 +173,43 @@ def test_a_really_read_only_disk(
 # ----------------------------------------------------------------------------
 
 
-def _dead_pid() -> int:
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
+_KILLABLE_BUILD = """
+import sys, time
+from pathlib import Path
+from popmgmt import build as b
+
+def hang(tmp, out):
+    print("geschreven", flush=True)
+    time.sleep(120)
+
+b._swap_in = hang
+b.build(Path(sys.argv[1]), Path(sys.argv[2]))
+"""
 
 
-def test_stale_temporary_folders_of_a_killed_build_are_removed(
+def test_a_killed_build_leaves_a_temporary_folder_that_the_next_build_removes(
     raw: Path, data: Path, refdata: RefData
 ) -> None:
-    """Given the leftovers of a killed build and of a running one, when the next build
-    starts (here it then stops on invalid input), then only the dead one's are gone."""
+    """Given a build killed (SIGKILL) after writing its marts, and the temporary folder of
+    a build still running, when the next build starts (here it then stops on invalid
+    input), then the killed one's folder is gone, the running one's kept, DATA unchanged."""
     before = _tree_digest(data)
-    dead = _dead_pid()
-    stale = data.with_name(f".data.tmp-{dead}")
-    (stale / "geo").mkdir(parents=True)
-    (stale / "indicator_values.parquet").write_bytes(b"half")
-    stale_old = data.with_name(f".data.old-{dead}")
+    killed = subprocess.Popen(
+        [sys.executable, "-c", _KILLABLE_BUILD, str(raw), str(data)],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": SRC},
+        text=True,
+    )
+    assert killed.stdout is not None
+    try:
+        assert killed.stdout.readline().strip() == "geschreven"
+    finally:
+        killed.kill()
+        killed.wait()
+        killed.stdout.close()
+    stale = data.with_name(f".data.tmp-{killed.pid}")
+    assert (stale / "manifest.json").is_file()  # what a killed build leaves
+    stale_old = data.with_name(f".data.old-{killed.pid}")
     stale_old.mkdir()
     running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
