@@ -26,6 +26,20 @@ Conventions
   municipality (2025 borders, 285) exactly once: that is what the product needs
   to draw circles. `expected_municipalities` replaces that list, for tests or a
   pilot on part of Flanders.
+- **Two stages.** Stage 1 checks each file's form and rows and the references
+  between files; stage 2 (`popmgmt.completeness`: no year holes, every expected
+  municipality x year x sex, every Atlas indicator everywhere, totals within
+  tolerance of the reference population) runs only when stage 1 found nothing,
+  so its findings are never the echo of a bad row. `covered_municipalities`
+  (default: `expected_municipalities`) is what the data files must cover; the
+  build passes the block of a verified scaled demo.
+- **Reading.** A file is read only when it is a regular file in the folder (a
+  symbolic link may point inside the folder, never outside); a folder, a zip
+  or Excel file, or an unreadable file where a CSV belongs is one problem
+  saying so (`read_input`, `binary_format`).
+- **Population.** `bevolking.csv`, or Statbel's `TF_SOC_POP_STRUCT_<year>`
+  files as published (`popmgmt.statbel`), summed over nationality and civil
+  status; problems in a Statbel file name that file and its line.
 - **How many problems.** At most `MAX_PROBLEMS_PER_FILE` problems per file are
   listed, chosen so that each kind of problem shows up, followed by one line
   counting the others per column.
