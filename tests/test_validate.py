@@ -334,6 +334,15 @@ def test_numerator_above_denominator_for_percentage(raw_dir: Path, refdata: RefD
     _assert_dutch(problem.message, "30000", "20110", "cube_013_021_At", "%")
 
 
+def test_numerator_implausible_for_a_rate_per_thousand(raw_dir: Path, refdata: RefData) -> None:
+    _set_cell(raw_dir / ATLAS, 16, "NUMERATOR", "3200000")  # test_contacten, denominator 14000
+
+    problem = _only(raw_dir, refdata)
+
+    assert _where(problem) == (ATLAS, 16, "NUMERATOR")
+    _assert_dutch(problem.message, "3200000", "14000", "test_contacten", "per 1.000")
+
+
 def test_hci_not_in_register(raw_dir: Path, refdata: RefData) -> None:
     _set_cell(raw_dir / IMA, 2, "RIZIV_HCI", "10009999")
 

@@ -91,6 +91,9 @@ from popmgmt.schemas import (
 
 MAX_PROBLEMS_PER_FILE: Final = 50
 
+MAX_EVENTS_PER_PERSON: Final = 100
+"""An Atlas 'per 1.000' indicator: at most this many events per entitled person in a year."""
+
 ROW: Final = "__row"
 """Internal column: the line number of a data row in its file."""
 
@@ -1222,6 +1225,28 @@ def _atlas_checks(values: pl.DataFrame, metadata: pl.DataFrame) -> list[_Issues]
                 pl.lit(
                     " met eenheid %; bij een percentage kan de teller niet groter zijn dan de "
                     "noemer: corrigeer teller of noemer"
+                ),
+            ),
+        ),
+        _row_issues(
+            joined,
+            (pl.col("_unit") == "per 1.000")
+            & (pl.col("NUMERATOR") > MAX_EVENTS_PER_PERSON * pl.col("DENOMINATOR")),
+            column="NUMERATOR",
+            kind="numerator_implausible",
+            message=pl.concat_str(
+                pl.lit("NUMERATOR ("),
+                pl.col("NUMERATOR").cast(pl.String),
+                pl.lit(") is meer dan "),
+                pl.lit(str(MAX_EVENTS_PER_PERSON)),
+                pl.lit(" keer DENOMINATOR ("),
+                pl.col("DENOMINATOR").cast(pl.String),
+                pl.lit(") bij indicator "),
+                code,
+                pl.lit(
+                    f" met eenheid per 1.000: meer dan {MAX_EVENTS_PER_PERSON} per rechthebbende "
+                    "per jaar is niet plausibel (cijfers te veel, of een noemer 0?): corrigeer "
+                    "teller of noemer"
                 ),
             ),
         ),
