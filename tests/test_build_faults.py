@@ -351,6 +351,22 @@ def test_the_generators_output_is_verified_demo(demo_raw: Path, refdata: RefData
     assert check.municipalities == demo_municipalities(refdata, 0.1)
 
 
+def test_a_demo_file_swapped_after_the_check_is_caught(
+    raw: Path, data: Path, refdata: RefData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verified, then a file changes before validation reads it: no demo build."""
+    before = _tree_digest(data)
+    checked = check_demo(raw, refdata)
+    path = raw / "enquete_praktijken.csv"
+    path.write_bytes(path.read_bytes().replace(b",nee,", b",ja,", 1))
+    monkeypatch.setattr(build_module, "check_demo", lambda *_: checked)
+
+    with pytest.raises(BuildError, match="tijdens de build veranderd"):
+        build(raw, data, refdata=refdata)
+
+    assert _tree_digest(data) == before
+
+
 def test_the_built_demo_manifest_says_verified(built_data: Path) -> None:
     manifest = json.loads((built_data / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["demo"] is True

@@ -408,6 +408,14 @@ def build(
             warn(check.warning)
         progress("Ruwe bestanden valideren")
         raw = validate_raw(input_dir, refdata, covered_municipalities=check.municipalities)
+        if check.files is not None and any(
+            raw.checksums.get(name) != digest for name, digest in check.files.items()
+        ):
+            raise BuildError(
+                f"De bestanden in {input_dir} zijn tijdens de build veranderd (na de controle "
+                "van de demoherkomst); er is niets geschreven. Start de build opnieuw wanneer "
+                "niemand meer in de map schrijft."
+            )
         key, key_source = pseudonym_key(check.demo)
         progress("Marts berekenen (indicatoren, intervallen, onderdrukking)")
         # The disclosure audit uses LAPACK; competing BLAS threads on a small

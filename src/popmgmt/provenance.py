@@ -42,6 +42,9 @@ class DemoCheck:
     """Dutch: why a demo claim was not accepted (None when nothing was claimed or all is well)."""
     municipalities: list[str] | None
     """For a verified demo: the 2025 codes its data files cover (the scaled demo covers a block)."""
+    files: dict[str, str] | None = None
+    """For a verified demo: the SHA-256 of every file checked (the build compares them with
+    what validation read, so a file swapped during the build cannot pass as demo)."""
 
 
 def _claim(folder: Path) -> dict[str, object] | None:
@@ -117,4 +120,5 @@ def check_demo(folder: Path, refdata: RefData) -> DemoCheck:
         claimed=True,
         warning=None,
         municipalities=demo.demo_municipalities(refdata, float(scale)),
+        files=demo.fingerprint(regenerated),
     )
