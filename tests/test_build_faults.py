@@ -471,6 +471,24 @@ def _symlink_out(raw: Path) -> None:
     (raw / "atlas_waarden.csv").symlink_to(outside)
 
 
+def _as_xlsx(raw: Path) -> None:
+    with zipfile.ZipFile(raw / "praktijkregister.csv", "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+
+
+def _excel_semicolons(raw: Path) -> None:
+    path = raw / "praktijkregister.csv"
+    text = path.read_text(encoding="utf-8").replace(",", ";")
+    path.write_text(text.replace(".", ","), encoding="utf-8")
+
+
+def _ten_to_the_twelfth(raw: Path) -> None:
+    path = raw / "bevolking.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].rsplit(",", 1)[0] + ",1000000000000"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def _cut_population(raw: Path) -> None:
     path = raw / "bevolking.csv"
     lines = path.read_bytes().splitlines(keepends=True)
@@ -484,8 +502,11 @@ def _cut_population(raw: Path) -> None:
         (_as_zip, "atlas_waarden.csv: het bestand is een zip-archief"),
         (_symlink_out, "atlas_waarden.csv: is een symbolische koppeling naar een bestand buiten"),
         (_cut_population, "bevolking.csv: kolom REFNIS: jaar 2020: "),
+        (_as_xlsx, "praktijkregister.csv: het bestand is een Excel-werkmap (.xlsx)"),
+        (_excel_semicolons, "';' als scheidingsteken en komma's als decimaalteken"),
+        (_ten_to_the_twelfth, "bevolking.csv: regel 2, kolom POPULATION: waarde 1000000000000"),
     ],
-    ids=["folder", "zip", "symlink-out", "cut"],
+    ids=["folder", "zip", "symlink-out", "cut", "xlsx", "excel-csv", "10^12"],
 )
 def test_cli_build_of_broken_input_exits_1_and_keeps_data(
     raw: Path,
