@@ -7,6 +7,7 @@ scaled subset use scale 0.1.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -15,7 +16,7 @@ import polars as pl
 import pytest
 
 from popmgmt import codes
-from popmgmt.demo import write_demo
+from popmgmt.demo import demo_municipalities, generate_demo, write_demo
 from popmgmt.refdata import RefData, load_refdata
 
 # Columns exactly as in docs/data-contract.md, in order.
@@ -571,3 +572,27 @@ def test_the_raw_validator_accepts_the_full_demo(demo: Path, refdata: RefData) -
     validate = pytest.importorskip("popmgmt.validate")
     raw = validate.validate_raw(demo, refdata)
     assert raw.provenance["demo"] is True
+
+
+# ----------------------------------------------------------------------------
+# Provenance: the fingerprint the build checks (issue 11)
+# ----------------------------------------------------------------------------
+
+
+def test_herkomst_records_the_fingerprint_of_every_generated_file(
+    small: Path, refdata: RefData
+) -> None:
+    provenance = json.loads((small / "herkomst.json").read_text(encoding="utf-8"))
+    fingerprint = provenance["fingerprint"]
+    assert fingerprint["generator"] == "popmgmt demo"
+    assert (fingerprint["seed"], fingerprint["scale"]) == (20261123, 0.1)
+    assert set(fingerprint["files"]) == set(CONTRACT_COLUMNS)
+    for name, digest in fingerprint["files"].items():
+        assert hashlib.sha256((small / name).read_bytes()).hexdigest() == digest, name
+    # generate_demo gives exactly the written bytes, herkomst.json included.
+    generated = generate_demo(refdata=refdata, scale=0.1)
+    assert sorted(generated) == sorted(p.name for p in small.iterdir())
+    for name, data in generated.items():
+        assert (small / name).read_bytes() == data, name
+    covered = demo_municipalities(refdata, 0.1)
+    assert covered == sorted(read(small, "bevolking.csv")["REFNIS"].unique().to_list())

@@ -6,7 +6,11 @@ dataset: four Flemish municipalities on 2025 borders (Antwerpen 11002, Gent
 (Borsbeek 11007 -> Antwerpen; Lochristi 44034 and Wachtebeke 44073 -> the
 merged Lochristi 44087) so the mapping onto 2025 is exercised, plus one
 Brussels practice and Atlas row. Its circles file covers only those four
-municipalities, so tests pass them as `expected_municipalities`.
+municipalities, so tests pass them as `expected_municipalities`. It is
+complete in the sense of the completeness checks (every municipality x year x
+sex, every Atlas indicator for every municipality in each of its years, no
+year holes), and Gent and Leuven, zones of one municipality each, have their
+real order of magnitude so the reference tolerance holds.
 
 Each broken-input test copies the fixture, breaks one thing and checks the exact
 problem (file, line, column) and that the message is Dutch and names the value.
@@ -330,6 +334,15 @@ def test_numerator_above_denominator_for_percentage(raw_dir: Path, refdata: RefD
     _assert_dutch(problem.message, "30000", "20110", "cube_013_021_At", "%")
 
 
+def test_numerator_implausible_for_a_rate_per_thousand(raw_dir: Path, refdata: RefData) -> None:
+    _set_cell(raw_dir / ATLAS, 16, "NUMERATOR", "3200000")  # test_contacten, denominator 14000
+
+    problem = _only(raw_dir, refdata)
+
+    assert _where(problem) == (ATLAS, 16, "NUMERATOR")
+    _assert_dutch(problem.message, "3200000", "14000", "test_contacten", "per 1.000")
+
+
 def test_hci_not_in_register(raw_dir: Path, refdata: RefData) -> None:
     _set_cell(raw_dir / IMA, 2, "RIZIV_HCI", "10009999")
 
@@ -443,10 +456,11 @@ def test_old_and_new_code_of_merged_municipality_in_one_year(
 ) -> None:
     """Given 2024 with 44087 (merged Lochristi) and also 44034 (old Lochristi): double count."""
     _edit_rows(raw_dir / POPULATION, lambda rows: [*rows, ["2024", "44034", "V", "0", "50"]])
+    added = len(_read(raw_dir / POPULATION))  # the appended line (fixture grew in issue 11)
 
     problem = _only(raw_dir, refdata)
 
-    assert _where(problem) == (POPULATION, 16, "REFNIS")
+    assert _where(problem) == (POPULATION, added, "REFNIS")
     _assert_dutch(problem.message, "2024", "44087", "44034", "dubbel")
 
 
@@ -655,6 +669,7 @@ def test_atlas_total_sex_mixed_with_m_and_v_is_refused(raw_dir: Path, refdata: R
         raw_dir / ATLAS,
         lambda rows: [*rows, ["cube_013_021_At", "2023", "11002", "60-69", "T", "3130", "41360"]],
     )
+    added = len(_read(raw_dir / ATLAS))  # the appended line (fixture grew in issue 11)
     problem = _only(raw_dir, refdata)
-    assert _where(problem) == (ATLAS, 21, "SEX")
+    assert _where(problem) == (ATLAS, added, "SEX")
     _assert_dutch(problem.message, "'T'")

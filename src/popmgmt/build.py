@@ -2,19 +2,36 @@
 
 The new marts are written to a temporary folder beside DATA and swapped in
 only when complete. A failed or interrupted build leaves DATA as it was.
+
+Around that:
+- one build per DATA folder at a time: a lock file beside DATA
+  (`.<name>-build.lock`, `fcntl.flock`, removed when the build ends); a second
+  build stops with a message;
+- temporary folders of a build that was killed (`.<name>.tmp-<pid>`,
+  `.<name>.old-<pid>` whose process is gone, or older than `STALE_AFTER`) are
+  removed at the start of the next build;
+- a full, read-only or forbidden target ends in a Dutch `BuildError` (exit 2),
+  never a traceback, and the previous DATA stays byte-identical;
+- demo mode only for the demo generator's unchanged output
+  (`popmgmt.provenance`); real data need `POPMGMT_PSEUDONYM_KEY` (at least
+  16 bytes), checked before anything is computed or written.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import json
 import os
+import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 from threadpoolctl import threadpool_limits
@@ -23,14 +40,18 @@ from popmgmt import __version__, codes
 from popmgmt.geo import simplify_geometry
 from popmgmt.marts import INDICATOR_VALUES, MART_COLUMNS, POPULATION, PRACTICES
 from popmgmt.privacy import assert_no_small_counts
+from popmgmt.provenance import DemoCheck, check_demo
 from popmgmt.refdata import ATTRIBUTION, RefData, load_refdata
 from popmgmt.transform import DisclosureError, compute_marts
 from popmgmt.validate import RawData, validate_raw
 
 PSEUDONYM_KEY_ENV = "POPMGMT_PSEUDONYM_KEY"
-# Used only when the environment gives no key; fine for demo data, and the
+# Used only for verified demo data when the environment gives no key; the
 # manifest says so. Real deliveries must set POPMGMT_PSEUDONYM_KEY.
 DEMO_PSEUDONYM_KEY = b"popmgmt-demo-key"
+MIN_KEY_BYTES: Final = 16
+STALE_AFTER: Final = 6 * 3600
+"""Seconds after which a temporary folder counts as stale even if its pid is alive (reused)."""
 MANIFEST = "manifest.json"
 # Column names that betray GP-level data; none may appear in a mart.
 FORBIDDEN_COLUMNS = (
@@ -48,7 +69,7 @@ Progress = Callable[[str], None]
 
 
 class BuildError(RuntimeError):
-    """The build could not finish; DATA is untouched."""
+    """The build could not finish; DATA is untouched. The message is Dutch and says what to do."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +81,189 @@ class BuildResult:
 
 def _quiet(_: str) -> None:
     return None
+
+
+# ----------------------------------------------------------------------------
+# Pseudonym key
+# ----------------------------------------------------------------------------
+
+
+def pseudonym_key(demo: bool) -> tuple[bytes, str]:
+    """The key for practice pseudonyms and how the manifest describes it.
+
+    Real data: `POPMGMT_PSEUDONYM_KEY` is required, at least `MIN_KEY_BYTES`
+    bytes, and not the public demo key. Verified demo data: the environment's
+    key when set (same rules), else the demo key.
+
+    Raises:
+        BuildError: before anything is computed or written.
+    """
+    value = os.environ.get(PSEUDONYM_KEY_ENV, "")
+    how = (
+        f"zet {PSEUDONYM_KEY_ENV} op een geheime, willekeurige waarde van minstens "
+        f'{MIN_KEY_BYTES} bytes (bv. de uitvoer van: python -c "import secrets; '
+        'print(secrets.token_hex(32))") en bewaar ze veilig: met dezelfde sleutel blijven '
+        "de praktijkpseudoniemen over de jaren gelijk"
+    )
+    if value:
+        key = value.encode()
+        if len(key) < MIN_KEY_BYTES:
+            raise BuildError(
+                f"{PSEUDONYM_KEY_ENV} is te kort ({len(key)} bytes); er is niets geschreven. "
+                + how[0].upper()
+                + how[1:]
+                + "."
+            )
+        if key == DEMO_PSEUDONYM_KEY and not demo:
+            raise BuildError(
+                f"{PSEUDONYM_KEY_ENV} is de publieke demosleutel; die mag niet voor echte "
+                f"gegevens gebruikt worden. Er is niets geschreven. {how[0].upper()}{how[1:]}."
+            )
+        return key, "omgeving"
+    if demo:
+        return DEMO_PSEUDONYM_KEY, "demo-sleutel"
+    raise BuildError(
+        f"Dit zijn geen (geverifieerde) demogegevens en {PSEUDONYM_KEY_ENV} is niet gezet; "
+        "er is niets geschreven. Echte gegevens krijgen praktijkpseudoniemen met een geheime "
+        f"sleutel: {how}."
+    )
+
+
+# ----------------------------------------------------------------------------
+# Target folder: lock, stale temporary folders, write errors
+# ----------------------------------------------------------------------------
+
+_WRITE_ERRORS: Final = {
+    errno.ENOSPC: "de schijf is vol",
+    errno.EDQUOT: "het schijfquotum is bereikt",
+    errno.EROFS: "het bestandssysteem is alleen-lezen",
+    errno.EACCES: "geen schrijfrechten",
+    errno.EPERM: "geen schrijfrechten",
+}
+
+
+def _errno_of(exc: BaseException) -> int | None:
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return exc.errno
+    found = re.search(r"os error (\d+)", str(exc))
+    return int(found.group(1)) if found else None
+
+
+def write_error_message(exc: BaseException, target: Path) -> str:
+    """A Dutch message for an error while writing into the folder of `target`."""
+    code = _errno_of(exc)
+    what = _WRITE_ERRORS.get(code) if code is not None else None
+    if what is None:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        what = f"schrijven lukt niet ({detail.splitlines()[0] if detail else type(exc).__name__})"
+    todo = {
+        errno.ENOSPC: "maak ruimte vrij op die schijf of kies met --out een map op een "
+        "andere schijf",
+        errno.EDQUOT: "maak ruimte vrij binnen het quotum of kies met --out een andere map",
+        errno.EROFS: "kies met --out een map op een beschrijfbare schijf",
+        errno.EACCES: "geef de gebruiker die de build draait schrijfrecht op die map, of kies "
+        "met --out een andere map",
+        errno.EPERM: "geef de gebruiker die de build draait schrijfrecht op die map, of kies "
+        "met --out een andere map",
+    }.get(code or 0, "controleer de schijf en de rechten, of kies met --out een andere map")
+    return (
+        f"De nieuwe data konden niet geschreven worden in {target.parent}: {what}. "
+        f"De vorige data in {target} zijn ongewijzigd; {todo}, en start de build opnieuw."
+    )
+
+
+def lock_path(out: Path) -> Path:
+    """The lock file of builds into `out` (beside it, never swapped)."""
+    return out.with_name(f".{out.name}-build.lock")
+
+
+def _take_lock(path: Path, out: Path) -> int:
+    """Open and lock `path`; retry when a releasing holder removed it in between."""
+    for _ in range(5):
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise BuildError(write_error_message(exc, out)) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", errors="replace").strip()
+            os.close(fd)
+            who = f" (proces {holder})" if holder.isdigit() else ""
+            raise BuildError(
+                f"Er loopt al een build naar {out}{who}. Twee builds tegelijk in dezelfde map "
+                "kunnen niet: wacht tot die build klaar is en start dan opnieuw. De data in "
+                f"{out} zijn niet aangeraakt."
+            ) from None
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)  # locked a file its holder had just removed: take the new one
+    raise BuildError(f"De bouwvergrendeling {path} blijft veranderen; start de build opnieuw.")
+
+
+@contextlib.contextmanager
+def build_lock(out: Path) -> Iterator[None]:
+    """Hold the build lock of `out`; a second holder gets a `BuildError` at once.
+
+    The lock file (`lock_path`) holds the pid of the build; it is removed when
+    the build ends (while still locked, so a waiting process notices and takes
+    a fresh file), so a finished build leaves nothing beside DATA.
+    """
+    path = lock_path(out)
+    fd = _take_lock(path, out)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(out: Path, *, now: float | None = None) -> list[Path]:
+    """Remove `.<name>.tmp-<pid>` and `.<name>.old-<pid>` folders of builds that died.
+
+    A folder is stale when its process no longer runs, or when it is older than
+    `STALE_AFTER` (its pid was reused). Call it while holding `build_lock`, so no
+    running build of the same folder can own one. Returns what was removed.
+    """
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(tmp|old)-(\d+)")
+    try:
+        entries = list(out.parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match is None or entry.is_symlink() or not entry.is_dir():
+            continue
+        try:
+            age = now - entry.stat().st_mtime
+        except OSError:
+            continue
+        if _alive(int(match.group(2))) and age < STALE_AFTER:
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
 
 
 def _vintage(raw: RawData) -> dict[str, dict[str, object]]:
@@ -175,38 +379,94 @@ def build(
     *,
     refdata: RefData | None = None,
     progress: Progress = _quiet,
+    warn: Progress = _quiet,
 ) -> BuildResult:
     """Validate `input_dir`, compute the marts and swap them into `out`.
 
     Raises `popmgmt.validate.ValidationError` (nothing written) when the raw
-    files are invalid, `BuildError` when a privacy guard fails.
+    files are invalid or incomplete, `BuildError` (nothing written, DATA
+    unchanged) when another build holds the lock, the pseudonym key is missing
+    or weak, a privacy guard fails, or the target cannot be written. `warn`
+    receives Dutch warnings (a demo claim that was not accepted).
     """
     started = time.perf_counter()
     out = out.resolve()
-    recover_interrupted_swap(out)
-    refdata = refdata or load_refdata()
-    progress("Ruwe bestanden valideren")
-    raw = validate_raw(input_dir, refdata)
-    progress("Marts berekenen (indicatoren, intervallen, onderdrukking)")
-    key_env = os.environ.get(PSEUDONYM_KEY_ENV)
-    key = key_env.encode() if key_env else DEMO_PSEUDONYM_KEY
-    # The disclosure audit uses LAPACK; competing BLAS threads on a small
-    # machine make it many times slower.
     try:
-        with threadpool_limits(limits=1):
-            marts = compute_marts(raw, refdata, key)
-    except DisclosureError as exc:
-        raise BuildError(f"Privacycontrole mislukt; er is niets geschreven: {exc}") from exc
-    progress("Privacycontroles")
-    problems = final_guards(marts)
-    if problems:
-        raise BuildError("Privacycontrole mislukt; er is niets geschreven:\n" + "\n".join(problems))
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(write_error_message(exc, out)) from exc
+    with build_lock(out):
+        try:
+            recover_interrupted_swap(out)
+        except OSError as exc:
+            raise BuildError(write_error_message(exc, out)) from exc
+        remove_stale_temporaries(out)
+        refdata = refdata or load_refdata()
+        progress("Herkomst controleren (demo of echte gegevens)")
+        check = check_demo(input_dir, refdata)
+        if check.warning:
+            warn(check.warning)
+        progress("Ruwe bestanden valideren")
+        raw = validate_raw(input_dir, refdata, covered_municipalities=check.municipalities)
+        if check.files is not None and any(
+            raw.checksums.get(name) != digest for name, digest in check.files.items()
+        ):
+            raise BuildError(
+                f"De bestanden in {input_dir} zijn tijdens de build veranderd (na de controle "
+                "van de demoherkomst); er is niets geschreven. Start de build opnieuw wanneer "
+                "niemand meer in de map schrijft."
+            )
+        key, key_source = pseudonym_key(check.demo)
+        progress("Marts berekenen (indicatoren, intervallen, onderdrukking)")
+        # The disclosure audit uses LAPACK; competing BLAS threads on a small
+        # machine make it many times slower.
+        try:
+            with threadpool_limits(limits=1):
+                marts = compute_marts(raw, refdata, key)
+        except DisclosureError as exc:
+            raise BuildError(f"Privacycontrole mislukt; er is niets geschreven: {exc}") from exc
+        progress("Privacycontroles")
+        problems = final_guards(marts)
+        if problems:
+            raise BuildError(
+                "Privacycontrole mislukt; er is niets geschreven:\n" + "\n".join(problems)
+            )
+        manifest = _manifest(raw, check, key_source)
+        _write(marts, refdata, manifest, out, progress)
+    return BuildResult(out=out, manifest=manifest, seconds=time.perf_counter() - started)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
+
+def _manifest(raw: RawData, check: DemoCheck, key_source: str) -> dict[str, Any]:
+    provenance = dict(raw.provenance)
+    provenance["demo"] = check.demo
+    if check.claimed and not check.demo:
+        provenance["demo_claim_rejected"] = check.warning
+    return {
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "popmgmt_version": __version__,
+        "boundary_version": codes.BOUNDARY_VERSION,
+        "demo": check.demo,
+        "demo_verified": check.demo,
+        "provenance": provenance,
+        "pseudonym_key": key_source,
+        "inputs": raw.checksums,
+        "vintage": _vintage(raw),
+        "attribution": [ATTRIBUTION],
+    }
+
+
+def _write(
+    marts: dict[str, pl.DataFrame],
+    refdata: RefData,
+    manifest: dict[str, Any],
+    out: Path,
+    progress: Progress,
+) -> None:
+    """Write into a temporary folder beside `out` and swap it in; DATA stays as it was on error."""
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
     try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
         progress("Marts schrijven")
         mart_info: dict[str, Any] = {}
         for name, frame in marts.items():
@@ -217,26 +477,18 @@ def build(
                 "rows": frame.height,
                 "columns": dict(MART_COLUMNS[name]),
             }
-        geo = _write_geo(refdata, tmp, marts)
-        manifest = {
-            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "popmgmt_version": __version__,
-            "boundary_version": codes.BOUNDARY_VERSION,
-            "demo": bool(raw.provenance.get("demo", False)),
-            "provenance": raw.provenance,
-            "pseudonym_key": "omgeving" if key_env else "demo-sleutel",
-            "inputs": raw.checksums,
-            "vintage": _vintage(raw),
-            "attribution": [ATTRIBUTION],
-            "marts": mart_info,
-            "geo": geo,
-        }
+        manifest["marts"] = mart_info
+        manifest["geo"] = _write_geo(refdata, tmp, marts)
         (tmp / MANIFEST).write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
         )
         progress("Nieuwe data in gebruik nemen")
         _swap_in(tmp, out)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if _errno_of(exc) is None and not isinstance(exc, OSError):
+            raise
+        raise BuildError(write_error_message(exc, out)) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return BuildResult(out=out, manifest=manifest, seconds=time.perf_counter() - started)

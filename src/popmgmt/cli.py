@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import time
 from collections.abc import Sequence
@@ -11,6 +12,7 @@ from pathlib import Path
 from popmgmt.build import BuildError, build
 from popmgmt.config import ConfigError
 from popmgmt.demo import write_demo
+from popmgmt.provenance import check_demo
 from popmgmt.refdata import load_refdata
 from popmgmt.validate import ValidationError, validate_raw
 
@@ -87,14 +89,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not args.input.is_dir():
                 print(f"Fout: invoermap {args.input} bestaat niet.", file=sys.stderr)
                 return EXIT_ERROR
-            validate_raw(args.input, refdata)
-            print(f"{args.input}: alle bestanden zijn geldig.")
+            check = check_demo(args.input, refdata)
+            if check.warning:
+                _warn(check.warning)
+            validate_raw(args.input, refdata, covered_municipalities=check.municipalities)
+            kind = "ongewijzigde demogegevens" if check.demo else "echte gegevens"
+            print(f"{args.input}: alle bestanden zijn geldig ({kind}).")
         else:
             if not args.input.is_dir():
                 print(f"Fout: invoermap {args.input} bestaat niet.", file=sys.stderr)
                 return EXIT_ERROR
             steps = _Steps()
-            result = build(args.input, args.out, refdata=refdata, progress=steps)
+            result = build(args.input, args.out, refdata=refdata, progress=steps, warn=_warn)
             seconds = steps.done()
             print(f"Marts gebouwd in {result.out} ({seconds:.1f} s).")
     except ValidationError as exc:
@@ -109,4 +115,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, BuildError, FileNotFoundError) as exc:
         print(f"Fout: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except OSError as exc:
+        print(f"Fout: {_os_error(exc)}", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_OK
+
+
+def _warn(text: str) -> None:
+    print(f"Waarschuwing: {text}", file=sys.stderr, flush=True)
+
+
+def _os_error(exc: OSError) -> str:
+    """A Dutch line for an operating-system error outside the build's own handling."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    if isinstance(exc, PermissionError):
+        return (
+            f"geen toegang{where}: geef de gebruiker die dit commando draait lees- of "
+            "schrijfrecht, "
+            "of kies een andere map"
+        )
+    if exc.errno == errno.ENOSPC:
+        return f"de schijf is vol{where}: maak ruimte vrij of kies een map op een andere schijf"
+    if exc.errno == errno.EROFS:
+        return f"het bestandssysteem is alleen-lezen{where}: kies een beschrijfbare map"
+    return f"{exc.strerror or exc}{where}; controleer de map en de schijf"

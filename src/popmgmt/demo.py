@@ -39,6 +39,8 @@ character at every scale.
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -49,7 +51,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from popmgmt import codes
+from popmgmt import __version__, codes
 from popmgmt.refdata import RefData, load_refdata
 from popmgmt.schemas import (
     ATLAS_METADATA_FILE,
@@ -1660,32 +1662,53 @@ def _provenance(seed: int, scale: float) -> dict[str, object]:
     }
 
 
-def _write(frame: pl.DataFrame, path: Path) -> int:
-    frame.write_csv(path)
-    return frame.height
+def _csv_bytes(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_csv(buffer)
+    return buffer.getvalue()
 
 
-def write_demo(
-    out: Path,
+def fingerprint(files: dict[str, bytes]) -> dict[str, str]:
+    """SHA-256 (hex) of each generated file, by file name."""
+    return {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())}
+
+
+def demo_municipalities(refdata: RefData, scale: float) -> list[str]:
+    """The 2025 REFNIS codes that the demo's data files cover at `scale` (sorted).
+
+    The circle file always covers all 285 Flemish municipalities; population,
+    Atlas, practices and surveys cover only these.
+    """
+    if not 0.0 < scale <= 1.0:
+        raise ValueError(f"scale must be in (0, 1], got {scale}")
+    geo = _load_geo(refdata)
+    geo.selected_zone = _select_zones(geo, scale)
+    return sorted(c for c, keep in zip(geo.codes, geo.selected.tolist(), strict=True) if keep)
+
+
+def generate_demo(
     *,
     refdata: RefData | None = None,
     seed: int = DEFAULT_SEED,
     scale: float = 1.0,
-) -> dict[str, int]:
-    """Write the synthetic raw dataset of docs/data-contract.md into `out`.
+) -> dict[str, bytes]:
+    """The demo's raw files as bytes, by file name, `herkomst.json` included.
 
-    Same seed (and scale) -> byte-identical files. `scale` in (0, 1] keeps a
-    connected block of about `scale` x 56 zones around Gent for the data files;
-    `huisartsenkringen.csv` always covers all 285 Flemish municipalities.
-
-    Returns:
-        Rows written per CSV file (by file name); `herkomst.json` is not counted.
+    Deterministic: the same seed, scale, reference data and popmgmt version give
+    the same bytes. `herkomst.json` records `fingerprint`: the version, seed,
+    scale and the SHA-256 of every data file, which the build checks (and
+    regenerates to compare) before it labels a build as demo.
     """
+    return _generate(refdata, seed, scale)[0]
+
+
+def _generate(
+    refdata: RefData | None, seed: int, scale: float
+) -> tuple[dict[str, bytes], dict[str, int]]:
+    """`generate_demo`, plus the rows of each CSV file."""
     if not 0.0 < scale <= 1.0:
         raise ValueError(f"scale must be in (0, 1], got {scale}")
     ref = refdata if refdata is not None else load_refdata()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     rng_geo, rng_pop, rng_atlas, rng_gp, rng_rows, rng_survey, rng_draw = np.random.default_rng(
         seed
     ).spawn(7)
@@ -1714,23 +1737,55 @@ def write_demo(
     rows = _gp_years(geo, world, pop, rvt_zone, rng_rows)
     probs["ima_mh"] = _mh_probabilities(geo, world, rows, cells, pop)
 
-    written: dict[str, int] = {}
-    written[IMA_FILE] = _write(rows.frame, out / IMA_FILE)
-    written[REGISTER_FILE] = _write(_register(geo, world, rows, rng_survey), out / REGISTER_FILE)
-    written[SURVEY_PRACTICES_FILE] = _write(
-        _survey_practices(world, rows, rng_survey), out / SURVEY_PRACTICES_FILE
-    )
-    written[SURVEY_GPS_FILE] = _write(_survey_gps(world, rows, rng_survey), out / SURVEY_GPS_FILE)
-    values = pl.concat(
+    frames: dict[str, pl.DataFrame] = {}
+    frames[IMA_FILE] = rows.frame
+    frames[REGISTER_FILE] = _register(geo, world, rows, rng_survey)
+    frames[SURVEY_PRACTICES_FILE] = _survey_practices(world, rows, rng_survey)
+    frames[SURVEY_GPS_FILE] = _survey_gps(world, rows, rng_survey)
+    frames[ATLAS_VALUES_FILE] = pl.concat(
         [
             _atlas_values(geo, ind, probs[ind.code], _denominator(cells, ind), rng_draw)
             for ind in INDICATORS
         ]
     )
-    written[ATLAS_VALUES_FILE] = _write(values, out / ATLAS_VALUES_FILE)
-    written[ATLAS_METADATA_FILE] = _write(_atlas_metadata(), out / ATLAS_METADATA_FILE)
-    written[POPULATION_FILE] = _write(_bevolking(geo, pop), out / POPULATION_FILE)
-    written[CIRCLES_FILE] = _write(_circles(geo, mpop_2024), out / CIRCLES_FILE)
-    text = json.dumps(_provenance(seed, scale), ensure_ascii=False, indent=2)
-    (out / PROVENANCE_FILE).write_text(text + "\n", encoding="utf-8")
-    return written
+    frames[ATLAS_METADATA_FILE] = _atlas_metadata()
+    frames[POPULATION_FILE] = _bevolking(geo, pop)
+    frames[CIRCLES_FILE] = _circles(geo, mpop_2024)
+    files = {name: _csv_bytes(frame) for name, frame in frames.items()}
+    provenance = _provenance(seed, scale)
+    provenance["fingerprint"] = {
+        "generator": GENERATOR,
+        "version": __version__,
+        "seed": seed,
+        "scale": scale,
+        "files": fingerprint(files),
+    }
+    text = json.dumps(provenance, ensure_ascii=False, indent=2)
+    files[PROVENANCE_FILE] = (text + "\n").encode("utf-8")
+    return files, {name: frame.height for name, frame in frames.items()}
+
+
+def write_demo(
+    out: Path,
+    *,
+    refdata: RefData | None = None,
+    seed: int = DEFAULT_SEED,
+    scale: float = 1.0,
+) -> dict[str, int]:
+    """Write the synthetic raw dataset of docs/data-contract.md into `out`.
+
+    Same seed (and scale) -> byte-identical files. `scale` in (0, 1] keeps a
+    connected block of about `scale` x 56 zones around Gent for the data files;
+    `huisartsenkringen.csv` always covers all 285 Flemish municipalities.
+    `herkomst.json` carries the fingerprint of the generated files (see
+    `generate_demo`); only an unchanged set of files builds as demo.
+
+    Returns:
+        Rows written per CSV file (by file name); `herkomst.json` is not counted.
+    """
+    files, rows = _generate(refdata, seed, scale)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    return rows

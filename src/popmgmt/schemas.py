@@ -29,6 +29,19 @@ import polars as pl
 from popmgmt import codes
 
 # ----------------------------------------------------------------------------
+# Plausibility bounds (docs/data-contract.md, "Completeness and plausibility")
+# ----------------------------------------------------------------------------
+
+MAX_GP_PATIENTS: Final = 20_000
+"""Patients (GMD or attributed) of one GP in one year; real lists are 500-5,000."""
+MAX_GP_CONTACTS: Final = 50_000
+"""Contacts of one kind of one GP in one year (a full-time GP has about 5,000-15,000)."""
+MAX_POPULATION_CELL: Final = 25_000
+"""Inhabitants of one municipality, sex and single age (Antwerp's largest is about 5,500)."""
+MAX_ATLAS_COUNT: Final = 10_000_000
+"""Numerator or denominator of one Atlas cell (municipality x year x age band x sex)."""
+
+# ----------------------------------------------------------------------------
 # Column builders
 # ----------------------------------------------------------------------------
 
@@ -69,8 +82,16 @@ def _code(
     )
 
 
-def _count(description: str, *, nullable: bool = False) -> dy.Int64:
-    return dy.Int64(nullable=nullable, min=0, description=description)
+def _count(description: str, maximum: int, *, nullable: bool = False) -> dy.Int64:
+    """A count of at least 0 and at most `maximum`: a plausibility bound far above any
+    real value, so a typo such as 10^12 is caught at its line."""
+    return dy.Int64(
+        nullable=nullable,
+        min=0,
+        max=maximum,
+        description=description,
+        metadata={"max_note": "onwaarschijnlijk groot (controleer of er cijfers te veel staan)"},
+    )
 
 
 def _contacts(description: str) -> dy.Int64:
@@ -82,8 +103,10 @@ def _contacts(description: str) -> dy.Int64:
     return dy.Int64(
         nullable=True,
         min=0,
+        max=MAX_GP_CONTACTS,
         check={"required_unless_forfait": required_unless_forfait},
         description=description,
+        metadata={"max_note": "onwaarschijnlijk veel contacten voor één huisarts in één jaar"},
     )
 
 
@@ -172,8 +195,12 @@ class ImaGpSchema(dy.Schema):
     )
     FLAGHMM = dy.Bool(description="1 = medisch huis / wijkgezondheidscentrum, anders 0")
     FF_MH = dy.Bool(description="1 = forfaitaire financiering, anders 0")
-    PAT_GMD = _count("Patiënten met een GMD, of ingeschreven patiënten bij forfait")
-    PAT_ATTRIB = _count("Toegewezen patiënten (GMD-houders plus toegewezen zonder GMD)")
+    PAT_GMD = _count(
+        "Patiënten met een GMD, of ingeschreven patiënten bij forfait", MAX_GP_PATIENTS
+    )
+    PAT_ATTRIB = _count(
+        "Toegewezen patiënten (GMD-houders plus toegewezen zonder GMD)", MAX_GP_PATIENTS
+    )
     RAADPL = _contacts("Raadplegingen in de praktijk" + _CONTACTS_NOTE)
     BEZAVOND = _contacts("Huisbezoeken 's avonds en in het weekend" + _CONTACTS_NOTE)
     BEZOEKIND = _contacts("Individuele huisbezoeken" + _CONTACTS_NOTE)
@@ -266,8 +293,8 @@ class AtlasValueSchema(dy.Schema):
         "Geslacht: M of V; T voor een indicator zonder uitsplitsing naar geslacht",
         primary_key=True,
     )
-    NUMERATOR = _count("Teller; hoogstens de noemer als de eenheid % is")
-    DENOMINATOR = _count("Noemer: rechthebbenden in de cel")
+    NUMERATOR = _count("Teller; hoogstens de noemer als de eenheid % is", MAX_ATLAS_COUNT)
+    DENOMINATOR = _count("Noemer: rechthebbenden in de cel", MAX_ATLAS_COUNT)
 
 
 class AtlasMetadataSchema(dy.Schema):
@@ -305,7 +332,7 @@ class PopulationSchema(dy.Schema):
     REFNIS = _digits(5, "REFNIS-code van de gemeente (2019-2024 of 2025)", primary_key=True)
     SEX = _code(codes.SEXES, "Geslacht: M of V", primary_key=True)
     AGE = dy.Int64(primary_key=True, min=0, max=codes.MAX_AGE, description="Leeftijd in jaren")
-    POPULATION = _count("Aantal inwoners")
+    POPULATION = _count("Aantal inwoners", MAX_POPULATION_CELL)
 
 
 class GpCircleSchema(dy.Schema):
@@ -348,7 +375,9 @@ RAW_FILES: Final[dict[str, type[dy.Schema]]] = {
 """Every required raw file of the contract and its schema."""
 
 PROVENANCE_FILE: Final = "herkomst.json"
-"""Optional provenance file: `{"demo": bool, "generator": str, "seed": int, "sources": {}}`."""
+"""Optional provenance file: `{"demo": bool, "generator": str, "seed": int, "sources": {},
+"fingerprint": {...}}`; `"demo": true` counts only for the generator's verified output
+(`popmgmt.provenance`)."""
 
 FILE_CONTENTS_NL: Final[dict[str, str]] = {
     IMA_FILE: "het IMA-patiënteel per huisarts en per jaar",

@@ -26,6 +26,20 @@ Conventions
   municipality (2025 borders, 285) exactly once: that is what the product needs
   to draw circles. `expected_municipalities` replaces that list, for tests or a
   pilot on part of Flanders.
+- **Two stages.** Stage 1 checks each file's form and rows and the references
+  between files; stage 2 (`popmgmt.completeness`: no year holes, every expected
+  municipality x year x sex, every Atlas indicator everywhere, totals within
+  tolerance of the reference population) runs only when stage 1 found nothing,
+  so its findings are never the echo of a bad row. `covered_municipalities`
+  (default: `expected_municipalities`) is what the data files must cover; the
+  build passes the block of a verified scaled demo.
+- **Reading.** A file is read only when it is a regular file in the folder (a
+  symbolic link may point inside the folder, never outside); a folder, a zip
+  or Excel file, or an unreadable file where a CSV belongs is one problem
+  saying so (`read_input`, `binary_format`).
+- **Population.** `bevolking.csv`, or Statbel's `TF_SOC_POP_STRUCT_<year>`
+  files as published (`popmgmt.statbel`), summed over nationality and civil
+  status; problems in a Statbel file name that file and its line.
 - **How many problems.** At most `MAX_PROBLEMS_PER_FILE` problems per file are
   listed, chosen so that each kind of problem shows up, followed by one line
   counting the others per column.
@@ -39,6 +53,8 @@ import hashlib
 import io
 import json
 import re
+import stat
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +63,14 @@ from typing import Any, Final, cast
 import dataframely as dy
 import polars as pl
 
-from popmgmt import codes
+from popmgmt import codes, statbel
+from popmgmt.completeness import (
+    Finding,
+    Reference,
+    atlas_findings,
+    ima_findings,
+    population_findings,
+)
 from popmgmt.refdata import MAPPING_2019_FILE, RefData
 from popmgmt.schemas import (
     ATLAS_METADATA_FILE,
@@ -63,9 +86,13 @@ from popmgmt.schemas import (
     RULE_MESSAGES,
     SURVEY_GPS_FILE,
     SURVEY_PRACTICES_FILE,
+    PopulationSchema,
 )
 
 MAX_PROBLEMS_PER_FILE: Final = 50
+
+MAX_EVENTS_PER_PERSON: Final = 100
+"""An Atlas 'per 1.000' indicator: at most this many events per entitled person in a year."""
 
 ROW: Final = "__row"
 """Internal column: the line number of a data row in its file."""
@@ -303,6 +330,12 @@ class _Loaded:
     issues: list[_Issues]
     reported: dict[str, pl.Series]
     """Lines already reported per column, so cross-file checks do not repeat them."""
+    label: str | None = None
+    """The file name shown in problems when it differs from `name` (Statbel files)."""
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.name
 
 
 @functools.cache
@@ -396,6 +429,30 @@ def _header_issues(name: str, header: list[str], expected: Sequence[str]) -> lis
     return issues
 
 
+def _separator_message(header: str, data: bytes) -> str:
+    """How to re-save a file that Excel wrote with ';' (or a tab) as separator."""
+    if ";" not in header:
+        return (
+            "het bestand gebruikt een tab als scheidingsteken; het datacontract vraagt komma's: "
+            "open het in Excel en kies Bestand > Opslaan als > bestandstype 'CSV UTF-8 (door "
+            "komma's gescheiden) (*.csv)'"
+        )
+    decimal_commas = re.search(rb"(?:^|;)-?\d+,\d+(?:;|\r?$)", data[:1_000_000], re.MULTILINE)
+    commas = " en komma's als decimaalteken" if decimal_commas else ""
+    return (
+        f"het bestand gebruikt ';' als scheidingsteken{commas}, zoals Excel met Belgische of "
+        "Nederlandse landinstellingen opslaat; het datacontract vraagt komma's als "
+        "scheidingsteken en een punt als decimaalteken. Zo sla je het opnieuw op: open het in "
+        "LibreOffice Calc, kies Bestand > Opslaan als > 'Tekst CSV (.csv)', vink "
+        "'Filterinstellingen bewerken' aan en kies tekenset 'Unicode (UTF-8)' en "
+        "veldscheidingsteken ','; of zet in "
+        "Windows (Instellingen > Tijd en taal > Regio > Aanvullende instellingen) het "
+        "decimaalteken op '.' en het lijstscheidingsteken op ',' en kies in Excel Bestand > "
+        "Opslaan als > 'CSV UTF-8 (door komma's gescheiden) (*.csv)'. Laat kolommen met codes "
+        "(REFNIS, RIZIV-nummers) als tekst staan zodat voorloopnullen blijven"
+    )
+
+
 def _read_csv(
     name: str, data: bytes, expected: Sequence[str]
 ) -> tuple[pl.DataFrame | None, list[_Issues]]:
@@ -420,14 +477,7 @@ def _read_csv(
         ]
     header = _read_header(data)
     if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
-        separator = "';'" if ";" in header[0] else "een tab"
-        return None, [
-            _file_issue(
-                f"het bestand gebruikt {separator} als scheidingsteken; het datacontract vraagt "
-                "komma's: sla op als 'CSV UTF-8 (door komma's gescheiden)'",
-                row=1,
-            )
-        ]
+        return None, [_file_issue(_separator_message(header[0], data), row=1)]
     issues = _header_issues(name, header, expected)
     if any(issue.kind == "header" and issue.column in expected for issue in issues):
         return None, issues  # missing or doubled columns: rows cannot be checked
@@ -564,10 +614,13 @@ def _column_rule_message(
             rule = f"ligt buiten het toegelaten bereik van {low} tot en met {high}"
         elif kind == "min":
             rule = f"is kleiner dan het minimum {low}"
-            if low == 0:
-                rule += ": een aantal kan niet negatief zijn"
         else:
             rule = f"is groter dan het maximum {high}"
+        if kind == "min" and low == 0:
+            rule += ": een aantal kan niet negatief zijn"
+        note = (column.metadata or {}).get("max_note")
+        if kind == "max" and isinstance(note, str):
+            rule += f": {note}"
         return pl.concat_str(pl.lit("waarde "), value, pl.lit(f" {rule}; corrigeer de waarde"))
     if kind == "regex":
         metadata = column.metadata or {}
@@ -667,19 +720,148 @@ def _reported(issues: list[_Issues]) -> dict[str, pl.Series]:
     return {column: pl.concat(rows) for column, rows in by_column.items()}
 
 
-def _load(folder: Path, name: str, schema: type[dy.Schema], checksums: dict[str, str]) -> _Loaded:
+def _read_bytes(path: Path) -> bytes:
+    """Read a whole input file (one place, so tests can simulate a read error)."""
+    with path.open("rb") as handle:
+        return handle.read()
+
+
+def read_input(folder: Path, name: str) -> bytes | str | None:
+    """The bytes of `folder/name`, a Dutch reason why it cannot be read, or None if absent.
+
+    Refused without reading: a symbolic link that leads outside `folder` (its
+    target is neither read nor named), a folder, anything that is not a regular
+    file (a pipe or device could block the build). A file without read
+    permission gets a message instead of a traceback.
+    """
     path = folder / name
-    if not path.is_file():
-        issue = _file_issue(
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return (
+                "is een symbolische koppeling naar een bestand dat niet bestaat; zet het "
+                "bestand zelf in de invoermap"
+            )
+        if not target.is_relative_to(folder.resolve()):
+            return (
+                "is een symbolische koppeling naar een bestand buiten de invoermap; de build "
+                "leest om veiligheidsredenen alleen bestanden in de invoermap zelf: kopieer het "
+                "bestand in de map in plaats van ernaar te verwijzen"
+            )
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    except PermissionError:
+        return _permission_message()
+    except OSError as exc:
+        return f"kan niet gelezen worden ({exc.strerror or exc}); controleer de schijf en de map"
+    if stat.S_ISDIR(info.st_mode):
+        return (
+            "is een map, geen bestand; zet op deze plaats het bestand zelf (met precies deze "
+            "naam), niet een map met die naam"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        return (
+            "is geen gewoon bestand (bv. een pipe of apparaat); zet op deze plaats een gewoon "
+            "bestand"
+        )
+    try:
+        return _read_bytes(path)
+    except PermissionError:
+        return _permission_message()
+    except OSError as exc:
+        return f"kan niet gelezen worden ({exc.strerror or exc}); controleer de schijf en de map"
+
+
+def _permission_message() -> str:
+    return (
+        "kan niet gelezen worden: geen leesrechten voor de gebruiker die de build draait; "
+        "geef die gebruiker leesrecht op het bestand en de map (bv. chmod o+r of pas de "
+        "eigenaar aan) en start de build opnieuw"
+    )
+
+
+_EXCEL_RESAVE: Final = (
+    "open het in Excel en kies Bestand > Opslaan als > bestandstype 'CSV UTF-8 (door "
+    "komma's gescheiden) (*.csv)', met precies deze bestandsnaam; laat kolommen met codes "
+    "(REFNIS, RIZIV-nummers) als tekst staan zodat voorloopnullen blijven"
+)
+
+
+def binary_format(name: str, data: bytes) -> str | None:
+    """A Dutch message when `data` is a zip, Excel workbook or other binary file, not text."""
+    head = data[:8]
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                members = archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            members = []
+        if any(member.startswith("xl/") for member in members):
+            return f"het bestand is een Excel-werkmap (.xlsx), geen CSV-tekst; {_EXCEL_RESAVE}"
+        shown = ", ".join(members[:5]) + (" ..." if len(members) > 5 else "")
+        inside = f" (met {shown})" if shown else ""
+        return (
+            f"het bestand is een zip-archief{inside}, geen CSV-tekst, ook al eindigt de naam "
+            f"op '{Path(name).suffix}'; pak het archief uit en zet het bestand zelf in de "
+            f"invoermap als {name}"
+        )
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return f"het bestand is een oude Excel-werkmap (.xls), geen CSV-tekst; {_EXCEL_RESAVE}"
+    if head.startswith(b"\x1f\x8b"):
+        return (
+            "het bestand is met gzip ingepakt, geen CSV-tekst; pak het uit (gunzip) en zet het "
+            f"bestand zelf in de invoermap als {name}"
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return (
+            "het bestand is opgeslagen als 'Unicode-tekst' (UTF-16), niet als UTF-8; "
+            f"{_EXCEL_RESAVE}"
+        )
+    if b"\x00" in data[:65536]:
+        return (
+            "het bestand bevat binaire gegevens (nul-bytes), geen CSV-tekst; lever het als "
+            "tekstbestand: " + _EXCEL_RESAVE
+        )
+    return None
+
+
+def _load(folder: Path, name: str, schema: type[dy.Schema], checksums: dict[str, str]) -> _Loaded:
+    data = read_input(folder, name)
+    if data is None:
+        message = (
             f"bestand ontbreekt in {folder}; het moet {FILE_CONTENTS_NL[name]} bevatten, "
             f"met de kolommen {', '.join(schema.column_names())} (zie docs/data-contract.md)"
         )
-        return _Loaded(name, schema, None, [issue], {})
-    data = path.read_bytes()
+        if name == POPULATION_FILE:
+            message += (
+                "; of lever Statbel's bestanden TF_SOC_POP_STRUCT_<jaar>.txt (of .zip) zoals "
+                "gepubliceerd"
+            )
+            other = _statbel_other_formats(folder)
+            if other:
+                message += (
+                    f" (gevonden: {', '.join(other)}: dat formaat wordt niet gelezen; download "
+                    "de .txt- of .zip-versie bij Statbel)"
+                )
+        return _Loaded(name, schema, None, [_file_issue(message)], {})
+    if isinstance(data, str):
+        return _Loaded(name, schema, None, [_file_issue(data)], {})
     checksums[name] = hashlib.sha256(data).hexdigest()
+    if (binary := binary_format(name, data)) is not None:
+        return _Loaded(name, schema, None, [_file_issue(binary)], {})
     raw, issues = _read_csv(name, data, schema.column_names())
     if raw is None:
         return _Loaded(name, schema, None, issues, {})
+    return _check_rows(name, raw, schema, issues)
+
+
+def _check_rows(
+    name: str, raw: pl.DataFrame, schema: type[dy.Schema], issues: list[_Issues]
+) -> _Loaded:
+    """Parse the text frame `raw` (with `ROW`) and run the schema's checks."""
     typed, parse_issues = _parse(raw, schema)
     # A value that did not parse is null now: do not also report it as missing.
     unparsed = _reported(parse_issues)
@@ -689,8 +871,104 @@ def _load(folder: Path, name: str, schema: type[dy.Schema], checksums: dict[str,
         else issue
         for issue in _check_schema(typed, schema)
     ]
-    issues += parse_issues + rule_issues
+    issues = issues + parse_issues + rule_issues
     return _Loaded(name, schema, typed, issues, _reported(parse_issues + rule_issues))
+
+
+# ----------------------------------------------------------------------------
+# Statbel population files (TF_SOC_POP_STRUCT_<year>), an alternative to bevolking.csv
+# ----------------------------------------------------------------------------
+
+
+def _statbel_other_formats(folder: Path) -> list[str]:
+    """Statbel population files in a format the build does not read (e.g. .xlsx)."""
+    try:
+        names = [entry.name for entry in folder.iterdir()]
+    except OSError:
+        return []
+    pattern = re.compile(r"TF_SOC_POP_STRUCT_\d{4}\.\w+", re.IGNORECASE)
+    return sorted(
+        n for n in names if pattern.fullmatch(n) and not statbel.FILE_PATTERN.fullmatch(n)
+    )
+
+
+def _statbel_files(folder: Path) -> list[str]:
+    try:
+        names = [entry.name for entry in folder.iterdir()]
+    except OSError:
+        return []
+    return sorted(n for n in names if statbel.FILE_PATTERN.fullmatch(n))
+
+
+def _load_statbel(
+    folder: Path, names: list[str], geo: _Geo, checksums: dict[str, str]
+) -> tuple[_Loaded, list[Problem]]:
+    """Read Statbel's population files into the frame of `bevolking.csv`.
+
+    Each file is checked on its own lines (problems name that file); the rows are
+    then summed over nationality and civil status (and ages above the contract's
+    maximum) per year, municipality, sex and age. Rows of municipalities outside
+    Flanders and Brussels are left out.
+    """
+    problems: list[Problem] = []
+    frames: list[pl.DataFrame] = []
+    years: dict[int, str] = {}
+    for name in names:
+        data = read_input(folder, name)
+        if data is None:
+            continue
+        if isinstance(data, str):
+            problems.append(Problem(name, None, None, data))
+            continue
+        checksums[name] = hashlib.sha256(data).hexdigest()
+        if name.lower().endswith(".txt") and (binary := binary_format(name, data)) is not None:
+            problems.append(Problem(name, None, None, binary))
+            continue
+        read = statbel.read(name, data)
+        if isinstance(read, statbel.Failure):
+            problems += [Problem(name, f.row, f.column, f.message) for f in read.problems]
+            continue
+        if read.year in years:
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"jaar {read.year} staat ook al in {years[read.year]}; lever elk jaar "
+                    "één keer: verwijder een van beide bestanden",
+                )
+            )
+            continue
+        years[read.year] = name
+        text = read.frame.filter(
+            ~pl.col("REFNIS").str.contains(r"^\d{5}$") | pl.col("REFNIS").is_in(geo.known.implode())
+        ).filter(~pl.col("REFNIS").is_in(list(codes.PSEUDO_REFNIS)))
+        typed, parse_issues = _parse(text, PopulationSchema)
+        if any(issue.rows.height for issue in parse_issues):
+            problems += _problems(name, parse_issues)
+            continue
+        summed = (
+            typed.with_columns(pl.col("AGE").clip(upper_bound=codes.MAX_AGE))
+            .group_by("YEAR", "REFNIS", "SEX", "AGE", maintain_order=True)
+            .agg(pl.col(ROW).min(), pl.col("POPULATION").sum())
+            .select(ROW, *PopulationSchema.column_names())
+        )
+        issues = _check_schema(summed, PopulationSchema)
+        if any(issue.rows.height for issue in issues):
+            problems += _problems(name, issues)
+            continue
+        frames.append(summed)
+    label = _statbel_label(names)
+    if problems or not frames:
+        return _Loaded(POPULATION_FILE, PopulationSchema, None, [], {}, label), problems
+    frame = pl.concat(frames)
+    return _Loaded(POPULATION_FILE, PopulationSchema, frame, [], {}, label), problems
+
+
+def _statbel_label(names: list[str]) -> str:
+    if len(names) <= 3:
+        return ", ".join(names)
+    return f"{names[0]} ... {names[-1]} ({len(names)} Statbel-bestanden)"
 
 
 # ----------------------------------------------------------------------------
@@ -950,6 +1228,28 @@ def _atlas_checks(values: pl.DataFrame, metadata: pl.DataFrame) -> list[_Issues]
                 ),
             ),
         ),
+        _row_issues(
+            joined,
+            (pl.col("_unit") == "per 1.000")
+            & (pl.col("NUMERATOR") > MAX_EVENTS_PER_PERSON * pl.col("DENOMINATOR")),
+            column="NUMERATOR",
+            kind="numerator_implausible",
+            message=pl.concat_str(
+                pl.lit("NUMERATOR ("),
+                pl.col("NUMERATOR").cast(pl.String),
+                pl.lit(") is meer dan "),
+                pl.lit(str(MAX_EVENTS_PER_PERSON)),
+                pl.lit(" keer DENOMINATOR ("),
+                pl.col("DENOMINATOR").cast(pl.String),
+                pl.lit(") bij indicator "),
+                code,
+                pl.lit(
+                    f" met eenheid per 1.000: meer dan {MAX_EVENTS_PER_PERSON} per rechthebbende "
+                    "per jaar is niet plausibel (cijfers te veel, of een noemer 0?): corrigeer "
+                    "teller of noemer"
+                ),
+            ),
+        ),
     ]
 
 
@@ -1018,14 +1318,15 @@ def _cross_checks(
 
 
 def _provenance(folder: Path, checksums: dict[str, str]) -> tuple[dict[str, object], list[Problem]]:
-    path = folder / PROVENANCE_FILE
-    if not path.is_file():
-        return {"demo": False}, []
-    data = path.read_bytes()
-    checksums[PROVENANCE_FILE] = hashlib.sha256(data).hexdigest()
-
     def problem(message: str, *, row: int | None = None, column: str | None = None) -> Problem:
         return Problem(file=PROVENANCE_FILE, row=row, column=column, message=message)
+
+    data = read_input(folder, PROVENANCE_FILE)
+    if data is None:
+        return {"demo": False}, []
+    if isinstance(data, str):
+        return {}, [problem(data)]
+    checksums[PROVENANCE_FILE] = hashlib.sha256(data).hexdigest()
 
     try:
         content = json.loads(data.decode("utf-8-sig"))
@@ -1055,6 +1356,13 @@ def _provenance(folder: Path, checksums: dict[str, str]) -> tuple[dict[str, obje
         isinstance(content["seed"], bool) or not isinstance(content["seed"], int)
     ):
         problems.append(problem("veld 'seed' moet een geheel getal zijn", column="seed"))
+    if "fingerprint" in content and not isinstance(content["fingerprint"], dict):
+        problems.append(
+            problem(
+                "veld 'fingerprint' moet een object zijn (zoals de demogenerator het schrijft)",
+                column="fingerprint",
+            )
+        )
     sources = content.get("sources", {})
     if not isinstance(sources, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in sources.items()
@@ -1108,20 +1416,33 @@ def validate_raw(
     refdata: RefData,
     *,
     expected_municipalities: Iterable[str] | None = None,
+    covered_municipalities: Iterable[str] | None = None,
 ) -> RawData:
     """Validate every raw file in `folder` and return the typed, 2025-mapped frames.
 
-    Checks, per file: presence, encoding, separator, header (missing, doubled and
-    unexpected columns), values that do not parse as their type, the schema of
-    `popmgmt.schemas` (required values, ranges, code lists, formats, row rules,
-    unique keys); across files and against `refdata`: known REFNIS codes,
-    practice numbers in the register, Atlas indicators in the metadata, Atlas
-    years not before the indicator's first year, numerator <= denominator for
-    percentages, one code list per year for merged municipalities, and circle
-    coverage of `expected_municipalities` (default: the 285 Flemish
-    municipalities of 2025).
+    Stage 1, per file: presence, readability (no folder, symbolic link out of
+    `folder`, zip or Excel file where a CSV belongs), encoding, separator,
+    header (missing, doubled and unexpected columns), values that do not parse
+    as their type, the schema of `popmgmt.schemas` (required values, ranges
+    including plausibility bounds, code lists, formats, row rules, unique keys);
+    across files and against `refdata`: known REFNIS codes, practice numbers in
+    the register, Atlas indicators in the metadata, Atlas years not before the
+    indicator's first year, numerator <= denominator for percentages, one code
+    list per year for merged municipalities, and circle coverage of
+    `expected_municipalities` (default: the 285 Flemish municipalities of 2025).
 
-    After mapping REFNIS to 2025, rows of `bevolking.csv` and `atlas_waarden.csv`
+    Stage 2, only when stage 1 found nothing (`popmgmt.completeness`): no year
+    holes in any source, every municipality of `covered_municipalities` (default:
+    `expected_municipalities`) x year x sex in the population (plus all of
+    Brussels when any of it is there), population years covering the IMA years,
+    every Atlas indicator for every covered municipality in each of its years,
+    municipality, zone and Flanders totals within the stated tolerance of the
+    2020 reference population, and GP patient totals against the population.
+
+    The population is `bevolking.csv`, or Statbel's `TF_SOC_POP_STRUCT_<year>`
+    files (`popmgmt.statbel`), not both.
+
+    After mapping REFNIS to 2025, rows of the population and `atlas_waarden.csv`
     that collapse onto the same key (municipalities merged on 1 January 2025)
     are summed; `REFNIS_RAW` then lists the merged codes joined by `;`.
 
@@ -1146,12 +1467,33 @@ def validate_raw(
         )
     geo = _geo(refdata)
     checksums: dict[str, str] = {}
-    loaded = {name: _load(folder, name, schema, checksums) for name, schema in RAW_FILES.items()}
-    expected = refdata.flemish_codes if expected_municipalities is None else expected_municipalities
-    cross = _cross_checks(loaded, geo, expected)
     problems: list[Problem] = []
+    statbel_names = _statbel_files(folder)
+    loaded: dict[str, _Loaded] = {}
+    for name, schema in RAW_FILES.items():
+        if name == POPULATION_FILE and statbel_names:
+            if read_input(folder, POPULATION_FILE) is not None:
+                problems.append(
+                    Problem(
+                        POPULATION_FILE,
+                        None,
+                        None,
+                        "de bevolking is twee keer geleverd: als bevolking.csv en als Statbel-"
+                        f"bestand(en) ({_statbel_label(statbel_names)}); lever ze in één vorm: "
+                        "verwijder bevolking.csv of de Statbel-bestanden",
+                    )
+                )
+            loaded[name], statbel_problems = _load_statbel(folder, statbel_names, geo, checksums)
+            problems += statbel_problems
+            continue
+        loaded[name] = _load(folder, name, schema, checksums)
+    expected = list(
+        refdata.flemish_codes if expected_municipalities is None else expected_municipalities
+    )
+    covered = expected if covered_municipalities is None else list(covered_municipalities)
+    cross = _cross_checks(loaded, geo, expected)
     for name, item in loaded.items():
-        problems += _problems(name, item.issues + cross[name])
+        problems += _problems(item.shown, item.issues + cross[name])
     provenance, provenance_problems = _provenance(folder, checksums)
     problems += provenance_problems
     if problems:
@@ -1160,4 +1502,53 @@ def validate_raw(
         _FIELDS[name]: _finish(name, cast(pl.DataFrame, item.frame), item.schema, geo)
         for name, item in loaded.items()
     }
+    problems = _completeness(frames, covered, Reference.of(refdata), loaded[POPULATION_FILE].shown)
+    if problems:
+        raise ValidationError(problems)
     return RawData(**frames, provenance=provenance, checksums=checksums)
+
+
+def _completeness(
+    frames: dict[str, pl.DataFrame], covered: list[str], ref: Reference, population_file: str
+) -> list[Problem]:
+    """Stage 2: completeness and plausibility of the validated frames (see module doc)."""
+
+    def problems(file: str, findings: list[Finding]) -> list[Problem]:
+        shown = [Problem(file, None, f.column, f.message) for f in findings]
+        if len(shown) <= MAX_PROBLEMS_PER_FILE:
+            return shown
+        rest = len(shown) - MAX_PROBLEMS_PER_FILE
+        return [
+            *shown[:MAX_PROBLEMS_PER_FILE],
+            Problem(
+                file,
+                None,
+                None,
+                f"nog {rest} andere problemen niet getoond; in totaal {len(shown)}. Los eerst "
+                "de getoonde problemen op en valideer opnieuw.",
+            ),
+        ]
+
+    population = frames["population"]
+    found = problems(
+        population_file,
+        population_findings(
+            population,
+            covered,
+            ref,
+            ima_years=frames["ima"]["YEAR"].unique().to_list(),
+            ima_file=IMA_FILE,
+        ),
+    )
+    found += problems(
+        ATLAS_VALUES_FILE,
+        atlas_findings(
+            frames["atlas_values"],
+            covered,
+            ref,
+            indicators=frames["atlas_metadata"]["INDICATOR_CODE"].to_list(),
+            metadata_file=ATLAS_METADATA_FILE,
+        ),
+    )
+    found += problems(IMA_FILE, ima_findings(frames["ima"], population, population_file))
+    return found
