@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 
 from popmgmt.transform import (
+    PRACTICE_SUMS,
     age_band_expr,
     control_practice_counts,
     hierarchy_constraints,
@@ -66,8 +67,20 @@ def test_pseudonym_is_stable_keyed_and_hides_the_number() -> None:
     assert a == pseudonym("81234567", b"k1")
     assert a != pseudonym("81234567", b"k2")
     assert a.startswith("PR-")
-    assert len(a) == 9
+    assert len(a) == 3 + 16  # 64 bits: collisions negligible
     assert "1234567" not in a
+
+
+def test_two_practices_sharing_a_pseudonym_stop_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    import popmgmt.transform as transform
+
+    monkeypatch.setattr(transform, "PSEUDONYM_HEX", 1)
+    numbers = [f"8{i:07d}" for i in range(40)]  # 40 numbers in 16 one-digit pseudonyms
+    with pytest.raises(transform.DisclosureError, match="POPMGMT_PSEUDONYM_KEY"):
+        transform.pseudonyms(numbers, b"k1")
+    monkeypatch.undo()
+    ids = transform.pseudonyms(numbers, b"k1")
+    assert ids["practice_id"].is_unique().all() and ids.height == 40
 
 
 def _practices(counts: dict[str, list[int | None]], refnis: list[str]) -> pl.DataFrame:
@@ -123,3 +136,36 @@ def test_practice_counts_of_five_and_zero_stay_published() -> None:
     out = control_practice_counts(table)
     assert out["instel"].to_list() == [5, 0, 12]
     assert not out["suppressed"].any()
+
+
+def test_a_sum_of_fewer_than_three_gps_is_hidden_with_a_complement() -> None:
+    """Given three practices of one municipality where the first one's contacts
+    come from two GPs (contributor rule fails), when controlled, then its
+    contacts and FTE are hidden, plus a complement, whatever their size."""
+    table = _practices({"raadpl": [9000, 8000, 12000]}, ["11001", "11001", "11001"])
+    fails = {f"_fail_{c}": [c in ("raadpl", "fte_milli"), False, False] for c in PRACTICE_SUMS}
+    out = control_practice_counts(table.with_columns(**{k: pl.Series(v) for k, v in fails.items()}))
+    out = out.sort("practice_id")
+    assert out["raadpl"].to_list() == [None, None, 12000]
+    assert out["fte_estimate"][0] is None
+    assert "fte_estimate" in out["suppressed_columns"][0]
+    assert out["bezavond"].to_list() == [100, 100, 100]
+
+
+def test_contributor_rule_counts_gps_and_dominance() -> None:
+    """Fewer than 3 contributing GPs fails; 3 GPs pass unless one dominates (p% rule)."""
+    from popmgmt.transform import contributor_rule_fails, fails_expr
+
+    frame = pl.DataFrame(
+        {
+            "g": ["two", "two", "three", "three", "three", "dom", "dom", "dom", "zero"],
+            "v": [10, 20, 10, 20, 30, 1000, 40, 30, 0],
+        }
+    )
+    out = (
+        frame.group_by("g")
+        .agg(*contributor_rule_fails(pl.col("v")))
+        .select("g", fails_expr().alias("fail"))
+    )
+    got = dict(out.iter_rows())
+    assert got == {"two": True, "three": False, "dom": True, "zero": False}

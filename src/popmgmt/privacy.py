@@ -31,6 +31,13 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 MIN_COUNT: Final = 5
+# Contributor rule for sums of professionals' own data (a GP's contacts,
+# patients, FTE): at least MIN_CONTRIBUTORS contributing GPs, and the p% rule:
+# what is left after the two largest contributions must be at least P_PERCENT
+# of the largest, so that the second largest contributor cannot estimate the
+# largest within P_PERCENT by subtracting their own value.
+MIN_CONTRIBUTORS: Final = 3
+P_PERCENT: Final = 0.10
 PRIMARY: Final = "primair"
 SECONDARY: Final = "secundair"
 SUPPRESSED_COL: Final = "suppressed"

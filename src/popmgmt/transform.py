@@ -29,7 +29,13 @@ from popmgmt.marts import (
     POPULATION,
     PRACTICES,
 )
-from popmgmt.privacy import TOTAL_COL, apply_disclosure_control, audit_recoverable
+from popmgmt.privacy import (
+    MIN_CONTRIBUTORS,
+    P_PERCENT,
+    TOTAL_COL,
+    apply_disclosure_control,
+    audit_recoverable,
+)
 from popmgmt.refdata import RefData
 from popmgmt.stats import add_intervals
 from popmgmt.validate import RawData
@@ -44,6 +50,8 @@ SIZE_CLASSES = (
     (10_000, "5.000-9.999"),
 )
 SIZE_CLASS_LARGEST = ">= 10.000"
+# FTE in thousandths, so that sums are exact integers.
+FTE_SCALE = 1000
 
 # Per level, the membership column that names the area a municipality belongs to.
 LEVEL_COLUMN = {
@@ -292,7 +300,11 @@ def population_cells(population: pl.DataFrame, members: pl.DataFrame) -> pl.Data
 
 def population_mart(population: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     """The published population table, with disclosure control applied."""
-    cells = population_cells(population, members).with_row_index("cell_id")
+    cells = (
+        population_cells(population, members)
+        .sort("level", "area_code", "year", "sex", "age_band")
+        .with_row_index("cell_id")
+    )
     keys = ["year", "sex", "age_band"]
     table = ["level", "area_code", "year"]
     within = pl.concat(
@@ -335,9 +347,29 @@ def population_mart(population: pl.DataFrame, members: pl.DataFrame) -> pl.DataF
 # --------------------------------------------------------------------------- GPs and practices
 
 
+# 16 hex digits (64 bits): for 10,000 practices the chance that two share a
+# pseudonym is about 3 in a billion, and the build refuses if it ever happens.
+PSEUDONYM_HEX = 16
+
+
 def pseudonym(value: str, key: bytes) -> str:
-    """Stable practice pseudonym: PR- and 6 hex digits of an HMAC of the number."""
-    return "PR-" + hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:6].upper()
+    """Stable practice pseudonym: PR- and 16 hex digits of an HMAC of the number."""
+    digest = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return "PR-" + digest[:PSEUDONYM_HEX].upper()
+
+
+def pseudonyms(numbers: Sequence[str], key: bytes) -> pl.DataFrame:
+    """`RIZIV_HCI` -> `practice_id`; refuses when two practices would share one."""
+    unique = sorted(set(numbers))
+    frame = pl.DataFrame(
+        {"RIZIV_HCI": unique, "practice_id": [pseudonym(h, key) for h in unique]},
+        schema={"RIZIV_HCI": pl.String, "practice_id": pl.String},
+    )
+    if frame["practice_id"].is_duplicated().any():
+        raise DisclosureError(
+            "twee praktijken krijgen hetzelfde pseudoniem; kies een andere POPMGMT_PSEUDONYM_KEY"
+        )
+    return frame
 
 
 def gp_years(raw: RawData) -> pl.DataFrame:
@@ -367,7 +399,29 @@ def gp_years(raw: RawData) -> pl.DataFrame:
             .alias("fte"),
             (pl.col("YEAR") - pl.col("BIRTH_YEAR")).alias("age"),
         )
+        # FTE in exact thousandths: sums are then the same whatever the order.
+        .with_columns((pl.col("fte") * FTE_SCALE).round(0).cast(pl.Int64).alias("fte_milli"))
+        .sort("RIZIV_HCI", "YEAR", "RIZIV_ID")
     )
+
+
+def contributor_rule_fails(values: pl.Expr) -> list[pl.Expr]:
+    """Aggregations over GP rows: `_n` contributors, `_t1`/`_t2` the two largest."""
+    top = values.fill_null(0).top_k(2)
+    return [
+        (values.fill_null(0) > 0).sum().alias("_n"),
+        top.get(0, null_on_oob=True).fill_null(0).alias("_t1"),
+        top.get(1, null_on_oob=True).fill_null(0).alias("_t2"),
+        values.fill_null(0).sum().alias("_sum"),
+    ]
+
+
+def fails_expr(prefix: str = "") -> pl.Expr:
+    """True where a sum of GPs' data may not be published (privacy contributor rule)."""
+    n, t1, t2, total = (pl.col(f"{prefix}{c}") for c in ("_n", "_t1", "_t2", "_sum"))
+    few = (n > 0) & (n < MIN_CONTRIBUTORS)
+    dominated = (n >= MIN_CONTRIBUTORS) & (t1 > 0) & (total - t1 - t2 < P_PERCENT * t1)
+    return few | dominated
 
 
 def practice_mart(
@@ -379,10 +433,16 @@ def practice_mart(
         pl.when(pl.col(c).is_not_null().any()).then(pl.col(c).sum()).alias(c.lower())
         for c in CONTACT_COLUMNS
     ]
+    stats = [
+        e.name.prefix(f"{col}_")
+        for col, src in PRACTICE_SUMS.items()
+        for e in contributor_rule_fails(pl.col(src))
+    ]
     practices = gps.group_by(pl.col("RIZIV_HCI"), pl.col("YEAR").alias("year")).agg(
         (gp & pl.col("active")).sum().cast(pl.Int64).alias("gp_headcount"),
         pl.col("trainee").sum().cast(pl.Int64).alias("gp_trainees"),
-        pl.col("fte").sum().round(1).alias("fte_estimate"),
+        pl.col("fte_milli").sum().alias("fte_milli"),
+        *stats,
         pl.col("PAT_GMD").sum().alias("pat_gmd"),
         pl.col("PAT_ATTRIB").sum().alias("pat_attrib"),
         *contacts,
@@ -404,10 +464,7 @@ def practice_mart(
         pl.col("LAT").alias("lat"),
         pl.col("LON").alias("lon"),
     )
-    ids = practices.select("RIZIV_HCI").unique()
-    ids = ids.with_columns(
-        pl.Series("practice_id", [pseudonym(h, key) for h in ids["RIZIV_HCI"]], pl.String)
-    )
+    ids = pseudonyms(practices["RIZIV_HCI"].to_list(), key)
     table = (
         practices.join(survey, on=["RIZIV_HCI", "year"], how="left")
         .join(register, on="RIZIV_HCI", how="left")
@@ -420,9 +477,25 @@ def practice_mart(
             .alias("payment_system"),
             size.alias("size_class"),
         )
-        .drop("RIZIV_HCI", "_flat")
+        .with_columns(
+            *[fails_expr(f"{col}_").alias(f"_fail_{col}") for col in PRACTICE_SUMS],
+        )
+        .drop(
+            "RIZIV_HCI",
+            "_flat",
+            *[f"{c}_{x}" for c in PRACTICE_SUMS for x in ("_n", "_t1", "_t2", "_sum")],
+        )
     )
     return control_practice_counts(table)
+
+
+# Practice figures that are sums of GPs' own data: column -> GP-row column.
+PRACTICE_SUMS = {
+    "fte_milli": "fte_milli",
+    "pat_gmd": "PAT_GMD",
+    "pat_attrib": "PAT_ATTRIB",
+    **{c.lower(): c for c in CONTACT_COLUMNS},
+}
 
 
 PRACTICE_COUNTS = (
@@ -440,25 +513,52 @@ PRACTICE_COUNTS = (
 
 
 def control_practice_counts(table: pl.DataFrame) -> pl.DataFrame:
-    """Suppress practice counts of 1-4 and what a municipality total gives away.
+    """Suppress practice figures that may not be published, and what a total gives away.
 
-    Each count column is controlled on its own: the practices of a
-    municipality add up to a published municipality figure, so one hidden
+    Primary: a count of 1-4 GPs or persons, and any sum of GPs' own data (FTE,
+    patients, contacts) that fails the contributor rule (`_fail_<column>`:
+    fewer than 3 contributing GPs or the p% rule), so a solo or duo practice's
+    activity is never shown. Each column is controlled on its own: the
+    practices of a municipality add up to a municipality figure, so one hidden
     practice value gets a complementary suppression among its neighbours.
+    `fte_milli` (thousandths of an FTE) becomes `fte_estimate`.
     """
-    table = table.with_row_index("_row")
+    for col in PRACTICE_SUMS:
+        if f"_fail_{col}" not in table.columns:
+            table = table.with_columns(pl.lit(False).alias(f"_fail_{col}"))
+    if "fte_milli" not in table.columns:
+        table = table.with_columns(
+            (pl.col("fte_estimate") * FTE_SCALE).round(0).cast(pl.Int64).alias("fte_milli")
+        )
+    table = table.sort("practice_id", "year").with_row_index("_row")
+    controlled_cols = [*PRACTICE_COUNTS, "fte_milli"]
     long = (
-        table.select("_row", "year", "refnis", *PRACTICE_COUNTS)
+        table.select("_row", "year", "refnis", *controlled_cols)
         .unpivot(index=["_row", "year", "refnis"], variable_name="column", value_name="count")
-        .with_columns(pl.lit(False).alias("_total"))
+        .join(
+            table.select("_row", *[pl.col(f"_fail_{c}").alias(c) for c in PRACTICE_SUMS]).unpivot(
+                index="_row", variable_name="column", value_name="_fail"
+            ),
+            on=["_row", "column"],
+            how="left",
+        )
+        .with_columns(pl.col("_fail").fill_null(False), pl.lit(False).alias("_total"))
     )
     # The municipality total acts as a published member of each constraint.
     totals = (
         long.group_by("year", "refnis", "column")
         .agg(pl.col("count").sum())
-        .with_columns(pl.lit(None, pl.UInt32).alias("_row"), pl.lit(True).alias("_total"))
+        .with_columns(
+            pl.lit(None, pl.UInt32).alias("_row"),
+            pl.lit(True).alias("_total"),
+            pl.lit(False).alias("_fail"),
+        )
     )
-    cells = pl.concat([long, totals], how="diagonal").with_row_index("cell_id")
+    cells = (
+        pl.concat([long, totals], how="diagonal")
+        .sort("refnis", "year", "column", "_total", "_row", nulls_last=True)
+        .with_row_index("cell_id")
+    )
     constraints = cells.select(
         pl.concat_str("refnis", pl.col("year").cast(pl.String), "column", separator="|").alias(
             "constraint_id"
@@ -470,7 +570,14 @@ def control_practice_counts(table: pl.DataFrame) -> pl.DataFrame:
         "praktijken",
         cells.with_columns(
             # Totals are picked as complement only as a last resort.
-            pl.when(pl.col("_total")).then(pl.lit(None)).otherwise(pl.col("count")).alias("_check"),
+            pl.when(pl.col("_total"))
+            .then(pl.lit(None))
+            .when(pl.col("_fail"))
+            .then(pl.lit(1))
+            .when(pl.col("column") == "fte_milli")
+            .then(pl.lit(0))
+            .otherwise(pl.col("count"))
+            .alias("_check"),
             pl.when(pl.col("_total")).then(pl.lit(2**62)).otherwise(pl.col("count")).alias("_rank"),
         ),
         count_cols=["_check"],
@@ -488,7 +595,10 @@ def control_practice_counts(table: pl.DataFrame) -> pl.DataFrame:
     hide = pl.col("suppressed_columns").fill_null("").str.split(",")
     out = out.with_columns(
         pl.when(hide.list.contains(pl.lit(c))).then(pl.lit(None)).otherwise(pl.col(c)).alias(c)
-        for c in PRACTICE_COUNTS
+        for c in controlled_cols
+    ).with_columns(
+        (pl.col("fte_milli") / FTE_SCALE).alias("fte_estimate"),
+        pl.col("suppressed_columns").str.replace("fte_milli", "fte_estimate"),
     )
     return out.sort("practice_id", "year").select(list(MART_COLUMNS[PRACTICES]))
 
@@ -537,7 +647,7 @@ def derived_counts(
     ffs = ~pl.col("flat_rate")
     per_muni = frame.group_by("refnis", "year").agg(
         gp_active.sum().alias("gps"),
-        pl.col("fte").filter(gp_active).sum().alias("fte"),
+        (pl.col("fte_milli").filter(gp_active).sum() / FTE_SCALE).alias("fte"),
         pl.col("trainee").sum().alias("trainees"),
         (gp_active & (pl.col("age") >= 60)).sum().alias("gp60"),
         (gp_active & (pl.col("age") >= 65)).sum().alias("gp65"),
@@ -545,7 +655,7 @@ def derived_counts(
         pl.col("PAT_ATTRIB").filter(gp_active).sum().alias("attrib_active"),
         # All GP rows, as in the practices mart (pat_gmd / fte_estimate).
         pl.col("PAT_GMD").sum().alias("gmd_all"),
-        pl.col("fte").sum().alias("fte_all"),
+        (pl.col("fte_milli").sum() / FTE_SCALE).alias("fte_all"),
         pl.len().alias("gp_rows"),
         pl.col("PAT_ATTRIB").filter(ffs).sum().alias("attrib_ffs"),
         *[pl.col(c).filter(ffs).sum().alias(c.lower()) for c in CONTACT_COLUMNS],
@@ -693,18 +803,99 @@ def catalogue(atlas_metadata: pl.DataFrame, survey_year: int | None) -> pl.DataF
     return pl.concat([atlas, derived]).select(list(MART_COLUMNS[INDICATORS]))
 
 
+# Indicators computed from sums of GPs' own data: code -> [(GP-row value, row filter)].
+def _gp_sum_indicators() -> dict[str, list[tuple[pl.Expr, pl.Expr]]]:
+    active = ~pl.col("trainee") & pl.col("active")
+    ffs = ~pl.col("flat_rate")
+    fte = pl.col("fte_milli").cast(pl.Float64)
+    specs: dict[str, list[tuple[pl.Expr, pl.Expr]]] = {
+        "gp_fte_per_10k": [(fte, active)],
+        "attrib_per_fte": [(pl.col("PAT_ATTRIB").cast(pl.Float64), active), (fte, active)],
+        "gmd_per_fte": [(pl.col("PAT_GMD").cast(pl.Float64), pl.lit(True)), (fte, pl.lit(True))],
+    }
+    for col in CONTACT_COLUMNS:
+        specs[f"{col.lower()}_per_100_attrib"] = [
+            (pl.col(col).cast(pl.Float64), ffs),
+            (pl.col("PAT_ATTRIB").cast(pl.Float64), ffs),
+        ]
+    return specs
+
+
+def contributor_failures(gps: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """Per GP-sum indicator, level, area and year: does a numerator or denominator
+    fail the contributor rule (fewer than 3 GPs, or the p% dominance rule)?"""
+    long = pl.concat(
+        [
+            members.select("refnis", pl.lit(level).alias("level"), pl.col(col).alias("area_code"))
+            for level, col in LEVEL_COLUMN.items()
+        ]
+    ).drop_nulls("area_code")
+    rows = gps.rename({"REFNIS": "refnis", "YEAR": "year"}).join(long, on="refnis", how="inner")
+    frames = []
+    for code, parts in _gp_sum_indicators().items():
+        fails = None
+        for value, keep in parts:
+            stats = (
+                rows.filter(keep)
+                .group_by("level", "area_code", "year")
+                .agg(*contributor_rule_fails(value))
+                .select("level", "area_code", "year", fails_expr().alias("_f"))
+            )
+            fails = (
+                stats
+                if fails is None
+                else fails.join(stats, on=["level", "area_code", "year"], how="full", coalesce=True)
+                .with_columns(
+                    (pl.col("_f").fill_null(False) | pl.col("_f_right").fill_null(False)).alias(
+                        "_f"
+                    )
+                )
+                .drop("_f_right")
+            )
+        if fails is not None:
+            frames.append(
+                fails.select(
+                    pl.lit(code).alias("indicator_code"),
+                    "level",
+                    "area_code",
+                    "year",
+                    pl.col("_f").alias("_fail"),
+                )
+            )
+    return pl.concat(frames)
+
+
 def indicator_values_mart(
-    counts: pl.DataFrame, members: pl.DataFrame, catalogue_df: pl.DataFrame
+    counts: pl.DataFrame,
+    members: pl.DataFrame,
+    catalogue_df: pl.DataFrame,
+    failures: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Roll municipality counts up to every level, add intervals, control disclosure."""
     keys = ["indicator_code", "year"]
     cells = roll_up(counts, members, keys, ["numerator", "denominator", "guard_num", "guard_den"])
+    # Float sums depend on the order of addition, which parallel group-bys do not
+    # fix: rounding far below any shown digit gives the same bytes every run.
+    cells = cells.with_columns(pl.col("numerator", "denominator").round(6))
     cells = cells.join(
         catalogue_df.select("indicator_code", "multiplier", "interval_method"),
         on="indicator_code",
         how="left",
     )
-    cells = add_intervals(cells).with_row_index("cell_id")
+    cells = add_intervals(cells).sort("indicator_code", "level", "area_code", "year")
+    if failures is not None:
+        # The contributor rule: a sum of GPs' data from fewer than 3 GPs, or one
+        # GP's dominant share, is primary (guard 1 makes the cell "small").
+        cells = cells.join(
+            failures, on=["indicator_code", "level", "area_code", "year"], how="left"
+        )
+        cells = cells.with_columns(
+            pl.when(pl.col("_fail").fill_null(False))
+            .then(pl.lit(1, pl.Int64))
+            .otherwise(pl.col("guard_num"))
+            .alias("guard_num")
+        ).drop("_fail")
+    cells = cells.with_row_index("cell_id")
     constraints = hierarchy_constraints(cells, members, keys)
     controlled = _controlled(
         "indicatoren",
@@ -732,7 +923,9 @@ def compute_marts(raw: RawData, refdata: RefData, pseudonym_key: bytes) -> dict[
     return {
         AREAS: areas_mart(refdata, raw.circles, members),
         INDICATORS: cat,
-        INDICATOR_VALUES: indicator_values_mart(counts, members, cat),
+        INDICATOR_VALUES: indicator_values_mart(
+            counts, members, cat, contributor_failures(gps, members)
+        ),
         POPULATION: population_mart(raw.population, members),
         PRACTICES: practice_mart(raw, gps, members, pseudonym_key),
     }
