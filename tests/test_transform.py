@@ -5,10 +5,13 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from popmgmt import transform
 from popmgmt.transform import (
     PRACTICE_SUMS,
     age_band_expr,
+    contributor_rule_fails,
     control_practice_counts,
+    fails_expr,
     hierarchy_constraints,
     pseudonym,
     roll_up,
@@ -72,15 +75,14 @@ def test_pseudonym_is_stable_keyed_and_hides_the_number() -> None:
 
 
 def test_two_practices_sharing_a_pseudonym_stop_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
-    import popmgmt.transform as transform
-
     monkeypatch.setattr(transform, "PSEUDONYM_HEX", 1)
     numbers = [f"8{i:07d}" for i in range(40)]  # 40 numbers in 16 one-digit pseudonyms
     with pytest.raises(transform.DisclosureError, match="POPMGMT_PSEUDONYM_KEY"):
         transform.pseudonyms(numbers, b"k1")
     monkeypatch.undo()
     ids = transform.pseudonyms(numbers, b"k1")
-    assert ids["practice_id"].is_unique().all() and ids.height == 40
+    assert ids["practice_id"].is_unique().all()
+    assert ids.height == 40
 
 
 def _practices(counts: dict[str, list[int | None]], refnis: list[str]) -> pl.DataFrame:
@@ -154,8 +156,6 @@ def test_a_sum_of_fewer_than_three_gps_is_hidden_with_a_complement() -> None:
 
 def test_contributor_rule_counts_gps_and_dominance() -> None:
     """Fewer than 3 contributing GPs fails; 3 GPs pass unless one dominates (p% rule)."""
-    from popmgmt.transform import contributor_rule_fails, fails_expr
-
     frame = pl.DataFrame(
         {
             "g": ["two", "two", "three", "three", "three", "dom", "dom", "dom", "zero"],
