@@ -425,7 +425,11 @@ def fails_expr(prefix: str = "") -> pl.Expr:
 
 
 def practice_mart(
-    raw: RawData, gps: pl.DataFrame, members: pl.DataFrame, key: bytes
+    raw: RawData,
+    gps: pl.DataFrame,
+    members: pl.DataFrame,
+    key: bytes,
+    hidden_totals: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Practice x year facts: only practice-level facts, counts controlled."""
     gp = ~pl.col("trainee")
@@ -486,7 +490,7 @@ def practice_mart(
             *[f"{c}_{x}" for c in PRACTICE_SUMS for x in ("_n", "_t1", "_t2", "_sum")],
         )
     )
-    return control_practice_counts(table)
+    return control_practice_counts(table, hidden_totals)
 
 
 # Practice figures that are sums of GPs' own data: column -> GP-row column.
@@ -512,7 +516,9 @@ PRACTICE_COUNTS = (
 )
 
 
-def control_practice_counts(table: pl.DataFrame) -> pl.DataFrame:
+def control_practice_counts(
+    table: pl.DataFrame, hidden_totals: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Suppress practice figures that may not be published, and what a total gives away.
 
     Primary: a count of 1-4 GPs or persons, and any sum of GPs' own data (FTE,
@@ -522,6 +528,9 @@ def control_practice_counts(table: pl.DataFrame) -> pl.DataFrame:
     practices of a municipality add up to a municipality figure, so one hidden
     practice value gets a complementary suppression among its neighbours.
     `fte_milli` (thousandths of an FTE) becomes `fte_estimate`.
+    `hidden_totals` (`year`, `refnis`, `column`): municipal totals that another
+    mart hides: the practices may then not add up to them (a practice value is
+    hidden as complement).
     """
     for col in PRACTICE_SUMS:
         if f"_fail_{col}" not in table.columns:
@@ -554,6 +563,16 @@ def control_practice_counts(table: pl.DataFrame) -> pl.DataFrame:
             pl.lit(False).alias("_fail"),
         )
     )
+    if hidden_totals is not None and hidden_totals.height:
+        totals = (
+            totals.join(
+                hidden_totals.with_columns(pl.lit(True).alias("_hidden_total")),
+                on=["year", "refnis", "column"],
+                how="left",
+            )
+            .with_columns(pl.col("_hidden_total").fill_null(False).alias("_fail"))
+            .drop("_hidden_total")
+        )
     cells = (
         pl.concat([long, totals], how="diagonal")
         .sort("refnis", "year", "column", "_total", "_row", nulls_last=True)
@@ -570,7 +589,9 @@ def control_practice_counts(table: pl.DataFrame) -> pl.DataFrame:
         "praktijken",
         cells.with_columns(
             # Totals are picked as complement only as a last resort.
-            pl.when(pl.col("_total"))
+            pl.when(pl.col("_fail"))
+            .then(pl.lit(1))
+            .when(pl.col("_total"))
             .then(pl.lit(None))
             .when(pl.col("_fail"))
             .then(pl.lit(1))
@@ -910,8 +931,95 @@ def indicator_values_mart(
     )
 
 
+KEYS = ["indicator_code", "level", "area_code", "year"]
+# Population indicators and the population mart's bands they add up.
+POP_PLUS_BANDS = {
+    f"pop_{age}plus": [b for b in codes.POP_AGE_BANDS if int(b.rstrip("+").split("-")[0]) >= age]
+    for age in (65, 75, 85)
+}
+# Practices mart column -> the indicator whose municipal numerator ("num") or
+# denominator ("den") is the sum of that column over the municipality's practices.
+PRACTICE_TOTALS = {
+    "gp_headcount": (GP_PER_10K, "num"),
+    "gp_trainees": ("gp_trainees_per_10k", "num"),
+    "pat_gmd": ("gmd_per_fte", "num"),
+    "fte_milli": ("gmd_per_fte", "den"),
+    **{c.lower(): (f"{c.lower()}_per_100_attrib", "num") for c in CONTACT_COLUMNS},
+}
+
+
+def linked_primaries(
+    values: pl.DataFrame, population: pl.DataFrame, counts: pl.DataFrame, members: pl.DataFrame
+) -> pl.DataFrame:
+    """Indicator cells that another published figure would give away, made primary.
+
+    Relations across indicators and marts (`docs/privacy.md`):
+    - GPs aged 60-64 = gp_60plus - gp_65plus: gp_60plus is primary where 1-4;
+    - gp_under65_per_100k = GPs - GPs x (65+ share): hidden wherever gp_per_10k
+      or gp_65plus is hidden, or the hidden one could be computed back;
+    - pop_65plus (75+, 85+) is the sum of the population mart's bands: hidden
+      wherever one of those bands is hidden there.
+    Returns `indicator_code`, `level`, `area_code`, `year`.
+    """
+    rolled = (
+        roll_up(
+            counts.filter(pl.col("indicator_code").is_in(["gp_60plus", "gp_65plus"])).pivot(
+                on="indicator_code", index=["refnis", "year"], values="numerator"
+            ),
+            members,
+            ["year"],
+            ["gp_60plus", "gp_65plus"],
+        )
+        if counts.filter(pl.col("indicator_code") == "gp_60plus").height
+        else None
+    )
+    frames = []
+    if rolled is not None:
+        between = pl.col("gp_60plus") - pl.col("gp_65plus")
+        frames.append(
+            rolled.filter((between > 0) & (between < 5)).select(
+                pl.lit("gp_60plus").alias("indicator_code"), "level", "area_code", "year"
+            )
+        )
+    hidden = values.filter(pl.col("suppressed"))
+    frames.append(
+        hidden.filter(
+            pl.col("indicator_code").is_in([GP_PER_10K, "gp_65plus", "gp_60plus"])
+        ).select(pl.lit(GP_UNDER65_PER_100K).alias("indicator_code"), "level", "area_code", "year")
+    )
+    hidden_bands = population.filter(pl.col("suppressed") & (pl.col("sex") == "T"))
+    for code, bands in POP_PLUS_BANDS.items():
+        frames.append(
+            hidden_bands.filter(pl.col("age_band").is_in(bands)).select(
+                pl.lit(code).alias("indicator_code"), "level", "area_code", "year"
+            )
+        )
+    return pl.concat(frames).unique().sort(KEYS)
+
+
+def hidden_practice_totals(values: pl.DataFrame) -> pl.DataFrame:
+    """Municipal figures hidden in the indicators mart that practices add up to:
+    `year`, `refnis`, `column` (practices mart column)."""
+    frames = []
+    for column, (code, _) in PRACTICE_TOTALS.items():
+        frames.append(
+            values.filter(
+                (pl.col("indicator_code") == code)
+                & (pl.col("level") == "gemeente")
+                & pl.col("suppressed")
+            ).select("year", pl.col("area_code").alias("refnis"), pl.lit(column).alias("column"))
+        )
+    return pl.concat(frames).unique().sort("year", "refnis", "column")
+
+
 def compute_marts(raw: RawData, refdata: RefData, pseudonym_key: bytes) -> dict[str, pl.DataFrame]:
-    """All marts from validated raw data."""
+    """All marts from validated raw data, protected together.
+
+    The population mart is controlled first; the indicators are then
+    controlled with the cells that the population mart or another indicator
+    would give away made primary, repeated until nothing changes; the
+    practices last, with the municipal totals the indicators hide.
+    """
     present = raw.population["REFNIS"].unique().sort().to_list()
     members = membership(refdata, raw.circles, present)
     gps = gp_years(raw)
@@ -920,12 +1028,27 @@ def compute_marts(raw: RawData, refdata: RefData, pseudonym_key: bytes) -> dict[
     counts = pl.concat(
         [atlas_counts(raw.atlas_values, members), derived_counts(gps, raw, raw.population, members)]
     )
+    population = population_mart(raw.population, members)
+    failures = contributor_failures(gps, members)
+    values = indicator_values_mart(counts, members, cat, failures)
+    for _ in range(5):
+        extra = linked_primaries(values, population, counts, members).join(
+            values.select(KEYS), on=KEYS, how="semi"
+        )
+        already = values.filter(pl.col("suppressed")).select(KEYS)
+        if extra.join(already, on=KEYS, how="anti").height == 0:
+            break
+        more = extra.with_columns(pl.lit(True).alias("_fail"))
+        combined = (
+            pl.concat([failures.filter(pl.col("_fail")), more]).unique(subset=KEYS).sort(KEYS)
+        )
+        values = indicator_values_mart(counts, members, cat, combined)
+    else:
+        raise DisclosureError("indicatoren: gekoppelde onderdrukking raakt niet stabiel")
     return {
         AREAS: areas_mart(refdata, raw.circles, members),
         INDICATORS: cat,
-        INDICATOR_VALUES: indicator_values_mart(
-            counts, members, cat, contributor_failures(gps, members)
-        ),
-        POPULATION: population_mart(raw.population, members),
-        PRACTICES: practice_mart(raw, gps, members, pseudonym_key),
+        INDICATOR_VALUES: values,
+        POPULATION: population,
+        PRACTICES: practice_mart(raw, gps, members, pseudonym_key, hidden_practice_totals(values)),
     }
