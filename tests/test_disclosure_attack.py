@@ -14,21 +14,25 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from popmgmt import codes
-from popmgmt.build import build
+from popmgmt.build import build, previous_release
+from popmgmt.provenance import check_demo
 from popmgmt.refdata import RefData
 from popmgmt.transform import (
     HIERARCHY,
     LEVEL_COLUMN,
     POP_PLUS_BANDS,
     PRACTICE_TOTALS,
+    compute_marts,
     membership,
 )
+from popmgmt.validate import validate_raw
 
 Var = tuple[str, ...]
 
@@ -250,3 +254,104 @@ def test_two_builds_of_the_same_files_are_byte_identical(
         a = hashlib.sha256((built_data / f"{mart}.parquet").read_bytes()).hexdigest()
         b = hashlib.sha256((again / f"{mart}.parquet").read_bytes()).hexdigest()
         assert a == b, mart
+
+
+def test_a_cell_hidden_in_one_release_stays_hidden_in_the_next(
+    demo_raw: Path, built_data: Path, refdata: RefData
+) -> None:
+    """Given release 1 (the demo build) and a corrected delivery that differs in one
+    municipality's population, when release 2 is built over release 1, then every
+    cell hidden in release 1 is hidden in release 2: differencing the two releases
+    cannot give back what release 1 hid."""
+    check = check_demo(demo_raw, refdata)
+    raw = validate_raw(demo_raw, refdata, covered_municipalities=check.municipalities)
+    target = raw.population["REFNIS"].sort()[0]
+    first = (pl.col("REFNIS") == target) & (pl.col("AGE") == 40)
+    corrected = replace(
+        raw,
+        population=raw.population.with_columns(
+            pl.when(first)
+            .then(pl.col("POPULATION") + 7)
+            .otherwise(pl.col("POPULATION"))
+            .alias("POPULATION")
+        ),
+    )
+    previous = previous_release(built_data, demo=True)
+    assert previous is not None
+    second = compute_marts(corrected, refdata, b"popmgmt-demo-key", previous)
+    keys = {
+        "indicator_values": ["indicator_code", "level", "area_code", "year"],
+        "population": ["level", "area_code", "year", "sex", "age_band"],
+    }
+    for mart, cols in keys.items():
+        before = previous[mart].filter(pl.col("suppressed")).select(cols)
+        after = second[mart].filter(pl.col("suppressed")).select(cols)
+        assert before.height > 0 or mart == "population"  # the small demo hides no inhabitants
+        assert before.join(after, on=cols, how="anti").height == 0, mart
+
+    def hidden_practice_cells(mart: pl.DataFrame) -> pl.DataFrame:
+        return (
+            mart.filter(pl.col("suppressed_columns").is_not_null())
+            .select("practice_id", "year", pl.col("suppressed_columns").str.split(","))
+            .explode("suppressed_columns")
+        )
+
+    before = hidden_practice_cells(previous["practices"])
+    after = hidden_practice_cells(second["practices"])
+    assert before.height > 0
+    assert before.join(after, on=before.columns, how="anti").height == 0
+    # The corrected figure itself is in release 2.
+    pop = second["population"].filter(
+        (pl.col("level") == "gemeente") & (pl.col("area_code") == target)
+    )
+    assert pop.height > 0
+
+
+def test_what_an_earlier_release_hid_is_hidden_again_and_protected(
+    demo_raw: Path, built_data: Path, refdata: RefData
+) -> None:
+    """Given an earlier release that hid a cell today's data would publish (say, a
+    figure corrected since), when the next release is built over it, then that cell
+    is hidden again, labelled secondary, and no single subtraction gives it back."""
+    check = check_demo(demo_raw, refdata)
+    raw = validate_raw(demo_raw, refdata, covered_municipalities=check.municipalities)
+    previous = previous_release(built_data, demo=True)
+    assert previous is not None
+    values = previous["indicator_values"]
+    cell = (
+        values.filter(
+            (pl.col("indicator_code") == "ima_gmd")
+            & (pl.col("level") == "gemeente")
+            & ~pl.col("suppressed")
+        )
+        .sort("area_code", "year")
+        .row(0, named=True)
+    )
+    is_cell = (
+        (pl.col("indicator_code") == "ima_gmd")
+        & (pl.col("area_code") == cell["area_code"])
+        & (pl.col("year") == cell["year"])
+    )
+    previous["indicator_values"] = values.with_columns(
+        pl.when(is_cell).then(True).otherwise(pl.col("suppressed")).alias("suppressed")
+    )
+    again = compute_marts(raw, refdata, b"popmgmt-demo-key", previous)["indicator_values"]
+    row = again.filter(is_cell & (pl.col("level") == "gemeente")).row(0, named=True)
+    assert row["suppressed"]
+    assert row["suppression_reason"] == "secundair"
+    assert row["value"] is None
+    # Its zone's other municipalities are not all published: a complement was hidden.
+    members = membership(
+        refdata,
+        pl.read_csv(demo_raw / "huisartsenkringen.csv", infer_schema=False),
+        [cell["area_code"]],
+    )
+    zone = members["zone_code"][0]
+    zone_munis = refdata.municipalities.filter(pl.col("elz_code_pinc") == zone)["nis_code_2025"]
+    same = again.filter(
+        (pl.col("indicator_code") == "ima_gmd")
+        & (pl.col("level") == "gemeente")
+        & (pl.col("year") == cell["year"])
+        & pl.col("area_code").is_in(zone_munis.implode())
+    )
+    assert same["suppressed"].sum() >= 2

@@ -422,7 +422,7 @@ def build(
         # machine make it many times slower.
         try:
             with threadpool_limits(limits=1):
-                marts = compute_marts(raw, refdata, key)
+                marts = compute_marts(raw, refdata, key, previous_release(out, demo=check.demo))
         except DisclosureError as exc:
             raise BuildError(f"Privacycontrole mislukt; er is niets geschreven: {exc}") from exc
         progress("Privacycontroles")
@@ -434,6 +434,23 @@ def build(
         manifest = _manifest(raw, check, key_source)
         _write(marts, refdata, manifest, out, progress)
     return BuildResult(out=out, manifest=manifest, seconds=time.perf_counter() - started)
+
+
+def previous_release(out: Path, *, demo: bool) -> dict[str, pl.DataFrame] | None:
+    """The marts this build replaces, when they are an earlier release of the same
+    kind (demo or real) on the same boundaries: cells they hide stay hidden."""
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("demo") is not demo:
+            return None
+        if manifest.get("boundary_version") != codes.BOUNDARY_VERSION:
+            return None
+        return {
+            name: pl.read_parquet(out / f"{name}.parquet")
+            for name in (INDICATOR_VALUES, POPULATION, PRACTICES)
+        }
+    except (OSError, ValueError, pl.exceptions.PolarsError):
+        return None
 
 
 def _manifest(raw: RawData, check: DemoCheck, key_source: str) -> dict[str, Any]:

@@ -31,7 +31,9 @@ from popmgmt.marts import (
 )
 from popmgmt.privacy import (
     MIN_CONTRIBUTORS,
+    MIN_COUNT,
     P_PERCENT,
+    SECONDARY,
     TOTAL_COL,
     apply_disclosure_control,
     audit_recoverable,
@@ -260,6 +262,35 @@ def _controlled(
     return controlled
 
 
+# --------------------------------------------------------------------------- releases
+
+
+def _with_forced(cells: pl.DataFrame, forced: pl.DataFrame | None, keys: list[str]) -> pl.DataFrame:
+    """Add `_forced_check`: 1 where an earlier release hid the cell, so it stays hidden
+    (a count of 1 makes it primary for the control), else null."""
+    flag = pl.lit(None, pl.Int64)
+    if forced is not None and forced.height:
+        marked = (
+            forced.select(keys).unique().with_columns(pl.lit(1, pl.Int64).alias("_forced_check"))
+        )
+        return cells.join(marked, on=keys, how="left")
+    return cells.with_columns(flag.alias("_forced_check"))
+
+
+def _small_count(col: pl.Expr) -> pl.Expr:
+    return ((col > 0) & (col < MIN_COUNT)).fill_null(False)
+
+
+def _honest_reason(controlled: pl.DataFrame, own_primary: pl.Expr) -> pl.DataFrame:
+    """A cell hidden only because an earlier release hid it is "secundair"."""
+    return controlled.with_columns(
+        pl.when(pl.col("suppressed") & ~own_primary)
+        .then(pl.lit(SECONDARY))
+        .otherwise(pl.col("suppression_reason"))
+        .alias("suppression_reason")
+    )
+
+
 # --------------------------------------------------------------------------- population
 
 
@@ -298,7 +329,9 @@ def population_cells(population: pl.DataFrame, members: pl.DataFrame) -> pl.Data
     ).select("level", "area_code", "year", "sex", "age_band", "population")
 
 
-def population_mart(population: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+def population_mart(
+    population: pl.DataFrame, members: pl.DataFrame, forced: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The published population table, with disclosure control applied."""
     cells = (
         population_cells(population, members)
@@ -332,13 +365,15 @@ def population_mart(population: pl.DataFrame, members: pl.DataFrame) -> pl.DataF
         ]
     )
     across = hierarchy_constraints(cells, members, keys)
+    cells = _with_forced(cells, forced, ["level", "area_code", "year", "sex", "age_band"])
     controlled = _controlled(
         "bevolking",
-        cells,
-        count_cols=["population"],
+        cells.with_columns(pl.col("population").alias("_own")),
+        count_cols=["population", "_forced_check"],
         constraints=pl.concat([within, across]),
         rank_col="population",
     )
+    controlled = _honest_reason(controlled, _small_count(pl.col("_own")))
     return controlled.sort("level", "area_code", "year", "sex", "age_band").select(
         list(MART_COLUMNS[POPULATION])
     )
@@ -430,6 +465,7 @@ def practice_mart(
     members: pl.DataFrame,
     key: bytes,
     hidden_totals: pl.DataFrame | None = None,
+    forced: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Practice x year facts: only practice-level facts, counts controlled."""
     gp = ~pl.col("trainee")
@@ -490,7 +526,7 @@ def practice_mart(
             *[f"{c}_{x}" for c in PRACTICE_SUMS for x in ("_n", "_t1", "_t2", "_sum")],
         )
     )
-    return control_practice_counts(table, hidden_totals)
+    return control_practice_counts(table, hidden_totals, forced)
 
 
 # Practice figures that are sums of GPs' own data: column -> GP-row column.
@@ -517,7 +553,9 @@ PRACTICE_COUNTS = (
 
 
 def control_practice_counts(
-    table: pl.DataFrame, hidden_totals: pl.DataFrame | None = None
+    table: pl.DataFrame,
+    hidden_totals: pl.DataFrame | None = None,
+    forced: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Suppress practice figures that may not be published, and what a total gives away.
 
@@ -530,7 +568,8 @@ def control_practice_counts(
     `fte_milli` (thousandths of an FTE) becomes `fte_estimate`.
     `hidden_totals` (`year`, `refnis`, `column`): municipal totals that another
     mart hides: the practices may then not add up to them (a practice value is
-    hidden as complement).
+    hidden as complement). `forced` (`practice_id`, `year`, `column`): cells an
+    earlier release hid; they stay hidden.
     """
     for col in PRACTICE_SUMS:
         if f"_fail_{col}" not in table.columns:
@@ -553,6 +592,18 @@ def control_practice_counts(
         )
         .with_columns(pl.col("_fail").fill_null(False), pl.lit(False).alias("_total"))
     )
+    if forced is not None and forced.height:
+        marks = (
+            table.select("_row", "practice_id", "year")
+            .join(forced, on=["practice_id", "year"], how="inner")
+            .select("_row", "column", pl.lit(True).alias("_forced"))
+            .unique()
+        )
+        long = (
+            long.join(marks, on=["_row", "column"], how="left")
+            .with_columns((pl.col("_fail") | pl.col("_forced").fill_null(False)).alias("_fail"))
+            .drop("_forced")
+        )
     # The municipality total acts as a published member of each constraint.
     totals = (
         long.group_by("year", "refnis", "column")
@@ -891,8 +942,14 @@ def indicator_values_mart(
     members: pl.DataFrame,
     catalogue_df: pl.DataFrame,
     failures: pl.DataFrame | None = None,
+    forced: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Roll municipality counts up to every level, add intervals, control disclosure."""
+    """Roll municipality counts up to every level, add intervals, control disclosure.
+
+    `failures` (KEYS, `_fail`): cells that are primary for another reason (the
+    contributor rule, a linked figure); `forced` (KEYS): cells an earlier release
+    hid, hidden again ("secundair" unless primary on their own).
+    """
     keys = ["indicator_code", "year"]
     cells = roll_up(counts, members, keys, ["numerator", "denominator", "guard_num", "guard_den"])
     # Float sums depend on the order of addition, which parallel group-bys do not
@@ -916,15 +973,18 @@ def indicator_values_mart(
             .otherwise(pl.col("guard_num"))
             .alias("guard_num")
         ).drop("_fail")
-    cells = cells.with_row_index("cell_id")
+    cells = _with_forced(cells, forced, KEYS).with_row_index("cell_id")
     constraints = hierarchy_constraints(cells, members, keys)
     controlled = _controlled(
         "indicatoren",
-        cells,
-        count_cols=["guard_num", "guard_den"],
+        cells.with_columns(pl.col("guard_num").alias("_gn"), pl.col("guard_den").alias("_gd")),
+        count_cols=["guard_num", "guard_den", "_forced_check"],
         constraints=constraints,
         rank_col="denominator",
         null_cols=["numerator", "denominator", "value", "ci_low", "ci_high"],
+    )
+    controlled = _honest_reason(
+        controlled, _small_count(pl.col("_gn")) | _small_count(pl.col("_gd"))
     )
     return controlled.sort("indicator_code", "level", "area_code", "year").select(
         list(MART_COLUMNS[INDICATOR_VALUES])
@@ -932,6 +992,27 @@ def indicator_values_mart(
 
 
 KEYS = ["indicator_code", "level", "area_code", "year"]
+
+
+def _hidden_in(mart: pl.DataFrame | None) -> pl.DataFrame | None:
+    """The hidden rows of an earlier release's mart (None when there is none)."""
+    if mart is None or "suppressed" not in mart.columns:
+        return None
+    return mart.filter(pl.col("suppressed").fill_null(False))
+
+
+def _hidden_practice_cells(mart: pl.DataFrame | None) -> pl.DataFrame | None:
+    """`practice_id`, `year`, `column` hidden in an earlier practices mart."""
+    if mart is None or "suppressed_columns" not in mart.columns:
+        return None
+    return (
+        mart.filter(pl.col("suppressed_columns").is_not_null())
+        .select("practice_id", "year", pl.col("suppressed_columns").str.split(",").alias("column"))
+        .explode("column")
+        .with_columns(pl.col("column").replace({"fte_estimate": "fte_milli"}))
+    )
+
+
 # Population indicators and the population mart's bands they add up.
 POP_PLUS_BANDS = {
     f"pop_{age}plus": [b for b in codes.POP_AGE_BANDS if int(b.rstrip("+").split("-")[0]) >= age]
@@ -1012,14 +1093,22 @@ def hidden_practice_totals(values: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(frames).unique().sort("year", "refnis", "column")
 
 
-def compute_marts(raw: RawData, refdata: RefData, pseudonym_key: bytes) -> dict[str, pl.DataFrame]:
+def compute_marts(
+    raw: RawData,
+    refdata: RefData,
+    pseudonym_key: bytes,
+    previous: dict[str, pl.DataFrame] | None = None,
+) -> dict[str, pl.DataFrame]:
     """All marts from validated raw data, protected together.
 
     The population mart is controlled first; the indicators are then
     controlled with the cells that the population mart or another indicator
     would give away made primary, repeated until nothing changes; the
     practices last, with the municipal totals the indicators hide.
+    `previous`: the marts of the release this one replaces; every cell hidden
+    there stays hidden here (`docs/privacy.md`, "Across releases").
     """
+    previous = previous or {}
     present = raw.population["REFNIS"].unique().sort().to_list()
     members = membership(refdata, raw.circles, present)
     gps = gp_years(raw)
@@ -1028,9 +1117,10 @@ def compute_marts(raw: RawData, refdata: RefData, pseudonym_key: bytes) -> dict[
     counts = pl.concat(
         [atlas_counts(raw.atlas_values, members), derived_counts(gps, raw, raw.population, members)]
     )
-    population = population_mart(raw.population, members)
+    population = population_mart(raw.population, members, _hidden_in(previous.get(POPULATION)))
     failures = contributor_failures(gps, members)
-    values = indicator_values_mart(counts, members, cat, failures)
+    forced_values = _hidden_in(previous.get(INDICATOR_VALUES))
+    values = indicator_values_mart(counts, members, cat, failures, forced_values)
     for _ in range(5):
         extra = linked_primaries(values, population, counts, members).join(
             values.select(KEYS), on=KEYS, how="semi"
@@ -1042,7 +1132,7 @@ def compute_marts(raw: RawData, refdata: RefData, pseudonym_key: bytes) -> dict[
         combined = (
             pl.concat([failures.filter(pl.col("_fail")), more]).unique(subset=KEYS).sort(KEYS)
         )
-        values = indicator_values_mart(counts, members, cat, combined)
+        values = indicator_values_mart(counts, members, cat, combined, forced_values)
     else:
         raise DisclosureError("indicatoren: gekoppelde onderdrukking raakt niet stabiel")
     return {
@@ -1050,5 +1140,12 @@ def compute_marts(raw: RawData, refdata: RefData, pseudonym_key: bytes) -> dict[
         INDICATORS: cat,
         INDICATOR_VALUES: values,
         POPULATION: population,
-        PRACTICES: practice_mart(raw, gps, members, pseudonym_key, hidden_practice_totals(values)),
+        PRACTICES: practice_mart(
+            raw,
+            gps,
+            members,
+            pseudonym_key,
+            hidden_practice_totals(values),
+            _hidden_practice_cells(previous.get(PRACTICES)),
+        ),
     }
