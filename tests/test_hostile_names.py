@@ -26,7 +26,7 @@ from typing import Any
 import polars as pl
 import pytest
 import streamlit as st
-from conftest import DEMO_SCALE, ROOT
+from conftest import ROOT
 from google.protobuf.json_format import MessageToDict
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
@@ -34,7 +34,7 @@ from streamlit.testing.v1 import AppTest
 from popmgmt import annotations as ann
 from popmgmt import roles
 from popmgmt.access import Role
-from popmgmt.build import build
+from popmgmt.build import PSEUDONYM_KEY_ENV, build
 from popmgmt.config import refdata_dir
 from popmgmt.demo import write_demo
 from popmgmt.navigation import NAVIGATION
@@ -90,7 +90,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
         frame.write_csv(path)
     refdata = load_refdata(refdir)
     raw = base / "raw"
-    write_demo(raw, refdata=refdata, scale=DEMO_SCALE)
+    # Edited demo files are no longer the generator's: the build treats them as a
+    # real delivery, which must cover all of Flanders and bring a pseudonym key.
+    write_demo(raw, refdata=refdata, scale=1.0)
     meta = pl.read_csv(raw / ATLAS_METADATA_FILE, infer_schema=False)
     meta = meta.with_columns(
         (pl.lit(f"{STYLE} ") + pl.col("NAME_NL")).alias("NAME_NL"),
@@ -105,7 +107,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
         raw / CIRCLES_FILE
     )
     out = base / "data"
-    build(raw, out, refdata=refdata)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(PSEUDONYM_KEY_ENV, "hostile-test-key-of-enough-length")
+        build(raw, out, refdata=refdata)
     (base / "circle.txt").write_text(circle, encoding="utf-8")
     return out
 
