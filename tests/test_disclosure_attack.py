@@ -174,6 +174,15 @@ def _attack(data: Path, members: pl.DataFrame) -> tuple[Attacker, dict[Var, floa
                 att.figure(var, value)
                 terms.append((var, -1.0))
             att.equation(terms)
+    # Attributed patients of fee-for-service practices: the contact indicators' denominator.
+    ffs = practices.filter(pl.col("payment_system") == "prestatie")
+    for (refnis, year), group in ffs.group_by("refnis", "year"):
+        terms = [(("den", "raadpl_per_100_attrib", "gemeente", str(refnis), str(year)), 1.0)]
+        terms += [
+            (("practice", str(pid), str(year), "pat_attrib"), -1.0)
+            for pid in group["practice_id"].to_list()
+        ]
+        att.equation(terms)
     return att, att.solve()
 
 

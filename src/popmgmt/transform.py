@@ -604,21 +604,37 @@ def control_practice_counts(
             .with_columns((pl.col("_fail") | pl.col("_forced").fill_null(False)).alias("_fail"))
             .drop("_forced")
         )
-    # The municipality total acts as a published member of each constraint.
-    totals = (
-        long.group_by("year", "refnis", "column")
-        .agg(pl.col("count").sum())
-        .with_columns(
-            pl.lit(None, pl.UInt32).alias("_row"),
-            pl.lit(True).alias("_total"),
-            pl.lit(False).alias("_fail"),
-        )
+    # The municipality total acts as a published member of each constraint: over
+    # all practices, and for attributed patients also over the fee-for-service
+    # practices alone (the contact indicators' denominator; the payment system of
+    # each practice is public).
+    ffs_rows = table.filter(pl.col("payment_system") == "prestatie").select("_row")
+    long = long.with_columns(
+        (
+            (pl.col("column") == "pat_attrib") & pl.col("_row").is_in(ffs_rows["_row"].implode())
+        ).alias("_in_ffs")
+    )
+    totals = pl.concat(
+        [
+            long.group_by("year", "refnis", "column")
+            .agg(pl.col("count").sum())
+            .with_columns(pl.lit("all").alias("group")),
+            long.filter(pl.col("_in_ffs"))
+            .group_by("year", "refnis", "column")
+            .agg(pl.col("count").sum())
+            .with_columns(pl.lit("ffs").alias("group")),
+        ]
+    ).with_columns(
+        pl.lit(None, pl.UInt32).alias("_row"),
+        pl.lit(True).alias("_total"),
+        pl.lit(False).alias("_fail"),
+        pl.lit(False).alias("_in_ffs"),
     )
     if hidden_totals is not None and hidden_totals.height:
         totals = (
             totals.join(
                 hidden_totals.with_columns(pl.lit(True).alias("_hidden_total")),
-                on=["year", "refnis", "column"],
+                on=["year", "refnis", "column", "group"],
                 how="left",
             )
             .with_columns(pl.col("_hidden_total").fill_null(False).alias("_fail"))
@@ -626,15 +642,29 @@ def control_practice_counts(
         )
     cells = (
         pl.concat([long, totals], how="diagonal")
-        .sort("refnis", "year", "column", "_total", "_row", nulls_last=True)
+        .sort("refnis", "year", "column", "_total", "group", "_row", nulls_last=True)
         .with_row_index("cell_id")
     )
-    constraints = cells.select(
-        pl.concat_str("refnis", pl.col("year").cast(pl.String), "column", separator="|").alias(
-            "constraint_id"
-        ),
-        "cell_id",
-        pl.col("_total").alias(TOTAL_COL),
+    base_id = pl.concat_str("refnis", pl.col("year").cast(pl.String), "column", separator="|")
+    parts = cells.filter(~pl.col("_total"))
+    constraints = pl.concat(
+        [
+            parts.select(
+                pl.concat_str(base_id, pl.lit("all"), separator="|").alias("constraint_id"),
+                "cell_id",
+                pl.lit(False).alias(TOTAL_COL),
+            ),
+            parts.filter(pl.col("_in_ffs")).select(
+                pl.concat_str(base_id, pl.lit("ffs"), separator="|").alias("constraint_id"),
+                "cell_id",
+                pl.lit(False).alias(TOTAL_COL),
+            ),
+            cells.filter(pl.col("_total")).select(
+                pl.concat_str(base_id, "group", separator="|").alias("constraint_id"),
+                "cell_id",
+                pl.lit(True).alias(TOTAL_COL),
+            ),
+        ]
     )
     controlled = _controlled(
         "praktijken",
@@ -1080,17 +1110,34 @@ def linked_primaries(
 
 def hidden_practice_totals(values: pl.DataFrame) -> pl.DataFrame:
     """Municipal figures hidden in the indicators mart that practices add up to:
-    `year`, `refnis`, `column` (practices mart column)."""
-    frames = []
-    for column, (code, _) in PRACTICE_TOTALS.items():
-        frames.append(
-            values.filter(
-                (pl.col("indicator_code") == code)
-                & (pl.col("level") == "gemeente")
-                & pl.col("suppressed")
-            ).select("year", pl.col("area_code").alias("refnis"), pl.lit(column).alias("column"))
+    `year`, `refnis`, `column` (practices mart column), `group` ("all" practices,
+    or "ffs": the fee-for-service practices)."""
+    municipal = values.filter(pl.col("level") == "gemeente")
+    frames = [
+        municipal.filter((pl.col("indicator_code") == code) & pl.col("suppressed")).select(
+            "year",
+            pl.col("area_code").alias("refnis"),
+            pl.lit(column).alias("column"),
+            pl.lit("all").alias("group"),
         )
-    return pl.concat(frames).unique().sort("year", "refnis", "column")
+        for column, (code, _) in PRACTICE_TOTALS.items()
+    ]
+    # Attributed patients of fee-for-service practices: the contact indicators'
+    # shared denominator, hidden only where every contact indicator is hidden.
+    contacts = [f"{c.lower()}_per_100_attrib" for c in CONTACT_COLUMNS]
+    frames.append(
+        municipal.filter(pl.col("indicator_code").is_in(contacts))
+        .group_by("year", "area_code")
+        .agg(pl.col("suppressed").all().alias("_all"))
+        .filter(pl.col("_all"))
+        .select(
+            "year",
+            pl.col("area_code").alias("refnis"),
+            pl.lit("pat_attrib").alias("column"),
+            pl.lit("ffs").alias("group"),
+        )
+    )
+    return pl.concat(frames).unique().sort("year", "refnis", "column", "group")
 
 
 def compute_marts(
