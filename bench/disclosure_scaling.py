@@ -209,7 +209,7 @@ def main() -> None:
                 print(f"{factor}x: longer than {args.timeout:.0f} s, stopped")
                 continue
             results[factor].append(json.loads(done.stdout.strip().splitlines()[-1]))
-    base = None
+    base: tuple[float, float, int] | None = None
     for factor in args.factors:
         runs = results[factor]
         if not runs:
@@ -223,10 +223,12 @@ def main() -> None:
             f" peak {peak:,.0f} MB"
         )
         if base is None:
-            base = (runs[0]["cells"], secs)
+            base = (runs[0]["cells"], secs, factor)
         elif base[1] > 0 and runs[0]["cells"] > base[0]:
             exponent = math.log(secs / base[1]) / math.log(runs[0]["cells"] / base[0])
-            line += f", {secs / base[1]:.1f}x the time of 1x, growth exponent {exponent:.2f}"
+            line += (
+                f", {secs / base[1]:.1f}x the time of {base[2]}x, growth exponent {exponent:.2f}"
+            )
         print(line)
 
 
