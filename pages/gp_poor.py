@@ -171,18 +171,12 @@ map_col, legend_col = st.columns([4, 1])
 with map_col:
     st.pydeck_chart(deck, height=560, alt=f"Kaart van de huisartsarme {words}, {year}")
 with legend_col:
-    rows = "".join(
-        '<div style="display:flex;align-items:center;margin:3px 0;">'
-        f'<span style="display:inline-block;min-width:18px;height:14px;background:{colour};'
-        'border:1px solid #888;margin-right:8px;"></span>'
-        f"<span>{labels.html_text(text)}</span></div>"
-        for colour, text in gppoor.legend_rows(
-            {str(p["margin_class"]) for p in properties.values()}
-        )
-    )
+    present = {str(p["margin_class"]) for p in properties.values()}
     st.html(
-        f"<div class='popmgmt-legend'><div style='font-weight:600;margin-bottom:4px;'>"
-        f"Marge tot de drempel, huisartsen &lt; 65 per 100.000 ({year})</div>{rows}</div>"
+        maps.legend_html(
+            gppoor.legend_items(present),
+            title=f"Marge tot de drempel, huisartsen < 65 per 100.000 ({year})",
+        )
     )
 st.caption(
     "Vaste klassen (elk jaar dezelfde): marge van −40, −20, 0 en +20 huisartsen jonger dan 65 "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from popmgmt.demo import write_demo
 from popmgmt.marts import AREAS, INDICATOR_VALUES, INDICATORS, MART_COLUMNS, POPULATION, PRACTICES
 from popmgmt.refdata import RefData, load_refdata
 from popmgmt.store import Marts, load_marts
+from popmgmt.validate import RawData, validate_raw
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_SCALE = 0.1
@@ -404,3 +406,22 @@ def marts(built_data: Path) -> Marts:
 @pytest.fixture
 def app_path() -> str:
     return APP
+
+
+# The small hand-written raw delivery (tests/fixtures/raw_small) and the
+# municipalities it covers; `raw_dir` gives each test a fresh copy to break.
+SMALL_RAW = ROOT / "tests" / "fixtures" / "raw_small"
+SMALL_MUNICIPALITIES = ("11002", "24062", "44021", "44087")
+
+
+@pytest.fixture
+def raw_dir(tmp_path: Path) -> Path:
+    """A fresh copy of the valid small fixture to break."""
+    target = tmp_path / "raw"
+    shutil.copytree(SMALL_RAW, target)
+    return target
+
+
+def validate_small(folder: Path, refdata: RefData) -> RawData:
+    """Validate a copy of the small fixture (it covers SMALL_MUNICIPALITIES only)."""
+    return validate_raw(folder, refdata, expected_municipalities=SMALL_MUNICIPALITIES)

@@ -18,28 +18,16 @@ from pathlib import Path
 import polars as pl
 import pytest
 from conftest import DEMO_SCALE
+from conftest import validate_small as _validate
 
 from popmgmt import validate
 from popmgmt.demo import demo_municipalities
 from popmgmt.refdata import RefData
 from popmgmt.transform import compute_marts
-from popmgmt.validate import Problem, RawData, ValidationError, validate_raw
+from popmgmt.validate import Problem, ValidationError, validate_raw
 
-FIXTURE = Path(__file__).parent / "fixtures" / "raw_small"
-FIXTURE_MUNICIPALITIES = ("11002", "24062", "44021", "44087")
 POPULATION = "bevolking.csv"
 REGISTER = "praktijkregister.csv"
-
-
-@pytest.fixture
-def raw_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "raw"
-    shutil.copytree(FIXTURE, target)
-    return target
-
-
-def _validate(folder: Path, refdata: RefData) -> RawData:
-    return validate_raw(folder, refdata, expected_municipalities=FIXTURE_MUNICIPALITIES)
 
 
 def _only(folder: Path, refdata: RefData) -> Problem:

@@ -20,25 +20,22 @@ Line numbers count the header as line 1.
 from __future__ import annotations
 
 import csv
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import SMALL_RAW as FIXTURE
+from conftest import validate_small as _validate
 
 from popmgmt.refdata import RefData, load_refdata
 from popmgmt.schemas import RAW_FILES
 from popmgmt.validate import (
     MAX_PROBLEMS_PER_FILE,
     Problem,
-    RawData,
     ValidationError,
     validate_raw,
 )
-
-FIXTURE = Path(__file__).parent / "fixtures" / "raw_small"
-FIXTURE_MUNICIPALITIES = ("11002", "24062", "44021", "44087")
 
 IMA = "ima_patienteel_huisartsen.csv"
 REGISTER = "praktijkregister.csv"
@@ -54,18 +51,6 @@ _ENGLISH_WORDS = (" the ", " must ", " should ", " value ", " invalid ", " missi
 @pytest.fixture(scope="module")
 def refdata() -> RefData:
     return load_refdata()
-
-
-@pytest.fixture
-def raw_dir(tmp_path: Path) -> Path:
-    """A fresh copy of the valid fixture to break."""
-    target = tmp_path / "raw"
-    shutil.copytree(FIXTURE, target)
-    return target
-
-
-def _validate(folder: Path, refdata: RefData) -> RawData:
-    return validate_raw(folder, refdata, expected_municipalities=FIXTURE_MUNICIPALITIES)
 
 
 def _problems(folder: Path, refdata: RefData) -> list[Problem]:

@@ -627,13 +627,18 @@ def map_properties(assessed: pl.DataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
+def legend_items(present: set[str] | None = None) -> list[maps.LegendItem]:
+    """One legend row per map class (those in `present`, default all), in legend order."""
+    return [
+        maps.LegendItem(colour=maps.rgb_hex(rgb), text=text, rgb=rgb)
+        for code, (text, rgb) in MARGIN_CLASSES.items()
+        if present is None or code in present
+    ]
+
+
 def legend_rows(present: set[str] | None = None) -> list[tuple[str, str]]:
     """(hex colour, text) per map class, in legend order."""
-    rows = []
-    for code, (text, rgb) in MARGIN_CLASSES.items():
-        if present is None or code in present:
-            rows.append(("#{:02x}{:02x}{:02x}".format(*rgb), text))
-    return rows
+    return [(item.colour, item.text) for item in legend_items(present)]
 
 
 BASIS_LABELS: Final[dict[str, str]] = {
