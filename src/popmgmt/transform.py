@@ -268,13 +268,12 @@ def _controlled(
 def _with_forced(cells: pl.DataFrame, forced: pl.DataFrame | None, keys: list[str]) -> pl.DataFrame:
     """Add `_forced_check`: 1 where an earlier release hid the cell, so it stays hidden
     (a count of 1 makes it primary for the control), else null."""
-    flag = pl.lit(None, pl.Int64)
     if forced is not None and forced.height:
         marked = (
             forced.select(keys).unique().with_columns(pl.lit(1, pl.Int64).alias("_forced_check"))
         )
         return cells.join(marked, on=keys, how="left")
-    return cells.with_columns(flag.alias("_forced_check"))
+    return cells.with_columns(pl.lit(None, pl.Int64).alias("_forced_check"))
 
 
 def _small_count(col: pl.Expr) -> pl.Expr:
@@ -674,8 +673,6 @@ def control_practice_counts(
             .then(pl.lit(1))
             .when(pl.col("_total"))
             .then(pl.lit(None))
-            .when(pl.col("_fail"))
-            .then(pl.lit(1))
             .when(pl.col("column") == "fte_milli")
             .then(pl.lit(0))
             .otherwise(pl.col("count"))
