@@ -1172,11 +1172,10 @@ def compute_marts(
         already = values.filter(pl.col("suppressed")).select(KEYS)
         if extra.join(already, on=KEYS, how="anti").height == 0:
             break
-        more = extra.with_columns(pl.lit(True).alias("_fail"))
-        combined = (
-            pl.concat([failures.filter(pl.col("_fail")), more]).unique(subset=KEYS).sort(KEYS)
-        )
-        values = indicator_values_mart(counts, members, cat, combined, forced_values)
+        # Hidden to protect another figure: "secundair" (a page must not read
+        # them as counts of 1-4), unless the cell is small itself.
+        linked = extra if forced_values is None else pl.concat([forced_values.select(KEYS), extra])
+        values = indicator_values_mart(counts, members, cat, failures, linked.unique().sort(KEYS))
     else:
         raise DisclosureError("indicatoren: gekoppelde onderdrukking raakt niet stabiel")
     return {
