@@ -60,13 +60,10 @@ def _practice(
         "circle_code": circle,
         "lat": 51.0,
         "lon": 3.7,
-        "hci_type": "GRP",
         "practice_form": form,
         "payment_system": pay,
         "patient_stop": stop,
         "size_class": "middel",
-        "gp_headcount": 6,
-        "gp_trainees": 1,
         "fte_estimate": 5.5,
         "pat_gmd": gmd,
         "pat_attrib": 9000,
@@ -281,7 +278,7 @@ def test_circle_reading_the_scoped_frame_directly_gets_no_numbers(tiny: Marts) -
     other = scoped.practices.filter(pl.col("circle_code") == "c2")
     assert other.height == 1
     assert other["pat_gmd"].to_list() == [None]
-    assert other["gp_headcount"].to_list() == [None]
+    assert other["pat_attrib"].to_list() == [None]
     assert other["suppressed_columns"].to_list() == [None]
 
 

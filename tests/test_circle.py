@@ -81,10 +81,8 @@ def _practice(**kw: Any) -> dict[str, Any]:
         circle_code="hak01",
         lat=51.0,
         lon=4.0,
-        hci_type="GRP",
         payment_system="prestatie",
         suppressed=False,
-        gp_trainees=0,
     )
     base.update(GP_LEVEL)
     base.update(kw)
@@ -99,7 +97,6 @@ def _practices() -> pl.DataFrame:
             practice_form="groep",
             patient_stop="nee",
             size_class="1.000-2.499",
-            gp_headcount=None,
             fte_estimate=2.5,
             pat_gmd=1800,
             pat_attrib=2000,
@@ -109,19 +106,17 @@ def _practices() -> pl.DataFrame:
             instel=100,
             digicont=None,
             advies=50,
-            suppressed_columns="digicont,gp_headcount",
+            suppressed_columns="digicont",
         ),
         _practice(
             practice_id="PR-BBBBBB",
             refnis="m2",
             lat=51.1,
             lon=4.1,
-            hci_type="MH",
             practice_form="wgc",
             payment_system="forfait",
             patient_stop="ja",
             size_class="2.500-4.999",
-            gp_headcount=6,
             fte_estimate=2.0,
             pat_gmd=3000,
             pat_attrib=3100,
@@ -131,7 +126,6 @@ def _practices() -> pl.DataFrame:
             practice_form="solo",
             patient_stop=None,
             size_class="< 1.000",
-            gp_headcount=None,
             fte_estimate=0.6,
             pat_gmd=None,
             pat_attrib=None,
@@ -141,13 +135,12 @@ def _practices() -> pl.DataFrame:
             instel=40,
             digicont=90,
             advies=20,
-            suppressed_columns="gp_headcount,pat_attrib,pat_gmd",
+            suppressed_columns="pat_attrib,pat_gmd",
         ),
         _practice(
             practice_id="PR-AAAAAA",
             year=2023,
             size_class="1.000-2.499",
-            gp_headcount=5,
             fte_estimate=2.4,
             pat_gmd=1700,
             pat_attrib=1900,
@@ -166,7 +159,6 @@ def _practices() -> pl.DataFrame:
             practice_form="duo",
             patient_stop="gedeeltelijk",
             size_class="2.500-4.999",
-            gp_headcount=7,
             fte_estimate=4.0,
             pat_gmd=2000,
             pat_attrib=2600,
@@ -292,7 +284,7 @@ def test_practice_table_with_details() -> None:
     evening = "Huisbezoeken avond/weekend per 100 toegewezen patiënten"
 
     a = rows["PR-AAAAAA"]
-    assert a["Huisartsen"] == circle.SUPPRESSED_TEXT
+    assert "Huisartsen" not in a  # no GP headcount per practice (docs/privacy.md)
     assert a["VTE (schatting)"] == "2,5"
     assert a["GMD-patiënten"] == "1.800"
     assert a["Toegewezen patiënten"] == "2.000"
@@ -308,7 +300,7 @@ def test_practice_table_with_details() -> None:
     assert a["Jaar"] == "2024"
 
     b = rows["PR-BBBBBB"]
-    assert b["Huisartsen"] == "6"
+    assert b["GMD-patiënten"] == "3.000"
     assert b["Betalingssysteem"] == "Forfaitaire betaling"
     for column in circle.CONTACT_COLUMNS:
         assert b[f"{circle.CONTACT_NAMES[column]} per 100 toegewezen patiënten"] == (
@@ -325,7 +317,7 @@ def test_practice_table_not_surveyed_year() -> None:
     table = circle.practice_table(_rows(2023), _areas(), details=True)
     row = table.row(0, named=True)
     assert row["Praktijkvorm"] == circle.NOT_SURVEYED_TEXT
-    assert row["Huisartsen"] == "5"
+    assert row["GMD-patiënten"] == "1.700"
 
 
 def test_public_table_has_no_counts() -> None:
@@ -662,7 +654,7 @@ def test_practice_points_show_practice_facts_only() -> None:
     assert b["tt_line3"] == "Patiëntenstop: Patiëntenstop"
     assert by_name["Praktijk PR-CCCCCC"]["fill_color"][:3] == list(circle.UNKNOWN_COLOUR)
     with pytest.raises(KeyError):
-        circle.practice_points(_rows(), "gp_headcount")
+        circle.practice_points(_rows(), "pat_gmd")
 
 
 def test_fact_legend() -> None:

@@ -31,6 +31,7 @@ from popmgmt.transform import (
     PRACTICE_TOTALS,
     compute_marts,
     membership,
+    pseudonyms,
 )
 from popmgmt.validate import validate_raw
 
@@ -247,11 +248,19 @@ def test_no_practice_shows_activity_of_fewer_than_three_gps(
     # Practices are pseudonymous: match on the number of practices with few GPs instead.
     few = raw_sizes.filter(pl.col("len") < 3).height
     assert practices.height - shown.height >= few
-    by_type = practices.filter(pl.col("hci_type") == "IND")
-    assert by_type.height > 0
-    assert by_type["pat_gmd"].null_count() == by_type.height
-    assert by_type["fte_estimate"].null_count() == by_type.height
-    assert by_type["raadpl"].null_count() == by_type.height
+    # With the demo key, the pseudonyms map back: every practice of one GP shows nothing.
+    ids = pseudonyms(ima["RIZIV_HCI"].unique().to_list(), b"popmgmt-demo-key")
+    solo = (
+        raw_sizes.filter(pl.col("len") == 1)
+        .join(ids, on="RIZIV_HCI")
+        .select("practice_id", "year")
+        .join(practices, on=["practice_id", "year"])
+    )
+    assert solo.height > 0
+    for column in ("pat_gmd", "fte_estimate", "raadpl"):
+        assert solo[column].null_count() == solo.height, column
+    assert "hci_type" not in practices.columns
+    assert "gp_headcount" not in practices.columns
 
 
 def test_two_builds_of_the_same_files_are_byte_identical(

@@ -95,7 +95,6 @@ def _practices(counts: dict[str, list[int | None]], refnis: list[str]) -> pl.Dat
         "circle_code": ["hak01"] * n,
         "lat": [51.0] * n,
         "lon": [4.4] * n,
-        "hci_type": ["IND"] * n,
         "practice_form": ["solo"] * n,
         "payment_system": ["prestatie"] * n,
         "patient_stop": ["nee"] * n,
@@ -104,8 +103,6 @@ def _practices(counts: dict[str, list[int | None]], refnis: list[str]) -> pl.Dat
     }
     base = dict.fromkeys(
         (
-            "gp_headcount",
-            "gp_trainees",
             "pat_gmd",
             "pat_attrib",
             "raadpl",

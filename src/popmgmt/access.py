@@ -48,15 +48,14 @@ PUBLIC_PRACTICE_COLUMNS: Final = (
     "circle_code",
     "lat",
     "lon",
-    "hci_type",
     "practice_form",
     "payment_system",
     "patient_stop",
     "size_class",
 )
-"""Practice-level facts that anyone may see (on maps): place, type, form, payment
-system, patient stop and size class. Everything else in the practices mart (GP
-headcount, FTE, patient and contact counts, and the suppression flags that would
+"""Practice-level facts that anyone may see (on maps): place, form, payment
+system, patient stop and size class. Everything else in the practices mart (FTE,
+patient and contact counts, and the suppression flags that would
 tell which counts are 1-4) is detail for the practice's own circle and the
 Departement."""
 

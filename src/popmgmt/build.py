@@ -37,6 +37,7 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 from popmgmt import __version__, codes
+from popmgmt.audit import audit_marts
 from popmgmt.geo import simplify_geometry
 from popmgmt.marts import INDICATOR_VALUES, MART_COLUMNS, POPULATION, PRACTICES
 from popmgmt.privacy import assert_no_small_counts
@@ -431,7 +432,18 @@ def build(
             raise BuildError(
                 "Privacycontrole mislukt; er is niets geschreven:\n" + "\n".join(problems)
             )
+        progress("Aanvaller over alle marts samen (audit)")
+        with threadpool_limits(limits=1):
+            audit = audit_marts(marts)
+        if audit.leaks:
+            raise BuildError(
+                "Privacycontrole mislukt: verborgen cijfers zijn af te leiden door gepubliceerde "
+                "tabellen te combineren; er is niets geschreven. Meld dit aan de beheerders van "
+                "popmgmt (het is een fout in de onderdrukking, niet in uw bestanden):\n"
+                + "\n".join(audit.leaks)
+            )
         manifest = _manifest(raw, check, key_source)
+        manifest["privacy_audit"] = audit.summary()
         _write(marts, refdata, manifest, out, progress)
     return BuildResult(out=out, manifest=manifest, seconds=time.perf_counter() - started)
 

@@ -39,8 +39,8 @@ CONTACT_NAMES: Final[dict[str, str]] = {col: name for col, (name, _) in CONTACT_
 PUBLIC_FACTS: Final = ("practice_form", "payment_system", "patient_stop", "size_class")
 """Practice-level facts that may be shown to anyone and on maps (DOMAIN 4)."""
 KEY_COLUMNS: Final = ("practice_id", "year", "refnis", "zone_code", "circle_code", "lat", "lon")
-DETAIL_COUNTS: Final = ("gp_headcount", "pat_gmd", "pat_attrib", *CONTACT_COLUMNS)
-DETAIL_COLUMNS: Final = ("gp_headcount", "fte_estimate", "pat_gmd", "pat_attrib", *CONTACT_COLUMNS)
+DETAIL_COUNTS: Final = ("pat_gmd", "pat_attrib", *CONTACT_COLUMNS)
+DETAIL_COLUMNS: Final = ("fte_estimate", "pat_gmd", "pat_attrib", *CONTACT_COLUMNS)
 ALLOWED_COLUMNS: Final = (*KEY_COLUMNS, *PUBLIC_FACTS, *DETAIL_COLUMNS, "suppressed_columns")
 """The only practice columns this view reads: practice-level facts, never GP-level ones."""
 
@@ -396,7 +396,6 @@ def practice_columns(details: bool) -> list[str]:
         return [*public, "Jaar"]
     return [
         *public,
-        "Huisartsen",
         "VTE (schatting)",
         "GMD-patiënten",
         "Toegewezen patiënten",
@@ -444,7 +443,6 @@ def practice_table(rows: pl.DataFrame, areas: pl.DataFrame, *, details: bool) ->
             "Grootteklasse (toegewezen patiënten)": _size_text(r["size_class"]),
         }
         if details:
-            row["Huisartsen"] = _count_text(r["gp_headcount"], r["_st_gp_headcount"])
             row["VTE (schatting)"] = (
                 labels.NO_DATA
                 if r["fte_estimate"] is None

@@ -73,11 +73,6 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "multidisciplinair": "Multidisciplinaire praktijk",
         "wgc": "Wijkgezondheidscentrum",
     },
-    "hci_type": {
-        "IND": "Individuele praktijk",
-        "GRP": "Groepspraktijk",
-        "MH": "Medisch huis",
-    },
     "patient_stop": {
         "ja": "Patiëntenstop",
         "gedeeltelijk": "Gedeeltelijke patiëntenstop",

@@ -465,9 +465,15 @@ def practice_mart(
     key: bytes,
     hidden_totals: pl.DataFrame | None = None,
     forced: pl.DataFrame | None = None,
+    hidden_gp_counts: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Practice x year facts: only practice-level facts, counts controlled."""
-    gp = ~pl.col("trainee")
+    """Practice x year facts: only practice-level facts, counts controlled.
+
+    `hidden_gp_counts` (`refnis`, `year`): municipalities whose number of GPs
+    the indicators mart hides. Where every practice there states its number of
+    GPs by its form (solo, duo), those forms are not shown: counting them would
+    give the hidden number back.
+    """
     contacts = [
         pl.when(pl.col(c).is_not_null().any()).then(pl.col(c).sum()).alias(c.lower())
         for c in CONTACT_COLUMNS
@@ -478,14 +484,11 @@ def practice_mart(
         for e in contributor_rule_fails(pl.col(src))
     ]
     practices = gps.group_by(pl.col("RIZIV_HCI"), pl.col("YEAR").alias("year")).agg(
-        (gp & pl.col("active")).sum().cast(pl.Int64).alias("gp_headcount"),
-        pl.col("trainee").sum().cast(pl.Int64).alias("gp_trainees"),
         pl.col("fte_milli").sum().alias("fte_milli"),
         *stats,
         pl.col("PAT_GMD").sum().alias("pat_gmd"),
         pl.col("PAT_ATTRIB").sum().alias("pat_attrib"),
         *contacts,
-        pl.col("HCI_TYPE").mode().first().alias("hci_type"),
         pl.col("flat_rate").any().alias("_flat"),
     )
     survey = raw.survey_practices.select(
@@ -525,7 +528,37 @@ def practice_mart(
             *[f"{c}_{x}" for c in PRACTICE_SUMS for x in ("_n", "_t1", "_t2", "_sum")],
         )
     )
+    table = hide_counting_forms(table, hidden_gp_counts)
     return control_practice_counts(table, hidden_totals, forced)
+
+
+# Practice forms that state the number of GPs.
+GP_COUNT_BY_FORM = {"solo": 1, "duo": 2}
+
+
+def hide_counting_forms(table: pl.DataFrame, hidden_gp_counts: pl.DataFrame | None) -> pl.DataFrame:
+    """Null the solo/duo forms of a municipality-year whose GP count is hidden
+    and whose every practice states its GP count that way."""
+    if hidden_gp_counts is None or hidden_gp_counts.height == 0:
+        return table
+    stated = pl.col("practice_form").is_in(list(GP_COUNT_BY_FORM)).fill_null(False)
+    revealing = (
+        table.group_by("refnis", "year")
+        .agg(stated.all().alias("_all"))
+        .filter(pl.col("_all"))
+        .join(hidden_gp_counts.select("refnis", "year"), on=["refnis", "year"], how="semi")
+        .select("refnis", "year", pl.lit(True).alias("_reveal"))
+    )
+    return (
+        table.join(revealing, on=["refnis", "year"], how="left")
+        .with_columns(
+            pl.when(pl.col("_reveal").fill_null(False))
+            .then(pl.lit(None, pl.String))
+            .otherwise(pl.col("practice_form"))
+            .alias("practice_form")
+        )
+        .drop("_reveal")
+    )
 
 
 # Practice figures that are sums of GPs' own data: column -> GP-row column.
@@ -538,8 +571,6 @@ PRACTICE_SUMS = {
 
 
 PRACTICE_COUNTS = (
-    "gp_headcount",
-    "gp_trainees",
     "pat_gmd",
     "pat_attrib",
     "raadpl",
@@ -1048,12 +1079,21 @@ POP_PLUS_BANDS = {
 # Practices mart column -> the indicator whose municipal numerator ("num") or
 # denominator ("den") is the sum of that column over the municipality's practices.
 PRACTICE_TOTALS = {
-    "gp_headcount": (GP_PER_10K, "num"),
-    "gp_trainees": ("gp_trainees_per_10k", "num"),
     "pat_gmd": ("gmd_per_fte", "num"),
     "fte_milli": ("gmd_per_fte", "den"),
     **{c.lower(): (f"{c.lower()}_per_100_attrib", "num") for c in CONTACT_COLUMNS},
 }
+
+
+# Indicators that publish the same GP sum (a numerator or denominator of one is
+# a numerator or denominator of the other): they share one suppression pattern.
+# The build's audit (`popmgmt.audit.equal_series`) finds such pairs on its own
+# and refuses to publish when one is missing here.
+SAME_QUANTITY: tuple[tuple[str, ...], ...] = (
+    ("gp_fte_per_10k", "attrib_per_fte"),
+    tuple(f"{c.lower()}_per_100_attrib" for c in CONTACT_COLUMNS),
+    ("gp_60plus", "gp_65plus"),
+)
 
 
 def linked_primaries(
@@ -1095,6 +1135,16 @@ def linked_primaries(
             pl.col("indicator_code").is_in([GP_PER_10K, "gp_65plus", "gp_60plus"])
         ).select(pl.lit(GP_UNDER65_PER_100K).alias("indicator_code"), "level", "area_code", "year")
     )
+    # One quantity under two indicators' names (the FTE of gp_fte_per_10k and
+    # attrib_per_fte; the attributed patients behind every contact indicator):
+    # hidden in one, hidden in all, or the other's published figure gives it.
+    for group in SAME_QUANTITY:
+        frames.extend(
+            hidden.filter(pl.col("indicator_code").is_in(group)).select(
+                pl.lit(code).alias("indicator_code"), "level", "area_code", "year"
+            )
+            for code in group
+        )
     hidden_bands = population.filter(pl.col("suppressed") & (pl.col("sex") == "T"))
     for code, bands in POP_PLUS_BANDS.items():
         frames.append(
@@ -1165,7 +1215,7 @@ def compute_marts(
     failures = contributor_failures(gps, members)
     forced_values = _hidden_in(previous.get(INDICATOR_VALUES))
     values = indicator_values_mart(counts, members, cat, failures, forced_values)
-    for _ in range(5):
+    for _ in range(10):
         extra = linked_primaries(values, population, counts, members).join(
             values.select(KEYS), on=KEYS, how="semi"
         )
@@ -1190,5 +1240,10 @@ def compute_marts(
             pseudonym_key,
             hidden_practice_totals(values),
             _hidden_practice_cells(previous.get(PRACTICES)),
+            values.filter(
+                (pl.col("indicator_code") == GP_PER_10K)
+                & (pl.col("level") == "gemeente")
+                & pl.col("suppressed")
+            ).select(pl.col("area_code").alias("refnis"), "year"),
         ),
     }

@@ -1,0 +1,625 @@
+"""The build's own attacker: what can be recovered from everything published together.
+
+Each mart is protected by `popmgmt.transform` with the relations it knows; this
+module checks the result as an outsider would, from the published marts alone
+(`docs/privacy.md`, "The build's own audit"). It writes every published figure
+of every mart as a variable (known, or unknown where hidden) and every relation
+an outsider can know as a linear equation:
+
+- totals and parts over the geography (municipality -> zone, circle, province
+  -> Flanders), read from the published areas mart, for every indicator's
+  numerator and denominator and every population cell;
+- sexes and age bands that add up to their total, and the 65+/75+/85+
+  population indicators as sums of bands;
+- figures that are the same quantity under two names (a denominator that is
+  the population total, the shared denominator of the contact indicators, the
+  GP count behind two age indicators), found by comparing the published
+  columns, not listed by hand, so that a new indicator is covered too;
+- GPs aged 60-64 as gp_60plus - gp_65plus (published nowhere);
+- practice figures that add up to the municipality's; where every practice of
+  a municipality states its GP count by its form (solo 1, duo 2), the
+  municipality's GP count is their sum;
+- GPs under 65 = GPs x (1 - share 65+), which is not linear: one unknown of
+  the three follows from the other two.
+
+Then it solves: differencing (an equation with one unknown gives it) until
+nothing changes, and an exact rank test on what is left (`privacy._solve_block`
+on each independent block of linked unknowns), which also finds values that
+only a combination of several equations gives. A recovered figure is a leak
+when it is the numerator of a cell hidden as primary, a denominator of such a
+cell that is a sum of GPs' own data, any practice figure the build hid, or any
+count of persons between 1 and 4. The build refuses to write when there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from popmgmt import codes
+from popmgmt.indicators import GP_PER_10K
+from popmgmt.privacy import MIN_COUNT, PRIMARY, _solve_block
+from popmgmt.transform import CONTACT_COLUMNS, GP_COUNT_BY_FORM
+
+# Denominators that are sums of GPs' own data (FTE, attributed patients): a
+# primary cell of these indicators hides its denominator for the GPs' sake too.
+GP_SUM_DENOMINATORS: Final = frozenset(
+    {
+        "attrib_per_fte",
+        "gmd_per_fte",
+        *(f"{c.lower()}_per_100_attrib" for c in CONTACT_COLUMNS),
+    }
+)
+# Practices mart column -> (indicator, role) whose municipal figure is its sum
+# over the municipality's practices (role "den" of the contact indicators: the
+# attributed patients of fee-for-service practices only).
+PRACTICE_SUM_OF: Final[dict[str, tuple[str, str]]] = {
+    "pat_gmd": ("gmd_per_fte", "num"),
+    "fte_estimate": ("gmd_per_fte", "den"),
+    **{c.lower(): (f"{c.lower()}_per_100_attrib", "num") for c in CONTACT_COLUMNS},
+}
+PRACTICE_COLUMNS: Final = (*PRACTICE_SUM_OF, "pat_attrib")
+# Equal published values over at least this many municipality-years make two
+# columns "the same quantity" for the attacker.
+MIN_EQUAL_OVERLAP: Final = 20
+# Values closer than this are equal (sums are rounded to 6 decimals in the build).
+_TOL: Final = 1e-6
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass
+class AuditResult:
+    """What the audit found: `leaks` (Dutch, one line each) must be empty to publish."""
+
+    n_variables: int
+    n_hidden: int
+    n_equations: int
+    recovered: int  # hidden figures whose value follows (leaks and harmless ones)
+    leaks: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "variabelen": self.n_variables,
+            "verborgen": self.n_hidden,
+            "vergelijkingen": self.n_equations,
+            "herleidbaar_niet_gevoelig": self.recovered - len(self.leaks),
+            "lekken": len(self.leaks),
+        }
+
+
+# --------------------------------------------------------------------------- variables
+
+_SEP = "|"
+
+
+def _key(prefix: str, *parts: pl.Expr | str) -> pl.Expr:
+    """A variable or equation name: `prefix`, then columns (str) or expressions, joined."""
+    exprs = [pl.lit(prefix), *(p if isinstance(p, pl.Expr) else pl.col(p) for p in parts)]
+    return pl.concat_str([e.cast(pl.String) for e in exprs], separator=_SEP)
+
+
+def _indicator_vars(values: pl.DataFrame) -> pl.DataFrame:
+    """num and den of every indicator cell: var, series, level, area, year, value, flags."""
+    frames = []
+    for role, col in (("num", "numerator"), ("den", "denominator")):
+        frames.append(
+            values.select(
+                _key("i", "indicator_code", pl.lit(role), "level", "area_code", "year").alias(
+                    "var"
+                ),
+                _key("i", "indicator_code", pl.lit(role)).alias("series"),
+                "level",
+                pl.col("area_code").alias("area"),
+                pl.col("year").cast(pl.Int64),
+                pl.col(col).cast(pl.Float64).alias("value"),
+                pl.col("suppressed").fill_null(False).alias("hidden"),
+                (pl.col("suppression_reason") == PRIMARY).fill_null(False).alias("primary"),
+                pl.col("indicator_code").alias("code"),
+                pl.lit(role).alias("role"),
+            )
+        )
+    return pl.concat(frames)
+
+
+def _population_vars(population: pl.DataFrame) -> pl.DataFrame:
+    return population.select(
+        _key("p", "sex", "age_band", "level", "area_code", "year").alias("var"),
+        _key("p", "sex", "age_band").alias("series"),
+        "level",
+        pl.col("area_code").alias("area"),
+        pl.col("year").cast(pl.Int64),
+        pl.col("population").cast(pl.Float64).alias("value"),
+        pl.col("suppressed").fill_null(False).alias("hidden"),
+        (pl.col("suppression_reason") == PRIMARY).fill_null(False).alias("primary"),
+        pl.lit(None, pl.String).alias("code"),
+        pl.lit("pop").alias("role"),
+    )
+
+
+def _practice_vars(practices: pl.DataFrame) -> pl.DataFrame:
+    frames = []
+    for col in PRACTICE_COLUMNS:
+        known = pl.col(col).cast(pl.Float64)
+        frames.append(
+            practices.select(
+                _key("h", "practice_id", "year", pl.lit(col)).alias("var"),
+                _key("h", pl.lit(col)).alias("series"),
+                pl.lit("praktijk").alias("level"),
+                pl.col("practice_id").alias("area"),
+                pl.col("year").cast(pl.Int64),
+                known.alias("value"),
+                known.is_null().alias("hidden"),
+                pl.lit(True).alias("primary"),  # every hidden practice figure is protected
+                pl.lit(None, pl.String).alias("code"),
+                pl.lit(col).alias("role"),
+            )
+        )
+    return pl.concat(frames)
+
+
+# --------------------------------------------------------------------------- equations
+
+
+def _parent_links(areas: pl.DataFrame, present: pl.DataFrame) -> pl.DataFrame:
+    """parent_level, parent_area, child_level, child_area of every published sum."""
+    muni = areas.filter(pl.col("level") == "gemeente")
+    frames = [
+        muni.select(
+            pl.lit(level).alias("parent_level"),
+            pl.col(col).alias("parent_area"),
+            pl.lit("gemeente").alias("child_level"),
+            pl.col("area_code").alias("child_area"),
+        ).drop_nulls()
+        for level, col in (
+            ("zone", "zone_code"),
+            ("kring", "circle_code"),
+            ("provincie", "province_code"),
+        )
+    ]
+    flanders = present.filter(pl.col("level") == "vlaanderen")["area"].unique().to_list()
+    frames.extend(
+        present.filter(pl.col("level") == level)
+        .select(
+            pl.lit("vlaanderen").alias("parent_level"),
+            pl.lit(code).alias("parent_area"),
+            pl.lit(level).alias("child_level"),
+            pl.col("area").alias("child_area"),
+        )
+        .unique()
+        for code in flanders
+        for level in ("zone", "kring", "provincie")
+    )
+    return pl.concat(frames)
+
+
+def _hierarchy_terms(vars_: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
+    """For every series and year: parent - sum of children = 0."""
+    cells = vars_.select("var", "series", "level", "area", "year")
+    eq = _key("s", "series", "year", "parent_level", "parent_area", "child_level")
+    children = cells.join(
+        links, left_on=["level", "area"], right_on=["child_level", "child_area"]
+    ).select(
+        _key("s", "series", "year", "parent_level", "parent_area", pl.col("level")).alias("eq"),
+        "var",
+        pl.lit(-1.0).alias("coef"),
+    )
+    parents = (
+        cells.join(
+            links.select("parent_level", "parent_area", "child_level").unique(),
+            left_on=["level", "area"],
+            right_on=["parent_level", "parent_area"],
+        )
+        .with_columns(pl.col("level").alias("parent_level"), pl.col("area").alias("parent_area"))
+        .select(eq.alias("eq"), "var", pl.lit(1.0).alias("coef"))
+    )
+    return _complete(parents, children)
+
+
+def _complete(totals: pl.DataFrame, parts: pl.DataFrame) -> pl.DataFrame:
+    """Equations that have both their total and at least one part."""
+    both = totals.select("eq").unique().join(parts.select("eq").unique(), on="eq")
+    return pl.concat([totals, parts]).join(both, on="eq", how="semi")
+
+
+def _population_terms(pop: pl.DataFrame) -> pl.DataFrame:
+    """Bands add up to the total per sex; M + V = T per band."""
+    cell = pl.col("level"), pl.col("area"), pl.col("year")
+    parsed = pop.with_columns(
+        pl.col("series").str.split(_SEP).list.get(1).alias("sex"),
+        pl.col("series").str.split(_SEP).list.get(2).alias("band"),
+    )
+    by_band = parsed.select(
+        _key("pb", *cell, "sex").alias("eq"),
+        "var",
+        pl.when(pl.col("band") == "totaal").then(1.0).otherwise(-1.0).alias("coef"),
+    )
+    by_sex = parsed.select(
+        _key("ps", *cell, "band").alias("eq"),
+        "var",
+        pl.when(pl.col("sex") == "T").then(1.0).otherwise(-1.0).alias("coef"),
+    )
+    return pl.concat([by_band, by_sex])
+
+
+def _plus_band_terms(ind: pl.DataFrame, pop: pl.DataFrame) -> pl.DataFrame:
+    """pop_65plus (75+, 85+) numerator = the sum of its bands."""
+    frames = []
+    for age in (65, 75, 85):
+        bands = [b for b in codes.POP_AGE_BANDS if int(b.rstrip("+").split("-")[0]) >= age]
+        code = f"pop_{age}plus"
+        eq = _key("pa", pl.lit(code), "level", "area", "year")
+        frames.append(
+            ind.filter((pl.col("code") == code) & (pl.col("role") == "num")).select(
+                eq.alias("eq"), "var", pl.lit(1.0).alias("coef")
+            )
+        )
+        frames.append(
+            pop.filter(pl.col("series").is_in([f"p{_SEP}T{_SEP}{b}" for b in bands])).select(
+                eq.alias("eq"), "var", pl.lit(-1.0).alias("coef")
+            )
+        )
+    return pl.concat(frames)
+
+
+def equal_series(vars_: pl.DataFrame) -> list[tuple[str, str]]:
+    """Pairs of published columns that hold the same quantity.
+
+    Two series are the same when they agree on every municipality-year where
+    both are published, over at least MIN_EQUAL_OVERLAP of them, and are not
+    all zero there. The attacker can see this; so does the audit.
+    """
+    muni = vars_.filter((pl.col("level") == "gemeente") & pl.col("value").is_not_null())
+    wide = muni.pivot(on="series", index=["area", "year"], values="value")
+    names = [c for c in wide.columns if c not in ("area", "year")]
+    matrix = wide.select(names).to_numpy().astype(np.float64)
+    present = ~np.isnan(matrix)
+    filled = np.where(present, matrix, 0.0)
+    pairs: list[tuple[str, str]] = []
+    for i in range(len(names)):
+        both = present[:, i : i + 1] & present[:, i + 1 :]
+        n = both.sum(axis=0)
+        same = (np.abs(filled[:, i : i + 1] - filled[:, i + 1 :]) <= _TOL) | ~both
+        nonzero = (both & (np.abs(filled[:, i : i + 1]) > _TOL)).any(axis=0)
+        hits = np.flatnonzero(same.all(axis=0) & (n >= MIN_EQUAL_OVERLAP) & nonzero)
+        pairs.extend((names[i], names[i + 1 + j]) for j in hits)
+    return pairs
+
+
+def _equality_terms(vars_: pl.DataFrame, pairs: list[tuple[str, str]]) -> pl.DataFrame:
+    cells = vars_.select("var", "series", "level", "area", "year")
+    frames = []
+    for a, b in pairs:
+        left = cells.filter(pl.col("series") == a)
+        right = cells.filter(pl.col("series") == b)
+        both = left.join(right, on=["level", "area", "year"], suffix="_b")
+        eq = _key("eq", pl.lit(a), pl.lit(b), "level", "area", "year")
+        frames.append(both.select(eq.alias("eq"), "var", pl.lit(1.0).alias("coef")))
+        frames.append(
+            both.select(eq.alias("eq"), pl.col("var_b").alias("var"), pl.lit(-1.0).alias("coef"))
+        )
+    if not frames:
+        return pl.DataFrame(schema={"eq": pl.String, "var": pl.String, "coef": pl.Float64})
+    return pl.concat(frames)
+
+
+def _gp_age_terms(ind: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """GPs aged 60-64 = gp_60plus - gp_65plus: the unpublished variable and its equation."""
+    num = ind.filter(pl.col("role") == "num")
+    g60 = num.filter(pl.col("code") == "gp_60plus").select("level", "area", "year", "var")
+    g65 = num.filter(pl.col("code") == "gp_65plus").select("level", "area", "year", "var")
+    both = g60.join(g65, on=["level", "area", "year"], suffix="_65")
+    derived = both.select(
+        _key("d", pl.lit("gp60_64"), "level", "area", "year").alias("var"),
+        pl.lit("d|gp60_64").alias("series"),
+        "level",
+        "area",
+        "year",
+        pl.lit(None, pl.Float64).alias("value"),
+        pl.lit(True).alias("hidden"),
+        pl.lit(False).alias("primary"),
+        pl.lit(None, pl.String).alias("code"),
+        pl.lit("gp60_64").alias("role"),
+    )
+    eq = _key("ga", "level", "area", "year")
+    terms = pl.concat(
+        [
+            both.select(eq.alias("eq"), "var", pl.lit(1.0).alias("coef")),
+            both.select(eq.alias("eq"), pl.col("var_65").alias("var"), pl.lit(-1.0).alias("coef")),
+            derived.select(eq.alias("eq"), "var", pl.lit(-1.0).alias("coef")),
+        ]
+    )
+    return derived, terms
+
+
+def _practice_terms(ind: pl.DataFrame, practices: pl.DataFrame) -> pl.DataFrame:
+    """A municipality's figure = the sum of its practices' (fee-for-service: attributed)."""
+    frames = []
+    muni = ind.filter(pl.col("level") == "gemeente")
+    sources = [(col, code, role, False) for col, (code, role) in PRACTICE_SUM_OF.items()]
+    sources += [("pat_attrib", f"{c.lower()}_per_100_attrib", "den", True) for c in CONTACT_COLUMNS]
+    for col, code, role, ffs_only in sources:
+        total = muni.filter((pl.col("code") == code) & (pl.col("role") == role)).select(
+            _key("pr", pl.lit(col), pl.lit(code), "area", "year").alias("eq"),
+            "var",
+            pl.lit(1.0).alias("coef"),
+        )
+        rows = practices.filter(pl.col("payment_system") == "prestatie") if ffs_only else practices
+        parts = rows.select(
+            _key("pr", pl.lit(col), pl.lit(code), "refnis", "year").alias("eq"),
+            _key("h", "practice_id", "year", pl.lit(col)).alias("var"),
+            pl.lit(-1.0).alias("coef"),
+        )
+        frames.append(_complete(total, parts))
+    # GPs counted from practice forms, where every practice states its count.
+    stated = practices.with_columns(
+        pl.col("practice_form")
+        .replace_strict(GP_COUNT_BY_FORM, default=None, return_dtype=pl.Float64)
+        .alias("_gps")
+    )
+    counted = (
+        stated.group_by("refnis", "year")
+        .agg(pl.col("_gps").sum().alias("value"), pl.col("_gps").is_not_null().all().alias("_all"))
+        .filter(pl.col("_all"))
+    )
+    gps = muni.filter((pl.col("code") == GP_PER_10K) & (pl.col("role") == "num"))
+    both = gps.join(counted, left_on=["area", "year"], right_on=["refnis", "year"])
+    frames.append(
+        pl.concat(
+            [
+                both.select(
+                    _key("pf", "area", "year").alias("eq"), "var", pl.lit(1.0).alias("coef")
+                ),
+                both.select(
+                    _key("pf", "area", "year").alias("eq"),
+                    _key("f", "area", "year").alias("var"),
+                    pl.lit(-1.0).alias("coef"),
+                ),
+            ]
+        )
+    )
+    return pl.concat(frames)
+
+
+def _form_count_vars(ind: pl.DataFrame, practices: pl.DataFrame) -> pl.DataFrame:
+    """Known: GPs counted from practice forms (see `_practice_terms`)."""
+    stated = practices.with_columns(
+        pl.col("practice_form")
+        .replace_strict(GP_COUNT_BY_FORM, default=None, return_dtype=pl.Float64)
+        .alias("_gps")
+    )
+    counted = (
+        stated.group_by("refnis", "year")
+        .agg(pl.col("_gps").sum().alias("value"), pl.col("_gps").is_not_null().all().alias("_all"))
+        .filter(pl.col("_all"))
+    )
+    return counted.select(
+        _key("f", "refnis", "year").alias("var"),
+        pl.lit("f").alias("series"),
+        pl.lit("formtelling").alias("level"),
+        pl.col("refnis").alias("area"),
+        pl.col("year").cast(pl.Int64),
+        pl.col("value"),
+        pl.lit(False).alias("hidden"),
+        pl.lit(False).alias("primary"),
+        pl.lit(None, pl.String).alias("code"),
+        pl.lit("forms").alias("role"),
+    )
+
+
+# --------------------------------------------------------------------------- solving
+
+
+@dataclass
+class _System:
+    names: list[str]
+    matrix: sparse.csr_matrix  # equations x variables
+    value: FloatArray  # NaN where unknown
+
+
+def _system(variables: pl.DataFrame, terms: pl.DataFrame) -> _System:
+    index = variables.select("var").with_row_index("col")
+    joined = terms.join(index, on="var", how="inner")
+    eq_codes = joined.select(pl.col("eq").cast(pl.Categorical).to_physical().rank("dense") - 1)
+    rows = eq_codes.to_series().to_numpy().astype(np.int64)
+    cols = joined["col"].to_numpy().astype(np.int64)
+    n_eq = int(rows.max()) + 1 if rows.size else 0
+    matrix = sparse.csr_matrix(
+        (joined["coef"].to_numpy(), (rows, cols)), shape=(n_eq, variables.height)
+    )
+    matrix.sum_duplicates()
+    value = variables["value"].fill_null(np.nan).to_numpy().astype(np.float64)
+    return _System(names=variables["var"].to_list(), matrix=matrix, value=value)
+
+
+def _peel(matrix: sparse.csr_matrix, value: FloatArray) -> None:
+    """Differencing: while an equation has one unknown, solve it (in place)."""
+    abs_pattern = abs(matrix).astype(bool).astype(np.float64).tocsr()
+    while True:
+        unknown = np.isnan(value)
+        if not unknown.any():
+            return
+        count = abs_pattern @ unknown.astype(np.float64)
+        single = np.flatnonzero(np.abs(count - 1.0) < 0.5)
+        if single.size == 0:
+            return
+        sub = matrix[single]
+        known_value = np.where(unknown, 0.0, value)
+        rest = sub @ known_value
+        only = sub.multiply(unknown.astype(np.float64)).tocsr()
+        only.eliminate_zeros()
+        coo = only.tocoo()
+        # One unknown per row: solve c * x + rest = 0.
+        solved = -rest[coo.row] / coo.data
+        value[coo.col] = solved
+
+
+def _rank_pass(matrix: sparse.csr_matrix, value: FloatArray) -> int:
+    """Unknowns fixed only by several equations together (in place); returns how many."""
+    unknown = np.isnan(value)
+    sub = matrix[:, unknown].tocsr()
+    live = np.flatnonzero(np.diff(sub.indptr) >= 2)
+    if live.size == 0:
+        return 0
+    sub = sub[live]
+    rhs = -(matrix[live] @ np.where(unknown, 0.0, value))
+    cols = np.flatnonzero(unknown)
+    n_eq = sub.shape[0]
+    graph = sparse.bmat([[None, sub.astype(bool)], [sub.T.astype(bool), None]]).tocsr()
+    _, label = connected_components(graph, directed=False)
+    found = 0
+    eq_label, var_label = label[:n_eq], label[n_eq:]
+    used = np.unique(eq_label)
+    var_order = np.argsort(var_label, kind="stable")
+    var_starts = np.searchsorted(var_label[var_order], used)
+    var_ends = np.searchsorted(var_label[var_order], used, side="right")
+    eq_order = np.argsort(eq_label, kind="stable")
+    eq_starts = np.searchsorted(eq_label[eq_order], used)
+    eq_ends = np.searchsorted(eq_label[eq_order], used, side="right")
+    for b in range(used.size):
+        e_idx = eq_order[eq_starts[b] : eq_ends[b]]
+        v_idx = var_order[var_starts[b] : var_ends[b]]
+        if e_idx.size < 2 or v_idx.size == 0:
+            continue
+        block = sub[e_idx][:, v_idx].toarray()
+        fixed, _ = _solve_block(block)
+        if not fixed.any():
+            continue
+        solution = np.linalg.lstsq(block, rhs[e_idx], rcond=None)[0]
+        value[cols[v_idx[fixed]]] = solution[fixed]
+        found += int(fixed.sum())
+    return found
+
+
+def _under65(variables: pl.DataFrame, value: FloatArray) -> int:
+    """u = g (1 - a / k): any two of u, g, a with k known give the third (in place)."""
+    ind = variables.with_row_index("col").filter(pl.col("level") != "praktijk")
+
+    def cols(code: str, role: str, name: str) -> pl.DataFrame:
+        return ind.filter((pl.col("code") == code) & (pl.col("role") == role)).select(
+            "level", "area", "year", pl.col("col").alias(name)
+        )
+
+    keys = ["level", "area", "year"]
+    quad = (
+        cols("gp_under65_per_100k", "num", "u")
+        .join(cols("gp_per_10k", "num", "g"), on=keys)
+        .join(cols("gp_65plus", "num", "a"), on=keys)
+        .join(cols("gp_65plus", "den", "k"), on=keys)
+    )
+    if quad.height == 0:
+        return 0
+    u, g, a, k = (quad[c].to_numpy().astype(np.int64) for c in ("u", "g", "a", "k"))
+    found = 0
+    known = ~np.isnan(value)
+    ok_k = known[k] & (value[k] > 0)
+    # u from g, a
+    m = ok_k & ~known[u] & known[g] & known[a]
+    value[u[m]] = value[g[m]] * (1 - value[a[m]] / value[k[m]])
+    found += int(m.sum())
+    # g from u, a (a < k)
+    known = ~np.isnan(value)
+    m = ok_k & ~known[g] & known[u] & known[a]
+    m &= np.abs(1 - np.where(m, value[a], 0) / np.where(ok_k, value[k], 1)) > _TOL
+    value[g[m]] = value[u[m]] / (1 - value[a[m]] / value[k[m]])
+    found += int(m.sum())
+    # a from u, g (g > 0)
+    known = ~np.isnan(value)
+    m = ok_k & ~known[a] & known[u] & known[g]
+    m &= np.abs(np.where(m, value[g], 0)) > _TOL
+    value[a[m]] = value[k[m]] * (1 - value[u[m]] / value[g[m]])
+    found += int(m.sum())
+    return found
+
+
+def solve(variables: pl.DataFrame, terms: pl.DataFrame) -> FloatArray:
+    """Every variable's value as far as the published figures fix it (NaN: not fixed)."""
+    system = _system(variables, terms)
+    value = system.value.copy()
+    for _ in range(20):
+        before = int(np.isnan(value).sum())
+        _peel(system.matrix, value)
+        _under65(variables, value)
+        _peel(system.matrix, value)
+        _rank_pass(system.matrix, value)
+        if int(np.isnan(value).sum()) == before:
+            break
+    return value
+
+
+# --------------------------------------------------------------------------- the audit
+
+
+def published_system(marts: Mapping[str, pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """All published figures as variables and all known relations as equation terms."""
+    ind = _indicator_vars(marts["indicator_values"])
+    pop = _population_vars(marts["population"])
+    practices = marts["practices"]
+    prac = _practice_vars(practices)
+    present = pl.concat([ind.select("level", "area"), pop.select("level", "area")]).unique()
+    links = _parent_links(marts["areas"], present)
+    derived, age_terms = _gp_age_terms(ind)
+    forms = _form_count_vars(ind, practices)
+    variables = pl.concat([ind, pop, prac, derived, forms]).unique(
+        "var", keep="first", maintain_order=True
+    )
+    base = pl.concat([ind, pop])
+    terms = pl.concat(
+        [
+            _hierarchy_terms(ind, links),
+            _hierarchy_terms(pop, links),
+            _population_terms(pop),
+            _plus_band_terms(ind, pop),
+            _equality_terms(base, equal_series(base)),
+            age_terms,
+            _practice_terms(ind, practices),
+        ]
+    )
+    return variables, terms
+
+
+def audit_marts(marts: Mapping[str, pl.DataFrame]) -> AuditResult:
+    """Solve the published marts as an attacker would; list every leak (Dutch)."""
+    variables, terms = published_system(marts)
+    value = solve(variables, terms)
+    was_hidden = variables["value"].is_null().to_numpy()
+    recovered = was_hidden & ~np.isnan(value)
+    found = variables.with_columns(pl.Series("recovered", value)).filter(pl.Series(recovered))
+    small = (pl.col("recovered") > 0.5) & (pl.col("recovered") < MIN_COUNT - 0.5)
+    counts = pl.col("role").is_in(["num", "den", "pop", "gp60_64"]) | (
+        pl.col("level") == "praktijk"
+    ) & (pl.col("role") != "fte_estimate")
+    practice_public = (pl.col("level") == "praktijk") & pl.col("hidden").not_()
+    leak = (
+        ((pl.col("level") == "praktijk") & ~practice_public)
+        | (pl.col("primary") & (pl.col("role").is_in(["num", "pop"])))
+        | (
+            pl.col("primary")
+            & (pl.col("role") == "den")
+            & pl.col("code").is_in(list(GP_SUM_DENOMINATORS))
+        )
+        | (counts & small)
+    )
+    leaks = found.filter(leak).sort("var")
+    lines = [
+        f"{row['var']}: verborgen, maar af te leiden uit de gepubliceerde tabellen"
+        f" (waarde {row['recovered']:.6g})"
+        for row in leaks.head(50).iter_rows(named=True)
+    ]
+    if leaks.height > 50:
+        lines.append(f"... en nog {leaks.height - 50} andere")
+    return AuditResult(
+        n_variables=variables.height,
+        n_hidden=int(was_hidden.sum()),
+        n_equations=int(terms["eq"].n_unique()),
+        recovered=int(recovered.sum()),
+        leaks=lines if leaks.height else [],
+    )
