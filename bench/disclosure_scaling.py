@@ -39,8 +39,13 @@ from popmgmt.refdata import load_refdata
 BANDS = 20
 
 
-def run_one(factor: int, seed: int) -> dict[str, float]:
-    """One controlled table at `factor` x finer geography (in this process)."""
+def run_one(factor: int, seed: int, mean_count: float | None = None) -> dict[str, float]:
+    """One controlled table at `factor` x finer geography (in this process).
+
+    `mean_count`: the mean count per cell at every factor (equal density, so
+    only the number of areas grows); default: 60 / factor (the people of a
+    municipality split over its sub-areas, so small cells multiply).
+    """
     ref = load_refdata()
     muni = ref.municipalities.filter(pl.col("region_nis") == "02000").select(
         pl.col("nis_code_2025").alias("refnis"),
@@ -57,7 +62,7 @@ def run_one(factor: int, seed: int) -> dict[str, float]:
     )
     n = subs.height * 2 * BANDS
     # Counts per cell fall with finer areas, as they would in real sectors.
-    mean = 60.0 / factor
+    mean = 60.0 / factor if mean_count is None else mean_count
     leaf = pl.DataFrame(
         {
             "sub": np.repeat(subs["sub"].to_numpy(), 2 * BANDS),
@@ -189,17 +194,23 @@ def main() -> None:
     parser.add_argument("--factors", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument(
+        "--mean-count",
+        type=float,
+        help="same mean count per cell at every factor (default: 60 / factor)",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        print(json.dumps(run_one(args.child, seed=args.child)))
+        print(json.dumps(run_one(args.child, seed=args.child, mean_count=args.mean_count)))
         return
     results: dict[int, list[dict[str, float]]] = {f: [] for f in args.factors}
     for _ in range(args.rounds):
         for factor in args.factors:
             try:
                 done = subprocess.run(
-                    [sys.executable, __file__, "--child", str(factor)],
+                    [sys.executable, __file__, "--child", str(factor)]
+                    + ([] if args.mean_count is None else ["--mean-count", str(args.mean_count)]),
                     capture_output=True,
                     text=True,
                     check=True,

@@ -469,32 +469,32 @@ def _rank_pass(matrix: sparse.csr_matrix, value: FloatArray) -> int:
     live = np.flatnonzero(np.diff(sub.indptr) >= 2)
     if live.size == 0:
         return 0
-    sub = sub[live]
+    sub = sub[live].tocoo()
     rhs = -(matrix[live] @ np.where(unknown, 0.0, value))
     cols = np.flatnonzero(unknown)
-    n_eq = sub.shape[0]
-    graph = sparse.bmat([[None, sub.astype(bool)], [sub.T.astype(bool), None]]).tocsr()
+    n_eq = live.size
+    graph = sparse.coo_matrix(
+        (np.ones(sub.nnz), (sub.row, n_eq + sub.col)), shape=(n_eq + cols.size,) * 2
+    )
     _, label = connected_components(graph, directed=False)
+    block = label[sub.row]
+    eqs_per_block = np.bincount(label[:n_eq], minlength=int(label.max()) + 1)
+    # A block of one equation fixes none of its (two or more) unknowns.
+    keep = eqs_per_block[block] >= 2
+    entries = np.flatnonzero(keep)
+    entries = entries[np.argsort(block[entries], kind="stable")]
+    starts = np.flatnonzero(np.diff(block[entries])) + 1
     found = 0
-    eq_label, var_label = label[:n_eq], label[n_eq:]
-    used = np.unique(eq_label)
-    var_order = np.argsort(var_label, kind="stable")
-    var_starts = np.searchsorted(var_label[var_order], used)
-    var_ends = np.searchsorted(var_label[var_order], used, side="right")
-    eq_order = np.argsort(eq_label, kind="stable")
-    eq_starts = np.searchsorted(eq_label[eq_order], used)
-    eq_ends = np.searchsorted(eq_label[eq_order], used, side="right")
-    for b in range(used.size):
-        e_idx = eq_order[eq_starts[b] : eq_ends[b]]
-        v_idx = var_order[var_starts[b] : var_ends[b]]
-        if e_idx.size < 2 or v_idx.size == 0:
-            continue
-        block = sub[e_idx][:, v_idx].toarray()
-        fixed, _ = _solve_block(block)
+    for part in np.split(entries, starts) if entries.size else []:
+        rows_b, r = np.unique(sub.row[part], return_inverse=True)
+        cols_b, c = np.unique(sub.col[part], return_inverse=True)
+        dense = np.zeros((rows_b.size, cols_b.size))
+        dense[r, c] = sub.data[part]
+        fixed, _ = _solve_block(dense)
         if not fixed.any():
             continue
-        solution = np.linalg.lstsq(block, rhs[e_idx], rcond=None)[0]
-        value[cols[v_idx[fixed]]] = solution[fixed]
+        solution = np.linalg.lstsq(dense, rhs[rows_b], rcond=None)[0]
+        value[cols[cols_b[fixed]]] = solution[fixed]
         found += int(fixed.sum())
     return found
 

@@ -140,8 +140,14 @@ def _close(suppressed: BoolArray, links: _Links) -> BoolArray:
     """Complementary suppressions until no constraint has exactly one suppressed member.
 
     Each round, every constraint with exactly one suppressed member suppresses
-    its first unsuppressed member in priority order. Every round adds a cell or
-    ends the loop, so it ends. Returns a new mask.
+    one unsuppressed member: a part before the constraint's total (totals are
+    the figures users need most), then the one that causes the least new work
+    (`_work`: constraints it opens minus single-hidden constraints it closes),
+    then the first in priority order. This look-ahead makes complements form
+    rectangles (a hidden cell's row and column partners meet in one cell)
+    instead of chains that run through the whole table. Without `is_total`
+    (totals unknown) only priority counts. Every round adds a cell or ends the
+    loop, so it ends. Returns a new mask.
     """
     suppressed = suppressed.copy()
     con, row = links.con, links.row
@@ -151,12 +157,37 @@ def _close(suppressed: BoolArray, links: _Links) -> BoolArray:
         open_member = (count[con] == 1) & ~hidden
         if not open_member.any():
             return suppressed
-        # Memberships are sorted by constraint, then priority: the first open
-        # member of each constraint's run is its complement.
-        con_open = con[open_member]
+        cost: FloatArray = np.zeros(row.size)
+        is_total: BoolArray = np.zeros(row.size, dtype=bool)
+        if links.sign is not None:
+            # With totals unknown there is no look-ahead (it would favour totals).
+            cost, is_total = _work(suppressed, links)[row], links.sign > 0
+        # Memberships are sorted by constraint, then priority: a stable sort on
+        # (total?, cost) within each constraint keeps priority as the tie-break.
+        members = np.flatnonzero(open_member)
+        order = members[
+            np.lexsort((np.arange(members.size), cost[members], is_total[members], con[members]))
+        ]
+        con_open = con[order]
         first = np.ones(con_open.size, dtype=bool)
         first[1:] = con_open[1:] != con_open[:-1]
-        suppressed[row[open_member][first]] = True
+        suppressed[row[order][first]] = True
+
+
+def _work(suppressed: BoolArray, links: _Links) -> FloatArray:
+    """Per cell: how much new suppression hiding it would cause.
+
+    The number of its constraints with no suppressed member yet (each would need
+    a complement of its own) minus the number of constraints with exactly one
+    suppressed member that it would close.
+    """
+    hidden = suppressed[links.row]
+    count = np.bincount(links.con, weights=hidden, minlength=links.n_con)
+    empty = np.bincount(links.row, weights=count[links.con] == 0, minlength=suppressed.size)
+    closes = np.bincount(
+        links.row, weights=(count[links.con] == 1) & ~hidden, minlength=suppressed.size
+    )
+    return np.asarray(empty - closes, dtype=np.float64)
 
 
 def _solve_block(matrix: FloatArray) -> tuple[BoolArray, FloatArray]:
@@ -255,19 +286,21 @@ def _repair_picks(
 ) -> IntArray:
     """For each target cell, one unsuppressed cell to suppress next.
 
-    First choice: the first cell (priority order) that the attack on the target
-    uses with a non-zero net weight: suppressing it breaks that attack. When
-    there is none, the first unsuppressed member of any constraint in the
-    target's block.
+    First choice: a cell that the attack on the target uses with a non-zero
+    net weight (suppressing it breaks that attack): the one that causes the
+    least new work (`_work`), then the first in priority order. When there is
+    none, the first unsuppressed member of any constraint in the target's block.
     """
     if links.sign is None:
         raise ValueError(f"herstel heeft de kolom {TOTAL_COL} in constraints nodig")
     open_member = ~suppressed[links.row]
+    work = _work(suppressed, links)
     offers = pl.DataFrame(
         {
             "con": links.con[open_member],
             "pick": links.row[open_member],
             "prio": priority[links.row[open_member]],
+            "cost": work[links.row[open_member]],
             "sign": links.sign[open_member],
         }
     )
@@ -282,9 +315,13 @@ def _repair_picks(
     breaking = (
         attack.join(offers, on="con")
         .group_by("cell", "pick")
-        .agg((pl.col("y") * pl.col("sign")).sum().alias("w"), pl.col("prio").first())
+        .agg(
+            (pl.col("y") * pl.col("sign")).sum().alias("w"),
+            pl.col("prio").first(),
+            pl.col("cost").first(),
+        )
         .filter(pl.col("w").abs() > _NULL_TOL)
-        .select("cell", "pick", "prio", pl.lit(0).alias("tier"))
+        .select("cell", "pick", "prio", "cost", pl.lit(0).alias("tier"))
     )
     cells = np.flatnonzero(targets)
     fallback = (
@@ -294,12 +331,12 @@ def _repair_picks(
             on="block",
         )
         .join(offers, on="con")
-        .select("cell", "pick", "prio", pl.lit(1).alias("tier"))
+        .select("cell", "pick", "prio", pl.lit(0.0).alias("cost"), pl.lit(1).alias("tier"))
     )
     picks = (
         pl.concat([breaking, fallback])
         .group_by("cell")
-        .agg(pl.col("pick").sort_by("tier", "prio").first())
+        .agg(pl.col("pick").sort_by("tier", "cost", "prio").first())
         .get_column("pick")
         .unique()
         .to_numpy()
