@@ -7,7 +7,7 @@ run without this file (deep link on a fresh server, AppTest's `switch_page`).
 
 import streamlit as st
 
-from popmgmt.navigation import NAVIGATION
+from popmgmt.app.navigation import NAVIGATION
 
 st.set_page_config(
     page_title="popmgmt: bevolkingsmanagement eerstelijnszones",

@@ -183,7 +183,7 @@ def machine_info() -> dict[str, Any]:
 
 
 def _child_demo(raw: Path, scale: float) -> dict[str, Any]:
-    from popmgmt.demo import write_demo  # noqa: PLC0415 (child process only)
+    from popmgmt.pipeline.demo import write_demo  # noqa: PLC0415 (child process only)
 
     start = time.perf_counter()
     rows = write_demo(raw, scale=scale)
@@ -286,7 +286,7 @@ def bench_marts_breakdown(raw_data: Any, refdata: Any) -> list[dict[str, Any]]:
     """
     from popmgmt import transform as tf  # noqa: PLC0415
     from popmgmt.build import final_guards  # noqa: PLC0415
-    from popmgmt.marts import AREAS, INDICATOR_VALUES, INDICATORS, POPULATION, PRACTICES  # noqa: PLC0415
+    from popmgmt.pipeline.marts import AREAS, INDICATOR_VALUES, INDICATORS, POPULATION, PRACTICES  # noqa: PLC0415
 
     inner: dict[str, float] = {}
 
@@ -485,7 +485,7 @@ def max_abs_diff(reference: pl.DataFrame, other: pl.DataFrame) -> float:
 
 def _check_against_stats(result: pl.DataFrame) -> float:
     """Max abs diff of the polars interval against the product's `stats.wilson_interval`."""
-    from popmgmt.stats import wilson_interval  # noqa: PLC0415
+    from popmgmt.metrics.stats import wilson_interval  # noqa: PLC0415
 
     low, high = wilson_interval(result["numerator"].to_numpy(), result["denominator"].to_numpy())
     return float(
@@ -572,7 +572,7 @@ def bench_aggregation(atlas: pl.DataFrame, members: pl.DataFrame, repeats: int) 
 
 def app_pages() -> list[dict[str, Any]]:
     """Pages of app.py's navigation (`popmgmt.navigation.NAVIGATION`), in order."""
-    from popmgmt.navigation import NAVIGATION  # noqa: PLC0415
+    from popmgmt.app.navigation import NAVIGATION  # noqa: PLC0415
 
     return [
         {"path": page.path, "title": page.title, "section": section}
@@ -742,10 +742,10 @@ def run(quick: bool, out_json: Path | None, repeats: int | None = None) -> dict[
         raw, data = workdir / "raw", workdir / "data"
         results["build"] = bench_build(raw, data, scale, workdir)
 
-        from popmgmt.provenance import check_demo  # noqa: PLC0415
-        from popmgmt.refdata import load_refdata  # noqa: PLC0415
+        from popmgmt.pipeline.provenance import check_demo  # noqa: PLC0415
+        from popmgmt.pipeline.refdata import load_refdata  # noqa: PLC0415
+        from popmgmt.pipeline.validate import validate_raw  # noqa: PLC0415
         from popmgmt.transform import membership  # noqa: PLC0415
-        from popmgmt.validate import validate_raw  # noqa: PLC0415
 
         refdata = load_refdata()
         # A scaled demo covers a block of zones: completeness is checked against it.

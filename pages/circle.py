@@ -12,8 +12,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from popmgmt import circle, funnel, labels, maps, store, ui
-from popmgmt.codes import FLANDERS_CODE
+from popmgmt.app import store, ui
+from popmgmt.metrics import funnel
+from popmgmt.pipeline.codes import FLANDERS_CODE
+from popmgmt.views import circle, labels, maps
 
 CIRCLE_KEY = "circle_kring"
 TAB_KEY = "weergave"

@@ -13,8 +13,10 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from popmgmt import gradient, labels, need, store, ui
+from popmgmt.app import store, ui
+from popmgmt.metrics import gradient, need
 from popmgmt.privacy import PRIMARY
+from popmgmt.views import labels
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_INDICATOR = "ima_chron"

@@ -14,8 +14,10 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from popmgmt import fairshare, labels, need, store, ui
-from popmgmt.codes import ANTWERP_ZONE
+from popmgmt.app import store, ui
+from popmgmt.metrics import fairshare, need
+from popmgmt.pipeline.codes import ANTWERP_ZONE
+from popmgmt.views import labels
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SOURCE = "bron: IMA Atlas, IMA Patiënteel huisartsen en Statbel, bewerking popmgmt"

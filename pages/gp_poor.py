@@ -12,9 +12,11 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from popmgmt import annotations as ann
-from popmgmt import gppoor, labels, maps, monitor, store, ui
-from popmgmt.indicators import GP_PER_10K
+from popmgmt.app import annotations as ann
+from popmgmt.app import store, ui
+from popmgmt.metrics import gppoor
+from popmgmt.metrics.indicators import GP_PER_10K
+from popmgmt.views import labels, maps, monitor
 
 LEVELS = {"gemeente": "Gemeenten", "zone": "Eerstelijnszones"}
 LEVEL_WORDS = {"gemeente": "gemeenten", "zone": "zones"}

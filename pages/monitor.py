@@ -16,10 +16,11 @@ from typing import Any, cast
 import polars as pl
 import streamlit as st
 
-from popmgmt import annotations as ann
-from popmgmt import labels, maps, monitor, store, ui
-from popmgmt.codes import ANTWERP_ZONE
-from popmgmt.indicators import FLAT_RATE_POPULATION, GP_PER_10K
+from popmgmt.app import annotations as ann
+from popmgmt.app import store, ui
+from popmgmt.metrics.indicators import FLAT_RATE_POPULATION, GP_PER_10K
+from popmgmt.pipeline.codes import ANTWERP_ZONE
+from popmgmt.views import labels, maps, monitor
 
 VIEWS = {
     "trend": "Trend",

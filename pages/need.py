@@ -14,8 +14,10 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from popmgmt import labels, maps, need, pyramid, store, ui
-from popmgmt.codes import ANTWERP_ZONE, NEED_FAMILIES
+from popmgmt.app import store, ui
+from popmgmt.metrics import need, pyramid
+from popmgmt.pipeline.codes import ANTWERP_ZONE, NEED_FAMILIES
+from popmgmt.views import labels, maps
 
 MAP_LEVELS = {"zone": "Zones", "gemeente": "Gemeenten"}
 FAMILY_HELP = {

@@ -6,9 +6,10 @@ chart from `popmgmt.charts`.
 
 import streamlit as st
 
-from popmgmt import charts, labels, maps, store, ui
-from popmgmt.codes import ANTWERP_ZONE
-from popmgmt.indicators import GMD_COVERAGE
+from popmgmt.app import store, ui
+from popmgmt.metrics.indicators import GMD_COVERAGE
+from popmgmt.pipeline.codes import ANTWERP_ZONE
+from popmgmt.views import charts, labels, maps
 
 N_CLASSES = 5
 BREAK_METHOD: maps.BreakMethod = "quantile"

@@ -14,8 +14,10 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from popmgmt import access, gppoor, labels, maps, peers, report, store, ui, zone
-from popmgmt.indicators import GMD_COVERAGE
+from popmgmt.app import access, store, ui
+from popmgmt.metrics import gppoor, peers
+from popmgmt.metrics.indicators import GMD_COVERAGE
+from popmgmt.views import labels, maps, report, zone
 
 ZONE_KEY = "zone_profile_zone"
 INDICATOR_KEY = "zone_profile_indicator"

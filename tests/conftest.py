@@ -17,13 +17,20 @@ from typing import Any
 import polars as pl
 import pytest
 
+from popmgmt.app.store import Marts, load_marts
 from popmgmt.build import build
 from popmgmt.config import ConfigError
-from popmgmt.demo import write_demo
-from popmgmt.marts import AREAS, INDICATOR_VALUES, INDICATORS, MART_COLUMNS, POPULATION, PRACTICES
-from popmgmt.refdata import RefData, load_refdata
-from popmgmt.store import Marts, load_marts
-from popmgmt.validate import RawData, validate_raw
+from popmgmt.pipeline.demo import write_demo
+from popmgmt.pipeline.marts import (
+    AREAS,
+    INDICATOR_VALUES,
+    INDICATORS,
+    MART_COLUMNS,
+    POPULATION,
+    PRACTICES,
+)
+from popmgmt.pipeline.refdata import RefData, load_refdata
+from popmgmt.pipeline.validate import RawData, validate_raw
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_SCALE = 0.1

@@ -13,16 +13,16 @@ from typing import Any
 import polars as pl
 import pytest
 
-from popmgmt import access
-from popmgmt.access import (
+from popmgmt.app import access
+from popmgmt.app.access import (
     DETAIL_PRACTICE_COLUMNS,
     PUBLIC,
     PUBLIC_PRACTICE_COLUMNS,
     Role,
     RoleError,
 )
-from popmgmt.marts import INDICATOR_VALUES, INDICATORS, MART_COLUMNS, POPULATION, PRACTICES
-from popmgmt.store import Marts
+from popmgmt.app.store import Marts
+from popmgmt.pipeline.marts import INDICATOR_VALUES, INDICATORS, MART_COLUMNS, POPULATION, PRACTICES
 
 COUNCIL_Z1 = Role("zorgraad", zone_code="z1", label="Zone Een")
 COUNCIL_Z2 = Role("zorgraad", zone_code="z2")

@@ -25,8 +25,8 @@ from conftest import APP, ROOT
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
-from popmgmt import access, roles, ui
-from popmgmt.store import Marts
+from popmgmt.app import access, roles, ui
+from popmgmt.app.store import Marts
 
 TIMEOUT = 60
 AUTH_SECRETS = {
@@ -483,7 +483,7 @@ def _detail_page() -> None:
     page builds one (through ui.practice_detail), plus what the scoped frame holds."""
     import streamlit as st  # noqa: PLC0415 (AppTest runs the function's source)
 
-    from popmgmt import ui  # noqa: PLC0415
+    from popmgmt.app import ui  # noqa: PLC0415
 
     marts = ui.page_start()
     st.markdown("KOLOMMEN=" + ",".join(sorted(marts.practices.columns)))
@@ -798,7 +798,7 @@ LOADERS = ("store.load_marts(", "read_parquet(", "scan_parquet(", "_load_cached(
     "module",
     sorted(
         p
-        for p in (ROOT / "src" / "popmgmt").glob("*.py")
+        for p in (ROOT / "src" / "popmgmt").rglob("*.py")
         # the loader and its one caller; the build, which reads the release it replaces
         if p.name not in {"store.py", "ui.py", "build.py"}
     ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from popmgmt import access
+from popmgmt.app import access
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from popmgmt import annotations as ann
-from popmgmt.access import Role
+from popmgmt.app import annotations as ann
+from popmgmt.app.access import Role
 
 TODAY = date(2026, 11, 23)
 DEPT = ann.Writer(Role("departement"), "analist@departement-zorg.example")
@@ -146,8 +146,8 @@ def test_survives_a_restart(store_path: Path) -> None:
         """
         from datetime import date
         from pathlib import Path
-        from popmgmt import annotations as ann
-        from popmgmt.access import Role
+        from popmgmt.app import annotations as ann
+        from popmgmt.app.access import Role
         DEPT = ann.Writer(Role("departement"), "analist@departement-zorg.example")
         ann.add_annotation(Path(PATH), date(2020, 3, 1), "Start maatregel", writer=DEPT)
         """,
@@ -158,7 +158,7 @@ def test_survives_a_restart(store_path: Path) -> None:
     out = _run(
         """
         from pathlib import Path
-        from popmgmt import annotations as ann
+        from popmgmt.app import annotations as ann
         print("|".join(a.label for a in ann.list_annotations(Path(PATH))))
         """,
         store_path,
@@ -184,8 +184,8 @@ def test_concurrent_sessions_lose_nothing(store_path: Path) -> None:
     writer = """
         from datetime import date
         from pathlib import Path
-        from popmgmt import annotations as ann
-        from popmgmt.access import Role
+        from popmgmt.app import annotations as ann
+        from popmgmt.app.access import Role
         DEPT = ann.Writer(Role("departement"), "proces")
         for i in range(20):
             ann.add_annotation(Path(PATH), date(2021, 1, 1 + i), f"proces nr {i}", writer=DEPT)

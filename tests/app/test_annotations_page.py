@@ -13,9 +13,9 @@ import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from popmgmt import annotations as ann
-from popmgmt import roles, ui
-from popmgmt.access import Role
+from popmgmt.app import annotations as ann
+from popmgmt.app import roles, ui
+from popmgmt.app.access import Role
 
 PAGE = str(ROOT / "pages" / "monitor.py")
 TIMEOUT = 90

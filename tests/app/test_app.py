@@ -10,8 +10,9 @@ import pytest
 from conftest import APP
 from streamlit.testing.v1 import AppTest
 
-from popmgmt import labels, store
-from popmgmt.navigation import all_pages
+from popmgmt.app import store
+from popmgmt.app.navigation import all_pages
+from popmgmt.views import labels
 
 PAGES = [page.path for page in all_pages()]
 TIMEOUT = 60

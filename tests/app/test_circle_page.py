@@ -18,8 +18,9 @@ from conftest import ROOT
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
-from popmgmt import circle, labels, roles, ui
-from popmgmt.store import Marts
+from popmgmt.app import roles, ui
+from popmgmt.app.store import Marts
+from popmgmt.views import circle, labels
 
 PAGE = str(ROOT / "pages" / "circle.py")
 TIMEOUT = 60

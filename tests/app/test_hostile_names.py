@@ -31,15 +31,15 @@ from google.protobuf.json_format import MessageToDict
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
-from popmgmt import annotations as ann
-from popmgmt import roles
-from popmgmt.access import Role
+from popmgmt.app import annotations as ann
+from popmgmt.app import roles
+from popmgmt.app.access import Role
+from popmgmt.app.navigation import NAVIGATION
 from popmgmt.build import PSEUDONYM_KEY_ENV, build
 from popmgmt.config import refdata_dir
-from popmgmt.demo import write_demo
-from popmgmt.navigation import NAVIGATION
-from popmgmt.refdata import load_refdata
-from popmgmt.schemas import ATLAS_METADATA_FILE, CIRCLES_FILE
+from popmgmt.pipeline.demo import write_demo
+from popmgmt.pipeline.refdata import load_refdata
+from popmgmt.pipeline.schemas import ATLAS_METADATA_FILE, CIRCLES_FILE
 
 TIMEOUT = 120
 STYLE = "<style>body{display:none}</style>"

@@ -15,8 +15,10 @@ import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from popmgmt import annotations as ann
-from popmgmt import gppoor, labels, store, ui
+from popmgmt.app import annotations as ann
+from popmgmt.app import store, ui
+from popmgmt.metrics import gppoor
+from popmgmt.views import labels
 
 PAGE = str(ROOT / "pages" / "monitor.py")
 GP_PAGE = str(ROOT / "pages" / "gp_poor.py")

@@ -13,7 +13,9 @@ import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from popmgmt import fairshare, labels, need, pyramid, store
+from popmgmt.app import store
+from popmgmt.metrics import fairshare, need, pyramid
+from popmgmt.views import labels
 
 NEED_PAGE = str(ROOT / "pages" / "need.py")
 FAIR_PAGE = str(ROOT / "pages" / "fair_share.py")

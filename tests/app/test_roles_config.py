@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from popmgmt import access, roles
-from popmgmt.access import PUBLIC, Role
-from popmgmt.roles import RoleConfigError, load_role_config, parse_role_config
-from popmgmt.store import Marts
+from popmgmt.app import access, roles
+from popmgmt.app.access import PUBLIC, Role
+from popmgmt.app.roles import RoleConfigError, load_role_config, parse_role_config
+from popmgmt.app.store import Marts
 
 ZONES = {"elz13": "Gent", "elz32": "Oost-Meetjesland"}
 CIRCLES = {"hak13": "Huisartsenkring Gent", "hak30": "Huisartsenkring Regio Evergem"}

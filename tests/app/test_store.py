@@ -10,9 +10,10 @@ import polars as pl
 import pytest
 from conftest import SYN_SECONDARY, SYN_SUPPRESSED, write_synthetic_marts
 
-from popmgmt import labels, store
-from popmgmt.indicators import HEADLINE_INDICATORS
-from popmgmt.marts import MART_COLUMNS
+from popmgmt.app import store
+from popmgmt.metrics.indicators import HEADLINE_INDICATORS
+from popmgmt.pipeline.marts import MART_COLUMNS
+from popmgmt.views import labels
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ import pytest
 from conftest import ROOT, write_synthetic_marts
 from streamlit.testing.v1 import AppTest
 
-from popmgmt import labels, store, ui, zone
+from popmgmt.app import store, ui
+from popmgmt.views import labels, zone
 
 PAGE = str(ROOT / "pages" / "zone.py")
 TIMEOUT = 90

@@ -15,8 +15,8 @@ import pytest
 from browserkit import Watch, launch, require_chromium, serve, settle
 from playwright.sync_api import Page
 
-from popmgmt import annotations as ann
-from popmgmt import labels
+from popmgmt.app import annotations as ann
+from popmgmt.views import labels
 
 pytestmark = pytest.mark.browser
 

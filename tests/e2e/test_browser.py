@@ -16,7 +16,7 @@ from browserkit import PAGE_TIMEOUT_MS, Watch, launch, require_chromium, serve, 
 from PIL import Image
 from playwright.sync_api import FloatRect
 
-from popmgmt import labels, maps
+from popmgmt.views import labels, maps
 
 pytestmark = pytest.mark.browser
 

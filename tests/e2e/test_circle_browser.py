@@ -21,8 +21,9 @@ from conftest import ROOT
 from PIL import Image
 from playwright.sync_api import Locator, Page
 
-from popmgmt import circle, funnel, labels
-from popmgmt.store import Marts
+from popmgmt.app.store import Marts
+from popmgmt.metrics import funnel
+from popmgmt.views import circle, labels
 
 pytestmark = pytest.mark.browser
 

@@ -19,8 +19,9 @@ from browserkit import Watch, launch, require_chromium, serve, settle
 from PIL import Image
 from playwright.sync_api import Browser, Page
 
-from popmgmt import annotations as ann
-from popmgmt import gppoor, labels
+from popmgmt.app import annotations as ann
+from popmgmt.metrics import gppoor
+from popmgmt.views import labels
 
 pytestmark = pytest.mark.browser
 

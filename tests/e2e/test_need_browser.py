@@ -20,7 +20,7 @@ from conftest import ROOT
 from PIL import Image
 from playwright.sync_api import Page
 
-from popmgmt import labels, maps
+from popmgmt.views import labels, maps
 
 pytestmark = pytest.mark.browser
 

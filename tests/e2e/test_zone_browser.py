@@ -15,7 +15,8 @@ import pytest
 from browserkit import Watch, launch, require_chromium, serve, settle
 from PIL import Image
 
-from popmgmt import labels, maps, navigation, store, zone
+from popmgmt.app import navigation, store
+from popmgmt.views import labels, maps, zone
 
 pytestmark = pytest.mark.browser
 

@@ -8,9 +8,9 @@ import math
 import polars as pl
 import pytest
 
-from popmgmt import fairshare
-from popmgmt.codes import POP_AGE_BANDS, SEXES
-from popmgmt.store import Marts
+from popmgmt.app.store import Marts
+from popmgmt.metrics import fairshare
+from popmgmt.pipeline.codes import POP_AGE_BANDS, SEXES
 
 # --------------------------------------------------------------------------- allocation
 

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from popmgmt import funnel, stats
+from popmgmt.metrics import funnel, stats
 
 
 # --------------------------------------------------------------------------- reference

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from popmgmt import gppoor
-from popmgmt.annotations import Annotation
+from popmgmt.app.annotations import Annotation
+from popmgmt.metrics import gppoor
 
 # --- the rule: hand-built cases ------------------------------------------------------------
 # 10,000 inhabitants: 9 GPs is exactly 90 per 100,000, 12 GPs exactly 120 per 100,000.

@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 from scipy import stats as sps
 
-from popmgmt import gradient, stats
-from popmgmt.codes import FLANDERS_CODE
-from popmgmt.store import Marts
+from popmgmt.app.store import Marts
+from popmgmt.metrics import gradient, stats
+from popmgmt.pipeline.codes import FLANDERS_CODE
 
 # --------------------------------------------------------------------------- SII by hand
 

@@ -12,9 +12,9 @@ from typing import Any
 import polars as pl
 import pytest
 
-from popmgmt import need
-from popmgmt.codes import FLANDERS_CODE, NEED_FAMILIES
-from popmgmt.store import Marts
+from popmgmt.app.store import Marts
+from popmgmt.metrics import need
+from popmgmt.pipeline.codes import FLANDERS_CODE, NEED_FAMILIES
 
 # --------------------------------------------------------------------------- helpers
 

@@ -10,8 +10,9 @@ from typing import Any
 import polars as pl
 import pytest
 
-from popmgmt import peers, store
-from popmgmt.refdata import RefData
+from popmgmt.app import store
+from popmgmt.metrics import peers
+from popmgmt.pipeline.refdata import RefData
 
 
 def _square(x: float, y: float, size: float = 1.0) -> list[list[float]]:

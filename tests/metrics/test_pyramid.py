@@ -8,8 +8,8 @@ from dataclasses import replace
 import polars as pl
 import pytest
 
-from popmgmt import pyramid
-from popmgmt.store import Marts
+from popmgmt.app.store import Marts
+from popmgmt.metrics import pyramid
 
 
 def _inputs(**overrides: float | None) -> pl.DataFrame:

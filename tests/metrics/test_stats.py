@@ -15,8 +15,7 @@ import pytest
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
-from popmgmt.codes import POP_AGE_BANDS
-from popmgmt.stats import (
+from popmgmt.metrics.stats import (
     ESP2013,
     add_intervals,
     compare_to_reference,
@@ -28,6 +27,7 @@ from popmgmt.stats import (
     wilson_interval,
     z_scores,
 )
+from popmgmt.pipeline.codes import POP_AGE_BANDS
 
 # --------------------------------------------------------------------------- Wilson
 

@@ -13,11 +13,11 @@ import pytest
 from popmgmt import build as build_module
 from popmgmt.build import build
 from popmgmt.cli import EXIT_ERROR, EXIT_INVALID, EXIT_OK, main
-from popmgmt.marts import MART_COLUMNS
+from popmgmt.pipeline.marts import MART_COLUMNS
+from popmgmt.pipeline.refdata import RefData
+from popmgmt.pipeline.validate import ValidationError
 from popmgmt.privacy import check_constraints
-from popmgmt.refdata import RefData
 from popmgmt.transform import hierarchy_constraints, membership
-from popmgmt.validate import ValidationError
 
 
 def _tree_digest(folder: Path) -> dict[str, str]:

@@ -34,13 +34,13 @@ from popmgmt.build import (
     remove_stale_temporaries,
 )
 from popmgmt.cli import EXIT_ERROR, EXIT_INVALID, main
-from popmgmt.demo import demo_municipalities
-from popmgmt.provenance import DemoCheck, check_demo
-from popmgmt.refdata import RefData
-from popmgmt.validate import ValidationError, validate_raw
+from popmgmt.pipeline.demo import demo_municipalities
+from popmgmt.pipeline.provenance import DemoCheck, check_demo
+from popmgmt.pipeline.refdata import RefData
+from popmgmt.pipeline.validate import ValidationError, validate_raw
 
-FIXTURE = Path(__file__).parent / "fixtures" / "raw_small"
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "raw_small"
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 def _tree_digest(folder: Path) -> dict[str, str]:

@@ -16,11 +16,11 @@ import polars as pl
 import pytest
 from conftest import DEMO_SCALE
 
-from popmgmt import completeness
-from popmgmt.completeness import Reference
-from popmgmt.demo import demo_municipalities
-from popmgmt.refdata import RefData
-from popmgmt.validate import Problem, RawData, ValidationError, validate_raw
+from popmgmt.pipeline import completeness
+from popmgmt.pipeline.completeness import Reference
+from popmgmt.pipeline.demo import demo_municipalities
+from popmgmt.pipeline.refdata import RefData
+from popmgmt.pipeline.validate import Problem, RawData, ValidationError, validate_raw
 
 POPULATION = "bevolking.csv"
 ATLAS = "atlas_waarden.csv"

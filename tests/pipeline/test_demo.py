@@ -15,9 +15,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from popmgmt import codes
-from popmgmt.demo import demo_municipalities, generate_demo, write_demo
-from popmgmt.refdata import RefData, load_refdata
+from popmgmt.pipeline import codes
+from popmgmt.pipeline.demo import demo_municipalities, generate_demo, write_demo
+from popmgmt.pipeline.refdata import RefData, load_refdata
 
 # Columns exactly as in docs/data-contract.md, in order.
 CONTRACT_COLUMNS = {
@@ -569,7 +569,7 @@ def test_every_municipality_is_in_exactly_one_circle_and_circles_cross_zones(
 
 
 def test_the_raw_validator_accepts_the_full_demo(demo: Path, refdata: RefData) -> None:
-    validate = pytest.importorskip("popmgmt.validate")
+    validate = pytest.importorskip("popmgmt.pipeline.validate")
     raw = validate.validate_raw(demo, refdata)
     assert raw.provenance["demo"] is True
 

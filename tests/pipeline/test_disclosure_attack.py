@@ -20,10 +20,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from popmgmt import codes
 from popmgmt.build import build, previous_release
-from popmgmt.provenance import check_demo
-from popmgmt.refdata import RefData
+from popmgmt.pipeline import codes
+from popmgmt.pipeline.provenance import check_demo
+from popmgmt.pipeline.refdata import RefData
+from popmgmt.pipeline.validate import validate_raw
 from popmgmt.transform import (
     HIERARCHY,
     LEVEL_COLUMN,
@@ -32,7 +33,6 @@ from popmgmt.transform import (
     compute_marts,
     membership,
 )
-from popmgmt.validate import validate_raw
 
 Var = tuple[str, ...]
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from popmgmt.geo import simplify_geometry, simplify_ring
+from popmgmt.pipeline.geo import simplify_geometry, simplify_ring
 
 
 def _circle(n: int, radius: float = 0.1) -> list[list[float]]:

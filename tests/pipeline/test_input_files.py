@@ -20,11 +20,11 @@ import pytest
 from conftest import DEMO_SCALE
 from conftest import validate_small as _validate
 
-from popmgmt import validate
-from popmgmt.demo import demo_municipalities
-from popmgmt.refdata import RefData
+from popmgmt.pipeline import validate
+from popmgmt.pipeline.demo import demo_municipalities
+from popmgmt.pipeline.refdata import RefData
+from popmgmt.pipeline.validate import Problem, ValidationError, validate_raw
 from popmgmt.transform import compute_marts
-from popmgmt.validate import Problem, ValidationError, validate_raw
 
 POPULATION = "bevolking.csv"
 REGISTER = "praktijkregister.csv"

@@ -28,9 +28,9 @@ import pytest
 from conftest import SMALL_RAW as FIXTURE
 from conftest import validate_small as _validate
 
-from popmgmt.refdata import RefData, load_refdata
-from popmgmt.schemas import RAW_FILES
-from popmgmt.validate import (
+from popmgmt.pipeline.refdata import RefData, load_refdata
+from popmgmt.pipeline.schemas import RAW_FILES
+from popmgmt.pipeline.validate import (
     MAX_PROBLEMS_PER_FILE,
     Problem,
     ValidationError,

@@ -11,8 +11,9 @@ from typing import Any
 import polars as pl
 import pytest
 
-from popmgmt import access, circle, labels, maps
-from popmgmt.marts import MART_COLUMNS, PRACTICES
+from popmgmt.app import access
+from popmgmt.pipeline.marts import MART_COLUMNS, PRACTICES
+from popmgmt.views import circle, labels, maps
 
 # --------------------------------------------------------------------------- fixtures
 

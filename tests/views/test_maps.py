@@ -11,8 +11,9 @@ import altair as alt
 import polars as pl
 import pytest
 
-from popmgmt import charts, maps, store
+from popmgmt.app import store
 from popmgmt.config import ConfigError, refdata_dir
+from popmgmt.views import charts, maps
 
 
 def _plain(obj: Any) -> bool:

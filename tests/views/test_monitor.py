@@ -16,8 +16,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from popmgmt import maps, monitor, stats
-from popmgmt.annotations import Annotation
+from popmgmt.app.annotations import Annotation
+from popmgmt.metrics import stats
+from popmgmt.views import maps, monitor
 
 VALUE_SCHEMA = {
     "indicator_code": pl.String,

@@ -15,10 +15,12 @@ from typing import Any
 import polars as pl
 import pytest
 
-from popmgmt import labels, peers, report, store, zone
-from popmgmt.codes import ACTIVE_CONTACTS_THRESHOLD, POP_AGE_BANDS, RIZIV_SPEC_GP
-from popmgmt.marts import INDICATOR_VALUES, MART_COLUMNS
-from popmgmt.refdata import RefData
+from popmgmt.app import store
+from popmgmt.metrics import peers
+from popmgmt.pipeline.codes import ACTIVE_CONTACTS_THRESHOLD, POP_AGE_BANDS, RIZIV_SPEC_GP
+from popmgmt.pipeline.marts import INDICATOR_VALUES, MART_COLUMNS
+from popmgmt.pipeline.refdata import RefData
+from popmgmt.views import labels, report, zone
 
 # --- tiny frames -------------------------------------------------------------------------------
 

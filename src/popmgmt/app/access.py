@@ -30,9 +30,10 @@ from typing import Final, Literal, cast
 
 import polars as pl
 
-from popmgmt import codes, labels
-from popmgmt.marts import MART_COLUMNS, PRACTICES
-from popmgmt.store import Marts
+from popmgmt.app.store import Marts
+from popmgmt.pipeline import codes
+from popmgmt.pipeline.marts import MART_COLUMNS, PRACTICES
+from popmgmt.views import labels
 
 LOGGER_NAME: Final = "popmgmt.access"
 logger = logging.getLogger(LOGGER_NAME)

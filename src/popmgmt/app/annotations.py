@@ -39,7 +39,7 @@ from typing import Final
 
 import polars as pl
 
-from popmgmt.access import Role
+from popmgmt.app.access import Role
 from popmgmt.config import data_dir
 
 logger = logging.getLogger("popmgmt.annotations")

@@ -37,7 +37,7 @@ from typing import Any, Final, Literal
 
 from email_validator import EmailNotValidError, validate_email
 
-from popmgmt.access import PUBLIC, ROLE_KINDS, Role, RoleKind
+from popmgmt.app.access import PUBLIC, ROLE_KINDS, Role, RoleKind
 from popmgmt.config import REPO_ROOT
 
 ROLES_ENV: Final = "POPMGMT_ROLES"

@@ -15,11 +15,18 @@ from typing import Any, Final
 
 import polars as pl
 
-from popmgmt import labels
-from popmgmt.codes import BOUNDARY_VERSION, FLANDERS_CODE, THEMES
 from popmgmt.config import DATA_ENV
-from popmgmt.indicators import HEADLINE_INDICATORS
-from popmgmt.marts import AREAS, INDICATOR_VALUES, INDICATORS, MART_COLUMNS, POPULATION, PRACTICES
+from popmgmt.metrics.indicators import HEADLINE_INDICATORS
+from popmgmt.pipeline.codes import BOUNDARY_VERSION, FLANDERS_CODE, THEMES
+from popmgmt.pipeline.marts import (
+    AREAS,
+    INDICATOR_VALUES,
+    INDICATORS,
+    MART_COLUMNS,
+    POPULATION,
+    PRACTICES,
+)
+from popmgmt.views import labels
 
 MANIFEST_FILE: Final = "manifest.json"
 POPULATION_KEY: Final = "inwoners"

@@ -18,9 +18,10 @@ from typing import Any, Final
 import polars as pl
 import streamlit as st
 
-from popmgmt import access, downloads, labels, maps, roles, store
-from popmgmt import annotations as ann
+from popmgmt.app import access, roles, store
+from popmgmt.app import annotations as ann
 from popmgmt.config import data_dir
+from popmgmt.views import downloads, labels, maps
 
 logger = logging.getLogger(access.LOGGER_NAME)
 

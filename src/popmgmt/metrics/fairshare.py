@@ -29,9 +29,8 @@ import numpy as np
 import polars as pl
 import statsmodels.api as sm
 
-from popmgmt import labels, stats
-from popmgmt.codes import POP_AGE_BANDS, SEXES
-from popmgmt.need import (
+from popmgmt.metrics import stats
+from popmgmt.metrics.need import (
     LABEL_LIMIT,
     ROW_STEP,
     VEGA_LITE_SCHEMA,
@@ -40,6 +39,8 @@ from popmgmt.need import (
     parse_mapping,
     vl_title,
 )
+from popmgmt.pipeline.codes import POP_AGE_BANDS, SEXES
+from popmgmt.views import labels
 
 DEPRIVATION_CODE: Final = "ima_vt"
 MORBIDITY_CODE: Final = "ima_chron"

@@ -29,7 +29,8 @@ import numpy as np
 import polars as pl
 from scipy import stats as sps
 
-from popmgmt import labels, stats
+from popmgmt.metrics import stats
+from popmgmt.views import labels
 
 LEVELS: Final = (0.95, 0.998)
 MIN_COUNT: Final = 5

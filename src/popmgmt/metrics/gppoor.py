@@ -36,9 +36,9 @@ from typing import Any, Final, Literal
 
 import polars as pl
 
-from popmgmt import labels, maps, monitor
-from popmgmt.annotations import Annotation
-from popmgmt.codes import BRUSSELS_ZONE, FLANDERS_CODE
+from popmgmt.app.annotations import Annotation
+from popmgmt.pipeline.codes import BRUSSELS_ZONE, FLANDERS_CODE
+from popmgmt.views import labels, maps, monitor
 
 PER_INHABITANTS: Final = 100_000
 THRESHOLD: Final = 90.0

@@ -24,9 +24,8 @@ from typing import Any, Final
 
 import polars as pl
 
-from popmgmt import labels, stats
-from popmgmt.codes import FLANDERS_CODE
-from popmgmt.need import (
+from popmgmt.metrics import stats
+from popmgmt.metrics.need import (
     VEGA_LITE_SCHEMA,
     area_population,
     area_rates,
@@ -34,7 +33,9 @@ from popmgmt.need import (
     population_quintiles,
     vl_title,
 )
+from popmgmt.pipeline.codes import FLANDERS_CODE
 from popmgmt.privacy import PRIMARY
+from popmgmt.views import labels
 
 DEPRIVATION_CODE: Final = "ima_vt"
 N_GROUPS: Final = 5

@@ -36,8 +36,8 @@ from typing import Any, Final
 
 import polars as pl
 
-from popmgmt import downloads, labels, maps
-from popmgmt.codes import FLANDERS_CODE, NEED_FAMILIES
+from popmgmt.pipeline.codes import FLANDERS_CODE, NEED_FAMILIES
+from popmgmt.views import downloads, labels, maps
 
 # Default family weights (sum 1). A judgement, documented in
 # docs/need-and-fair-shares.md: health and age drive first-line care use most

@@ -25,7 +25,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from popmgmt import labels
+from popmgmt.views import labels
 
 DEPRIVATION_INDICATOR: Final = "ima_vt"
 PEER_COUNT: Final = 5

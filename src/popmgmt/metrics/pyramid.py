@@ -35,8 +35,14 @@ from typing import Any, Final
 
 import polars as pl
 
-from popmgmt import labels
-from popmgmt.need import VEGA_LITE_SCHEMA, area_rates, format_mapping, parse_mapping, vl_title
+from popmgmt.metrics.need import (
+    VEGA_LITE_SCHEMA,
+    area_rates,
+    format_mapping,
+    parse_mapping,
+    vl_title,
+)
+from popmgmt.views import labels
 
 TIERS: Final = ("complex", "risico", "gezond")
 TIER_LABELS: Final[Mapping[str, str]] = {

@@ -22,7 +22,7 @@ import statsmodels.api as sm
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
-from popmgmt.codes import DIRECTIONS, POP_AGE_BANDS
+from popmgmt.pipeline.codes import DIRECTIONS, POP_AGE_BANDS
 
 FloatArray = npt.NDArray[np.float64]
 ArrayLike = npt.ArrayLike

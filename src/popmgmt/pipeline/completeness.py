@@ -21,8 +21,8 @@ from typing import Final
 
 import polars as pl
 
-from popmgmt import codes
-from popmgmt.refdata import RefData
+from popmgmt.pipeline import codes
+from popmgmt.pipeline.refdata import RefData
 
 REFERENCE_YEAR: Final = 2020
 """Year of the Statbel reference population in refdata."""

@@ -51,9 +51,10 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from popmgmt import __version__, codes
-from popmgmt.refdata import RefData, load_refdata
-from popmgmt.schemas import (
+from popmgmt import __version__
+from popmgmt.pipeline import codes
+from popmgmt.pipeline.refdata import RefData, load_refdata
+from popmgmt.pipeline.schemas import (
     ATLAS_METADATA_FILE,
     ATLAS_VALUES_FILE,
     CIRCLES_FILE,

@@ -24,10 +24,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from popmgmt import __version__, demo, statbel
-from popmgmt.refdata import RefData
-from popmgmt.schemas import PROVENANCE_FILE, RAW_FILES
-from popmgmt.validate import read_input
+from popmgmt import __version__
+from popmgmt.pipeline import demo, statbel
+from popmgmt.pipeline.refdata import RefData
+from popmgmt.pipeline.schemas import PROVENANCE_FILE, RAW_FILES
+from popmgmt.pipeline.validate import read_input
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from typing import Final
 import dataframely as dy
 import polars as pl
 
-from popmgmt import codes
+from popmgmt.pipeline import codes
 
 # ----------------------------------------------------------------------------
 # Plausibility bounds (docs/data-contract.md, "Completeness and plausibility")

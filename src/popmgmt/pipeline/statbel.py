@@ -23,7 +23,7 @@ from typing import Final
 
 import polars as pl
 
-from popmgmt import codes
+from popmgmt.pipeline import codes
 
 FILE_PATTERN: Final = re.compile(r"TF_SOC_POP_STRUCT_(\d{4})\.(txt|zip)", re.IGNORECASE)
 """Names of Statbel population files in the raw folder."""

@@ -63,16 +63,16 @@ from typing import Any, Final, cast
 import dataframely as dy
 import polars as pl
 
-from popmgmt import codes, statbel
-from popmgmt.completeness import (
+from popmgmt.pipeline import codes, statbel
+from popmgmt.pipeline.completeness import (
     Finding,
     Reference,
     atlas_findings,
     ima_findings,
     population_findings,
 )
-from popmgmt.refdata import MAPPING_2019_FILE, RefData
-from popmgmt.schemas import (
+from popmgmt.pipeline.refdata import MAPPING_2019_FILE, RefData
+from popmgmt.pipeline.schemas import (
     ATLAS_METADATA_FILE,
     ATLAS_VALUES_FILE,
     CHECK_MESSAGES,

@@ -11,7 +11,7 @@ from typing import Any, Final, cast
 import altair as alt
 import polars as pl
 
-from popmgmt import labels
+from popmgmt.views import labels
 
 POINT_COLOUR: Final = "#1f6f8b"
 FLANDERS_COLOUR: Final = "#c0392b"

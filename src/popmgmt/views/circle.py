@@ -23,10 +23,11 @@ import altair as alt
 import polars as pl
 import pydeck as pdk
 
-from popmgmt import downloads, labels, maps, stats
-from popmgmt.codes import FLANDERS_CODE, PATIENT_STOP, PAYMENT_SYSTEMS, PRACTICE_FORMS
-from popmgmt.funnel import chart_frame, finish_chart, wrap_lines
-from popmgmt.indicators import CONTACT_TYPES
+from popmgmt.metrics import stats
+from popmgmt.metrics.funnel import chart_frame, finish_chart, wrap_lines
+from popmgmt.metrics.indicators import CONTACT_TYPES
+from popmgmt.pipeline.codes import FLANDERS_CODE, PATIENT_STOP, PAYMENT_SYSTEMS, PRACTICE_FORMS
+from popmgmt.views import downloads, labels, maps
 
 CIRCLE_LEVEL: Final = "kring"
 QUERY_PARAM: Final = "kring"

@@ -24,7 +24,7 @@ from typing import Any, Final, Literal
 import polars as pl
 import pydeck as pdk
 
-from popmgmt import labels
+from popmgmt.views import labels
 
 RGB = tuple[int, int, int]
 

@@ -25,9 +25,10 @@ import numpy as np
 import polars as pl
 from scipy import stats as sps
 
-from popmgmt import downloads, labels, maps, stats
-from popmgmt.annotations import Annotation, date_text
-from popmgmt.codes import BRUSSELS_ZONE, FLANDERS_CODE
+from popmgmt.app.annotations import Annotation, date_text
+from popmgmt.metrics import stats
+from popmgmt.pipeline.codes import BRUSSELS_ZONE, FLANDERS_CODE
+from popmgmt.views import downloads, labels, maps
 
 VL_SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v6.json"
 Spec = dict[str, Any]

@@ -14,7 +14,7 @@ from typing import Final
 
 import polars as pl
 
-from popmgmt import labels
+from popmgmt.views import labels
 
 REPORT_CSS: Final = """
 @page { size: A4 landscape; margin: 12mm; }

@@ -21,8 +21,10 @@ from typing import Any, Final, cast
 import polars as pl
 import pydeck as pdk
 
-from popmgmt import downloads, gppoor, labels, maps, peers, report
-from popmgmt.codes import (
+from popmgmt.metrics import gppoor, peers
+from popmgmt.metrics.indicators import GMD_COVERAGE, GP_PER_10K
+from popmgmt.metrics.stats import compare_to_reference
+from popmgmt.pipeline.codes import (
     AIM_DOMAINS,
     ANTWERP_ZONE,
     BRUSSELS_ZONE,
@@ -33,8 +35,7 @@ from popmgmt.codes import (
     PRACTICE_FORMS,
     THEMES,
 )
-from popmgmt.indicators import GMD_COVERAGE, GP_PER_10K
-from popmgmt.stats import compare_to_reference
+from popmgmt.views import downloads, labels, maps, report
 
 ZONE_PARAM: Final = "zone"
 INDICATOR_PARAM: Final = "indicator"
