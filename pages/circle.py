@@ -15,7 +15,7 @@ import streamlit as st
 from popmgmt.app import store, ui
 from popmgmt.metrics import funnel
 from popmgmt.pipeline.codes import FLANDERS_CODE
-from popmgmt.views import circle, labels, maps
+from popmgmt.views import circle, funnel_charts, labels, maps
 
 CIRCLE_KEY = "circle_kring"
 TAB_KEY = "weergave"
@@ -204,7 +204,7 @@ if tab_funnel.open:
             mode = c3.selectbox(
                 "Overdispersie",
                 list(funnel.OVERDISPERSION_MODES),
-                format_func=funnel.OVERDISPERSION_MODES.__getitem__,
+                format_func=funnel_charts.OVERDISPERSION_TEXT.__getitem__,
                 key="circle_overdispersion",
             )
             indicator = circle.contact_indicator(contact)
@@ -243,7 +243,7 @@ if tab_funnel.open:
                     keep_cols=["size_class"],
                 )
                 st.altair_chart(
-                    funnel.funnel_chart(
+                    funnel_charts.funnel_chart(
                         fun,
                         title=f"{circle.CONTACT_NAMES[contact]} per 100 toegewezen patiënten",
                         value_title="Per 100 toegewezen patiënten",
@@ -262,7 +262,9 @@ if tab_funnel.open:
                 bands = funnel.band_counts(fun)
                 st.caption(
                     " · ".join(
-                        f"{funnel.BAND_TEXT[b]}: {bands[b]}" for b in funnel.BANDS if bands[b]
+                        f"{funnel_charts.BAND_TEXT[b]}: {bands[b]}"
+                        for b in funnel.BANDS
+                        if bands[b]
                     )
                     + ". Kleine praktijken krijgen brede grenzen: een afwijking bij weinig "
                     "patiënten kan toeval zijn. " + circle.LEARNING_NOTE
@@ -394,7 +396,7 @@ if tab_flanders.open:
                 highlight_col="own",
             )
             st.altair_chart(
-                funnel.funnel_chart(
+                funnel_charts.funnel_chart(
                     circles_funnel,
                     title=f"{_indicator_name(agg_code)}: alle kringen",
                     value_title=str(agg_meta.get("unit") or "waarde"),

@@ -22,8 +22,7 @@ from PIL import Image
 from playwright.sync_api import Locator, Page
 
 from popmgmt.app.store import Marts
-from popmgmt.metrics import funnel
-from popmgmt.views import circle, labels
+from popmgmt.views import circle, funnel_charts, labels
 
 pytestmark = pytest.mark.browser
 
@@ -137,7 +136,7 @@ def test_one_circle_in_chromium(built_data: Path, tmp_path: Path, circle_code: s
         assert "weergave=Trechterdiagram" in page.url
         chart_png = chart.screenshot(path=str(tmp_path / "funnel.png"))
         target_red = [(0xC0, 0x39, 0x2B)]
-        points = [_rgb(c) for c in funnel.BAND_COLOURS.values()]
+        points = [_rgb(c) for c in funnel_charts.BAND_COLOURS.values()]
         assert _pixels(chart_png, target_red, step=1), "no reference line"
         assert len(_pixels(chart_png, points)) > 20, "no practices on the funnel plot"
         page.screenshot(path=str(tmp_path / "funnel_page.png"), full_page=True)

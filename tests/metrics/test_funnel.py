@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from popmgmt.metrics import funnel, stats
+from popmgmt.views import funnel_charts
 
 
 # --------------------------------------------------------------------------- reference
@@ -178,7 +179,7 @@ def test_counts_one_to_four_and_nulls_are_left_out() -> None:
     assert result.n_suppressed == 2
     assert result.n_no_size == 1
     assert result.n_units == 5
-    assert funnel.left_out_text(result, unit_word="praktijken") == (
+    assert funnel_charts.left_out_text(result, unit_word="praktijken") == (
         "Niet getoond: 2 onderdrukt (< 5 of afleidbaar) en 1 zonder noemer praktijken."
     )
 
@@ -251,7 +252,7 @@ def test_no_overdispersion_estimate_for_few_units() -> None:
     result = _data(_units([10.0, 30.0, 20.0], [100.0, 100.0, 100.0]), target=0.1)
     assert result.phi is None
     assert result.phi_used == 1.0
-    assert "te weinig eenheden" in funnel.method_text(result, reference_label="de kring")
+    assert "te weinig eenheden" in funnel_charts.method_text(result, reference_label="de kring")
 
 
 def test_phi_is_significant_against_chi_square() -> None:
@@ -280,7 +281,7 @@ def test_chart_names_the_method_and_reference() -> None:
     units = _spread_units()
     result = _data(units, target=0.09, multiplier=100.0)
     spec = _spec(
-        funnel.funnel_chart(
+        funnel_charts.funnel_chart(
             result,
             title="Huisbezoeken",
             value_title="Per 100",
@@ -310,7 +311,7 @@ def test_chart_data_are_the_funnel() -> None:
     )
     result = _data(units, target=0.1, multiplier=100.0, highlight_col="own")
     spec = _spec(
-        funnel.funnel_chart(
+        funnel_charts.funnel_chart(
             result, title="t", value_title="v", size_title="s", reference_label="de kring"
         )
     )
@@ -329,12 +330,14 @@ def test_chart_without_units() -> None:
     result = _data(_units([None], [100.0]), target=0.1)
     assert result.points.height == 0
     spec = _spec(
-        funnel.funnel_chart(result, title="t", value_title="v", size_title="s", reference_label="r")
+        funnel_charts.funnel_chart(
+            result, title="t", value_title="v", size_title="s", reference_label="r"
+        )
     )
     assert spec["title"]["text"] == "t"
 
 
 def test_wrap_lines() -> None:
-    lines = funnel.wrap_lines(["a " * 80, "kort"], width=40)
+    lines = funnel_charts.wrap_lines(["a " * 80, "kort"], width=40)
     assert all(len(line) <= 40 for line in lines)
     assert lines[-1] == "kort"

@@ -24,10 +24,10 @@ import polars as pl
 import pydeck as pdk
 
 from popmgmt.metrics import stats
-from popmgmt.metrics.funnel import chart_frame, finish_chart, wrap_lines
 from popmgmt.metrics.indicators import CONTACT_TYPES
 from popmgmt.pipeline.codes import FLANDERS_CODE, PATIENT_STOP, PAYMENT_SYSTEMS, PRACTICE_FORMS
 from popmgmt.views import downloads, labels, maps
+from popmgmt.views.funnel_charts import chart_frame, finish_chart, wrap_lines
 
 CIRCLE_LEVEL: Final = "kring"
 QUERY_PARAM: Final = "kring"
