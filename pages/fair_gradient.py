@@ -14,9 +14,9 @@ import polars as pl
 import streamlit as st
 
 from popmgmt.app import store, ui
-from popmgmt.metrics import gradient, need
+from popmgmt.metrics import gradient
 from popmgmt.privacy import PRIMARY
-from popmgmt.views import labels
+from popmgmt.views import labels, need_display, query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_INDICATOR = "ima_chron"
@@ -90,7 +90,7 @@ option_labels = {
 qp = st.query_params
 first_run = "gradient_indicator" not in st.session_state
 problems: list[str] = []
-code_q, problem = need.parse_choice(qp.get("indicator"), codes, what="Indicator")
+code_q, problem = query.parse_choice(qp.get("indicator"), codes, what="Indicator")
 problems += [problem] if problem else []
 if "gradient_indicator" not in st.session_state:
     default = DEFAULT_INDICATOR if DEFAULT_INDICATOR in codes else codes[0]
@@ -115,7 +115,7 @@ if not years:
     st.stop()
 year_key = f"gradient_year_{code}"
 if year_key not in st.session_state:
-    year_q, problem = need.parse_choice(qp.get("jaar"), years, what="Jaar")
+    year_q, problem = query.parse_choice(qp.get("jaar"), years, what="Jaar")
     if problem and first_run:
         problems.append(problem)
     st.session_state[year_key] = year_q if year_q is not None else years[0]
@@ -246,7 +246,7 @@ with st.expander("Tabel: alle jaren en kwintielen"):
 d1, d2 = st.columns(2)
 d1.download_button(
     "Download CSV (alle jaren)",
-    data=functools.partial(need.to_csv_bytes, full),
+    data=functools.partial(need_display.to_csv_bytes, full),
     file_name=f"sociale-gradient-{code}.csv",
     mime="text/csv",
     on_click="ignore",
@@ -254,7 +254,7 @@ d1.download_button(
 )
 d2.download_button(
     "Download Excel (alle jaren)",
-    data=functools.partial(need.to_xlsx_bytes, full, sheet="sociale gradient"),
+    data=functools.partial(need_display.to_xlsx_bytes, full, sheet="sociale gradient"),
     file_name=f"sociale-gradient-{code}.xlsx",
     mime=XLSX,
     on_click="ignore",

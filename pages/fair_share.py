@@ -17,7 +17,7 @@ import streamlit as st
 from popmgmt.app import store, ui
 from popmgmt.metrics import fairshare, need
 from popmgmt.pipeline.codes import ANTWERP_ZONE
-from popmgmt.views import labels
+from popmgmt.views import labels, need_display, query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SOURCE = "bron: IMA Atlas, IMA Patiënteel huisartsen en Statbel, bewerking popmgmt"
@@ -97,14 +97,16 @@ def _shares(build: tuple[str, str], year: int, key: tuple[bool, float, float]) -
 def _table(frame: pl.DataFrame) -> None:
     """Numbers in Belgian Dutch style on screen; the download keeps them as numbers."""
     keep = ("Jaar", "Jaar nood en aanbod")
-    st.dataframe(need.dutch_table(frame, keep=keep).to_arrow(), hide_index=True, width="stretch")
+    st.dataframe(
+        need_display.dutch_table(frame, keep=keep).to_arrow(), hide_index=True, width="stretch"
+    )
 
 
 def _downloads(frame: pl.DataFrame, *, stem: str, sheet: str, key: str) -> None:
     left, right = st.columns(2)
     left.download_button(
         "Download CSV",
-        data=functools.partial(need.to_csv_bytes, frame),
+        data=functools.partial(need_display.to_csv_bytes, frame),
         file_name=f"{stem}.csv",
         mime="text/csv",
         on_click="ignore",
@@ -112,7 +114,7 @@ def _downloads(frame: pl.DataFrame, *, stem: str, sheet: str, key: str) -> None:
     )
     right.download_button(
         "Download Excel",
-        data=functools.partial(need.to_xlsx_bytes, frame, sheet=sheet),
+        data=functools.partial(need_display.to_xlsx_bytes, frame, sheet=sheet),
         file_name=f"{stem}.xlsx",
         mime=XLSX,
         on_click="ignore",
@@ -140,16 +142,16 @@ def _init(key: str, value: Any) -> None:
         st.session_state[key] = value
 
 
-year_q, problem = need.parse_choice(qp.get("jaar"), years, what="Jaar")
+year_q, problem = query.parse_choice(qp.get("jaar"), years, what="Jaar")
 problems += [problem] if problem else []
-mode_q, problem = need.parse_choice(qp.get("modus"), list(fairshare.MODES), what="Modus")
+mode_q, problem = query.parse_choice(qp.get("modus"), list(fairshare.MODES), what="Modus")
 problems += [problem] if problem else []
 mode_default = mode_q or "budget"
-total_q, problem = need.parse_number(
+total_q, problem = query.parse_number(
     qp.get("bedrag"), minimum=0.0, maximum=TOTAL_MAX[mode_default], what="Bedrag"
 )
 problems += [problem] if problem else []
-universal_q, problem = need.parse_number(
+universal_q, problem = query.parse_number(
     qp.get("universeel"), minimum=0.0, maximum=100.0, what="Universeel deel"
 )
 problems += [problem] if problem else []
@@ -350,7 +352,7 @@ wanted = {
     "jaar": str(year),
     "nood": fairshare.params_to_query(params),
     "modus": mode,
-    "bedrag": need.format_number(total),
+    "bedrag": query.format_number(total),
     "universeel": str(universal_pct),
 }
 if st.query_params.to_dict() != wanted:

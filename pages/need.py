@@ -17,7 +17,7 @@ import streamlit as st
 from popmgmt.app import store, ui
 from popmgmt.metrics import need, pyramid
 from popmgmt.pipeline.codes import ANTWERP_ZONE, NEED_FAMILIES
-from popmgmt.views import labels, maps
+from popmgmt.views import labels, maps, need_display, query
 
 MAP_LEVELS = {"zone": "Zones", "gemeente": "Gemeenten"}
 FAMILY_HELP = {
@@ -89,24 +89,24 @@ def _index(
         table = need.population_quintiles(table, value_col="need_index")
         out[f"table_{level}"] = table
         out[f"contrib_{level}"] = contributions
-        out[f"legend_{level}"] = need.quintile_legend(table)
+        out[f"legend_{level}"] = need_display.quintile_legend(table)
     # What the page shows and downloads, computed once per set of weights.
-    out["zone_display"] = need.index_display_table(
+    out["zone_display"] = need_display.index_display_table(
         out["table_zone"].sort("area_name"), area_title="Zone", year=year
     )
     zone_of = marts.areas.filter(pl.col("level") == "gemeente").select(
         "area_code", pl.col("zone_code").alias("Zone")
     )
-    out["mun_display"] = need.index_display_table(
+    out["mun_display"] = need_display.index_display_table(
         out["table_gemeente"].join(zone_of, on="area_code", how="left").sort("area_name"),
         area_title="Gemeente",
         year=year,
         extra=("Zone",),
     )
-    out["summary"] = need.quintile_summary(out["table_gemeente"])
+    out["summary"] = need_display.quintile_summary(out["table_gemeente"])
     for name in ("zone_display", "mun_display", "summary"):
-        out[f"{name}_text"] = need.dutch_table(out[name])
-    out["stack"] = need.family_stack_records(out["table_zone"])
+        out[f"{name}_text"] = need_display.dutch_table(out[name])
+    out["stack"] = need_display.family_stack_records(out["table_zone"])
     out["n_imputed_mun"] = int((out["table_gemeente"]["n_imputed"] > 0).sum())
     family_weights = weights.group_by("need_family", maintain_order=True).agg(
         pl.col("weight").sum()
@@ -124,7 +124,7 @@ def _index(
         .alias("Familie"),
         (pl.col("weight") * 100).round(1).alias("Gewicht (%)"),
     )
-    out["weights_table_text"] = need.dutch_table(out["weights_table"])
+    out["weights_table_text"] = need_display.dutch_table(out["weights_table"])
     return out
 
 
@@ -150,7 +150,7 @@ def _pyramid(
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _geometry(build: tuple[str, str], level: str) -> dict[str, str]:
     del build
-    return need.geometry_json(ui.load_geojson(level), decimals=4)
+    return need_display.geometry_json(ui.load_geojson(level), decimals=4)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -163,9 +163,9 @@ def _deck(
     indicator_key: tuple[tuple[str, float], ...],
 ) -> maps.PrebuiltDeck:
     table = _index(build, year, codes, family_key, indicator_key)[f"table_{level}"]
-    return need.choropleth_deck(
+    return need_display.choropleth_deck(
         _geometry(build, level),
-        need.index_map_features(table, year=year),
+        need_display.index_map_features(table, year=year),
         layer_id=f"need_{level}",
     )
 
@@ -181,7 +181,7 @@ def _pyramid_inputs(build: tuple[str, str], level: str, year: int) -> pl.DataFra
 def _table(frame: pl.DataFrame, text: pl.DataFrame | None = None) -> None:
     """Numbers in Belgian Dutch style on screen (`text`, computed once if given); the
     download keeps them as numbers."""
-    shown = need.dutch_table(frame) if text is None else text
+    shown = need_display.dutch_table(frame) if text is None else text
     st.dataframe(shown.to_arrow(), hide_index=True, width="stretch")
 
 
@@ -189,7 +189,7 @@ def _downloads(frame: pl.DataFrame, *, stem: str, sheet: str, key: str, what: st
     left, right = st.columns(2)
     left.download_button(
         f"Download {what}CSV".strip(),
-        data=functools.partial(need.to_csv_bytes, frame),
+        data=functools.partial(need_display.to_csv_bytes, frame),
         file_name=f"{stem}.csv",
         mime="text/csv",
         on_click="ignore",
@@ -197,7 +197,7 @@ def _downloads(frame: pl.DataFrame, *, stem: str, sheet: str, key: str, what: st
     )
     right.download_button(
         f"Download {what}Excel".strip(),
-        data=functools.partial(need.to_xlsx_bytes, frame, sheet=sheet),
+        data=functools.partial(need_display.to_xlsx_bytes, frame, sheet=sheet),
         file_name=f"{stem}.xlsx",
         mime=XLSX,
         on_click="ignore",
@@ -234,7 +234,7 @@ def _init(key: str, value: Any) -> None:
 
 
 def _from_url(name: str, options: list[Any], what: str) -> Any:
-    value, problem = need.parse_choice(qp.get(name), options, what=what)
+    value, problem = query.parse_choice(qp.get(name), options, what=what)
     if problem:
         problems.append(problem)
     return value
@@ -243,8 +243,8 @@ def _from_url(name: str, options: list[Any], what: str) -> Any:
 year_q = _from_url("jaar", years, "Jaar")
 zone_q = _from_url("zone", zone_codes, "Zonecode")
 level_q = _from_url("kaart", list(MAP_LEVELS), "Kaartniveau")
-fw_q, fw_problems = need.parse_mapping(qp.get("fw", ""), families, what="familiegewicht")
-iw_q, iw_problems = need.parse_mapping(
+fw_q, fw_problems = query.parse_mapping(qp.get("fw", ""), families, what="familiegewicht")
+iw_q, iw_problems = query.parse_mapping(
     qp.get("iw", ""), codes, maximum=INDICATOR_MAX, what="indicatorgewicht"
 )
 pp_q, pp_problems = pyramid.params_from_query(qp.get("pp"))
@@ -331,8 +331,8 @@ wanted = {
     "jaar": str(year),
     "zone": zone,
     "kaart": map_level,
-    "fw": need.format_mapping(dict(family_key)),
-    "iw": need.format_mapping(dict(indicator_key)),
+    "fw": query.format_mapping(dict(family_key)),
+    "iw": query.format_mapping(dict(indicator_key)),
     "pp": pyramid.params_to_query(params),
 }
 if st.query_params.to_dict() != wanted:
@@ -402,19 +402,21 @@ m1.metric(
     help="Gewogen som van de z-scores; 0 = Vlaanderen. Geen interval (samengestelde index).",
     border=True,
 )
-m2.metric("Kwintiel van de zones", need.QUINTILE_NAMES.get(zone_row["quintile"], "-"), border=True)
+m2.metric(
+    "Kwintiel van de zones", need_display.QUINTILE_NAMES.get(zone_row["quintile"], "-"), border=True
+)
 m3.metric("Inwoners (noemer)", labels.fmt_number(zone_row["population"]), border=True)
 st.caption(f"jaar {year} · {SOURCE} · geen interval: samengestelde index")
 st.vega_lite_chart(
-    spec=need.decomposition_chart(
-        need.decomposition_records(index["contrib_zone"], catalogue, zone),
+    spec=need_display.decomposition_chart(
+        need_display.decomposition_records(index["contrib_zone"], catalogue, zone),
         title=f"Opsplitsing van de nood-index: {zone_names[zone]} ({zone}), {year}",
     ),
     width="stretch",
 )
 
 with st.expander("Alle zones: nood-index per familie"):
-    st.vega_lite_chart(spec=need.family_stack_chart(index["stack"]), width="stretch")
+    st.vega_lite_chart(spec=need_display.family_stack_chart(index["stack"]), width="stretch")
 
 zone_display: pl.DataFrame = index["zone_display"]
 with st.expander("Tabel: nood-index per zone"):

@@ -15,6 +15,7 @@ import pytest
 from popmgmt.app.store import Marts
 from popmgmt.metrics import need
 from popmgmt.pipeline.codes import FLANDERS_CODE, NEED_FAMILIES
+from popmgmt.views import need_display, query
 
 # --------------------------------------------------------------------------- helpers
 
@@ -341,12 +342,12 @@ def test_population_quintiles_per_group() -> None:
 
 
 def test_mapping_round_trip_and_problems() -> None:
-    text = need.format_mapping({"gezondheid": 35.0, "demografie": 25.5})
+    text = query.format_mapping({"gezondheid": 35.0, "demografie": 25.5})
     assert text == "gezondheid:35,demografie:25.5"
-    values, problems = need.parse_mapping(text, NEED_FAMILIES)
+    values, problems = query.parse_mapping(text, NEED_FAMILIES)
     assert values == {"gezondheid": 35.0, "demografie": 25.5}
     assert problems == []
-    values, problems = need.parse_mapping(
+    values, problems = query.parse_mapping(
         "gezondheid:x,onbekend:3,cultureel:-1,demografie:2,zonder", NEED_FAMILIES, maximum=10
     )
     assert values == {"demografie": 2.0}
@@ -356,16 +357,16 @@ def test_mapping_round_trip_and_problems() -> None:
 
 
 def test_parse_choice_and_number() -> None:
-    assert need.parse_choice("2023", [2024, 2023], what="Jaar") == (2023, None)
-    assert need.parse_choice(None, [2024], what="Jaar") == (None, None)
-    value, problem = need.parse_choice("elz999", ["elz1"], what="Zonecode")
+    assert query.parse_choice("2023", [2024, 2023], what="Jaar") == (2023, None)
+    assert query.parse_choice(None, [2024], what="Jaar") == (None, None)
+    value, problem = query.parse_choice("elz999", ["elz1"], what="Zonecode")
     assert value is None
     assert problem == "Zonecode 'elz999' uit de link bestaat niet in deze gegevens"
-    assert need.parse_number("12,5", minimum=0, maximum=100, what="Bedrag") == (12.5, None)
-    assert need.parse_number("101", minimum=0, maximum=100, what="Bedrag")[1] is not None
-    assert need.parse_number("abc", minimum=0, maximum=100, what="Bedrag")[1] is not None
-    assert need.format_number(1_250_000.0) == "1250000"
-    assert need.format_number(0.15) == "0.15"
+    assert query.parse_number("12,5", minimum=0, maximum=100, what="Bedrag") == (12.5, None)
+    assert query.parse_number("101", minimum=0, maximum=100, what="Bedrag")[1] is not None
+    assert query.parse_number("abc", minimum=0, maximum=100, what="Bedrag")[1] is not None
+    assert query.format_number(1_250_000.0) == "1250000"
+    assert query.format_number(0.15) == "0.15"
 
 
 # --------------------------------------------------------------------------- charts, maps, files
@@ -373,13 +374,13 @@ def test_parse_choice_and_number() -> None:
 
 def test_layer_data_moves_inline_data_into_layers() -> None:
     spec = {"data": {"values": [{"a": 1}]}, "mark": "bar", "encoding": {"x": {"field": "a"}}}
-    out = need.layer_data(spec)
+    out = need_display.layer_data(spec)
     assert "data" not in out
     assert out["layer"] == [
         {"data": {"values": [{"a": 1}]}, "mark": "bar", "encoding": {"x": {"field": "a"}}}
     ]
     assert out["autosize"] == {"type": "fit-x", "contains": "padding"}
-    layered = need.layer_data(
+    layered = need_display.layer_data(
         {"data": {"values": []}, "layer": [{"mark": "bar"}, {"mark": "rule"}]}
     )
     assert all(layer["data"] == {"values": []} for layer in layered["layer"])
@@ -395,7 +396,7 @@ def _square(code: str, lon: float) -> dict[str, Any]:
 
 
 def test_choropleth_deck_json_carries_features_and_tooltips() -> None:
-    geo = need.geometry_json(
+    geo = need_display.geometry_json(
         {"type": "FeatureCollection", "features": [_square("a", 4.123456789), _square("b", 4.5)]}
     )
     assert "4.12346" in geo["a"]
@@ -409,7 +410,9 @@ def test_choropleth_deck_json_carries_features_and_tooltips() -> None:
             "n_imputed": [1, 0],
         }
     )
-    deck = need.choropleth_deck(geo, need.index_map_features(table, year=2024), layer_id="t")
+    deck = need_display.choropleth_deck(
+        geo, need_display.index_map_features(table, year=2024), layer_id="t"
+    )
     spec = json.loads(deck.to_json())
     features = spec["layers"][0]["data"]["features"]
     assert [f["properties"]["area_code"] for f in features] == ["a", "b"]
@@ -425,9 +428,9 @@ def test_choropleth_deck_json_carries_features_and_tooltips() -> None:
 
 def test_downloads_are_csv_and_xlsx_of_the_table() -> None:
     frame = pl.DataFrame({"Zone": ["Gent (elz13)"], "Nood-index": [0.25]})
-    csv = need.to_csv_bytes(frame).decode("utf-8-sig")
+    csv = need_display.to_csv_bytes(frame).decode("utf-8-sig")
     assert csv.splitlines() == ["Zone,Nood-index", "Gent (elz13),0.25"]
-    xlsx = need.to_xlsx_bytes(frame, sheet="nood-index")
+    xlsx = need_display.to_xlsx_bytes(frame, sheet="nood-index")
     with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
         names = archive.namelist()
         assert "xl/worksheets/sheet1.xml" in names
@@ -444,10 +447,12 @@ def test_quintile_legend_and_summary() -> None:
             "population": [10.0] * 5,
         }
     )
-    legend = need.quintile_legend(table)
-    assert [item.text.split(" (")[0] for item in legend] == list(need.QUINTILE_NAMES.values())
-    summary = need.quintile_summary(table)
-    assert summary["Kwintiel"].to_list() == list(need.QUINTILE_NAMES.values())
+    legend = need_display.quintile_legend(table)
+    assert [item.text.split(" (")[0] for item in legend] == list(
+        need_display.QUINTILE_NAMES.values()
+    )
+    summary = need_display.quintile_summary(table)
+    assert summary["Kwintiel"].to_list() == list(need_display.QUINTILE_NAMES.values())
     assert summary["Inwoners"].sum() == 50
     assert not any(math.isnan(x) for x in summary["Laagste index"])
 
@@ -461,7 +466,7 @@ def test_dutch_table_formats_numbers_for_display_only() -> None:
             "Jaar": [2024, 2024],
         }
     )
-    out = need.dutch_table(frame)
+    out = need_display.dutch_table(frame)
     assert out["Bedrag"].to_list() == ["1.234,50", "0,25"]
     assert out["Inwoners"].to_list() == ["1.234.567", None]
     assert out["Jaar"].to_list() == [2024, 2024]

@@ -30,17 +30,10 @@ import polars as pl
 import statsmodels.api as sm
 
 from popmgmt.metrics import stats
-from popmgmt.metrics.need import (
-    LABEL_LIMIT,
-    ROW_STEP,
-    VEGA_LITE_SCHEMA,
-    format_mapping,
-    layer_data,
-    parse_mapping,
-    vl_title,
-)
 from popmgmt.pipeline.codes import POP_AGE_BANDS, SEXES
 from popmgmt.views import labels
+from popmgmt.views.need_display import LABEL_LIMIT, ROW_STEP, VEGA_LITE_SCHEMA, layer_data, vl_title
+from popmgmt.views.query import format_mapping, parse_mapping
 
 DEPRIVATION_CODE: Final = "ima_vt"
 MORBIDITY_CODE: Final = "ima_chron"

@@ -25,17 +25,11 @@ from typing import Any, Final
 import polars as pl
 
 from popmgmt.metrics import stats
-from popmgmt.metrics.need import (
-    VEGA_LITE_SCHEMA,
-    area_population,
-    area_rates,
-    layer_data,
-    population_quintiles,
-    vl_title,
-)
+from popmgmt.metrics.need import area_population, area_rates, population_quintiles
 from popmgmt.pipeline.codes import FLANDERS_CODE
 from popmgmt.privacy import PRIMARY
 from popmgmt.views import labels
+from popmgmt.views.need_display import VEGA_LITE_SCHEMA, layer_data, vl_title
 
 DEPRIVATION_CODE: Final = "ima_vt"
 N_GROUPS: Final = 5

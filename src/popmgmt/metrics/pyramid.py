@@ -35,14 +35,10 @@ from typing import Any, Final
 
 import polars as pl
 
-from popmgmt.metrics.need import (
-    VEGA_LITE_SCHEMA,
-    area_rates,
-    format_mapping,
-    parse_mapping,
-    vl_title,
-)
+from popmgmt.metrics.need import area_rates
 from popmgmt.views import labels
+from popmgmt.views.need_display import VEGA_LITE_SCHEMA, vl_title
+from popmgmt.views.query import format_mapping, parse_mapping
 
 TIERS: Final = ("complex", "risico", "gezond")
 TIER_LABELS: Final[Mapping[str, str]] = {
