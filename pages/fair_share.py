@@ -17,7 +17,7 @@ import streamlit as st
 from popmgmt.app import store, ui
 from popmgmt.metrics import fairshare, need
 from popmgmt.pipeline.codes import ANTWERP_ZONE
-from popmgmt.views import labels, need_display, query
+from popmgmt.views import fairshare_display, labels, need_display, query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SOURCE = "bron: IMA Atlas, IMA Patiënteel huisartsen en Statbel, bewerking popmgmt"
@@ -155,7 +155,7 @@ universal_q, problem = query.parse_number(
     qp.get("universeel"), minimum=0.0, maximum=100.0, what="Universeel deel"
 )
 problems += [problem] if problem else []
-need_q, need_problems = fairshare.params_from_query(qp.get("nood"))
+need_q, need_problems = fairshare_display.params_from_query(qp.get("nood"))
 problems += need_problems
 
 _init("fair_year", year_q if year_q is not None else years[0])
@@ -274,10 +274,10 @@ st.caption(
     f"noodgewogen inwoners (1 januari) · {SOURCE}"
 )
 
-records = fairshare.gap_records(shares)
+records = fairshare_display.gap_records(shares)
 left, right = st.columns([3, 2])
 with left:
-    st.vega_lite_chart(spec=fairshare.ratio_chart(records), width="stretch")
+    st.vega_lite_chart(spec=fairshare_display.ratio_chart(records), width="stretch")
 with right:
     st.markdown(
         "**Lezen:** elke bol is een zone. Rechts = meer nood per inwoner dan Vlaanderen, "
@@ -294,12 +294,14 @@ with right:
         )
     else:
         st.markdown("**Aanbod volgt nood niet:** geen zone.")
-st.vega_lite_chart(spec=fairshare.gap_chart(records), width="stretch")
+st.vega_lite_chart(spec=fairshare_display.gap_chart(records), width="stretch")
 st.vega_lite_chart(
-    spec=fairshare.fte_need_chart(fairshare.fte_need_records(shares, year=year), flanders=fl_rate),
+    spec=fairshare_display.fte_need_chart(
+        fairshare_display.fte_need_records(shares, year=year), flanders=fl_rate
+    ),
     width="stretch",
 )
-share_display = fairshare.shares_display_table(shares, year=year)
+share_display = fairshare_display.shares_display_table(shares, year=year)
 with st.expander("Tabel: aandelen, verschillen en signalen per zone"):
     _table(share_display)
     _downloads(
@@ -324,7 +326,7 @@ mode = str(
     s1.radio(
         "Wat verdeelt u?",
         list(fairshare.MODES),
-        format_func=fairshare.MODE_LABELS.__getitem__,
+        format_func=fairshare_display.MODE_LABELS.__getitem__,
         key="fair_mode",
     )
 )
@@ -350,7 +352,7 @@ universal_pct = int(
 )
 wanted = {
     "jaar": str(year),
-    "nood": fairshare.params_to_query(params),
+    "nood": fairshare_display.params_to_query(params),
     "modus": mode,
     "bedrag": query.format_number(total),
     "universeel": str(universal_pct),
@@ -388,10 +390,12 @@ st.caption(
     f"{year} · {SOURCE}."
 )
 st.vega_lite_chart(
-    spec=fairshare.allocation_chart(fairshare.allocation_records(allocation, mode=mode), mode=mode),
+    spec=fairshare_display.allocation_chart(
+        fairshare_display.allocation_records(allocation, mode=mode), mode=mode
+    ),
     width="stretch",
 )
-alloc_display = fairshare.allocation_display_table(
+alloc_display = fairshare_display.allocation_display_table(
     allocation.sort("area_name"), mode=mode, universal_share=universal_pct / 100.0, year=year
 )
 _table(alloc_display)

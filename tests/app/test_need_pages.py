@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from popmgmt.app import store
 from popmgmt.metrics import fairshare, need, pyramid
-from popmgmt.views import labels
+from popmgmt.views import fairshare_display, labels
 
 NEED_PAGE = str(ROOT / "pages" / "need.py")
 FAIR_PAGE = str(ROOT / "pages" / "fair_share.py")
@@ -231,7 +231,7 @@ def test_fair_share_page_defaults_and_url(data_env: Path) -> None:
     _ok(at)
     assert dict(at.query_params) == {
         "jaar": at.query_params["jaar"],
-        "nood": fairshare.params_to_query(fairshare.NeedWeightParams()),
+        "nood": fairshare_display.params_to_query(fairshare.NeedWeightParams()),
         "modus": "budget",
         "bedrag": "1000000",
         "universeel": "50",
