@@ -14,6 +14,7 @@ from scipy import stats as sps
 from popmgmt.app.store import Marts
 from popmgmt.metrics import gradient, stats
 from popmgmt.pipeline.codes import FLANDERS_CODE
+from popmgmt.views import gradient_display
 
 # --------------------------------------------------------------------------- SII by hand
 
@@ -218,14 +219,14 @@ def test_small_quintile_numerator_is_suppressed() -> None:
     assert first["suppressed"] is True
     assert first["value"] is None
     assert first["numerator"] is None
-    table = gradient.quintile_display_table(out, unit="%", denominator_label="inwoners")
+    table = gradient_display.quintile_display_table(out, unit="%", denominator_label="inwoners")
     assert table["Waarde"][0] == "onderdrukt (< 5)"
     assert table["Kwintiel"].to_list() == ["Q1 minst achtergesteld", "Q2"]
 
 
 def test_sii_text() -> None:
-    assert gradient.sii_text(None, unit="%").startswith("niet te berekenen")
-    text = gradient.sii_text({"sii": 3.2, "sii_low": 1.1, "sii_high": 5.3}, unit="%")
+    assert gradient_display.sii_text(None, unit="%").startswith("niet te berekenen")
+    text = gradient_display.sii_text({"sii": 3.2, "sii_low": 1.1, "sii_high": 5.3}, unit="%")
     assert text == "+3,2 % (95%-BI 1,1 – 5,3 %)"
 
 
