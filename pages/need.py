@@ -17,7 +17,7 @@ import streamlit as st
 from popmgmt.app import store, ui
 from popmgmt.metrics import need, pyramid
 from popmgmt.pipeline.codes import ANTWERP_ZONE, NEED_FAMILIES
-from popmgmt.views import labels, maps, need_display, query
+from popmgmt.views import labels, maps, need_display, pyramid_display, query
 
 MAP_LEVELS = {"zone": "Zones", "gemeente": "Gemeenten"}
 FAMILY_HELP = {
@@ -141,9 +141,9 @@ def _pyramid(
     fl_pyr = pyramid.pyramid_with_range(_pyramid_inputs(build, "vlaanderen", year), params)
     return {
         "missing": None,
-        "records": pyramid.pyramid_records(zone_pyr, fl_pyr),
-        "display": pyramid.pyramid_display_table(zone_pyr, fl_pyr, year=year),
-        "inputs": pyramid.inputs_display_table(zone_inputs, year=year),
+        "records": pyramid_display.pyramid_records(zone_pyr, fl_pyr),
+        "display": pyramid_display.pyramid_display_table(zone_pyr, fl_pyr, year=year),
+        "inputs": pyramid_display.inputs_display_table(zone_inputs, year=year),
     }
 
 
@@ -247,7 +247,7 @@ fw_q, fw_problems = query.parse_mapping(qp.get("fw", ""), families, what="famili
 iw_q, iw_problems = query.parse_mapping(
     qp.get("iw", ""), codes, maximum=INDICATOR_MAX, what="indicatorgewicht"
 )
-pp_q, pp_problems = pyramid.params_from_query(qp.get("pp"))
+pp_q, pp_problems = pyramid_display.params_from_query(qp.get("pp"))
 problems += fw_problems + iw_problems + pp_problems
 _init("need_year", year_q if year_q is not None else years[0])
 _init("need_zone", zone_q if zone_q is not None else zone_codes[0])
@@ -333,7 +333,7 @@ wanted = {
     "kaart": map_level,
     "fw": query.format_mapping(dict(family_key)),
     "iw": query.format_mapping(dict(indicator_key)),
-    "pp": pyramid.params_to_query(params),
+    "pp": pyramid_display.params_to_query(params),
 }
 if st.query_params.to_dict() != wanted:
     st.query_params.from_dict(wanted)
@@ -499,7 +499,7 @@ with method_col:
         st.button("Standaardaannames herstellen", on_click=_reset_pyramid, key="need_reset_p")
 with chart_col:
     if pyr["missing"]:
-        roles = [pyramid.INPUT_LABELS.get(r.strip(), r) for r in pyr["missing"].split(",")]
+        roles = [pyramid_display.INPUT_LABELS.get(r.strip(), r) for r in pyr["missing"].split(",")]
         st.info(
             f"De piramide kan voor {year} niet berekend worden: geen gegevens voor "
             + ", ".join(roles)
@@ -508,7 +508,7 @@ with chart_col:
         )
     else:
         st.vega_lite_chart(
-            spec=pyramid.pyramid_chart(
+            spec=pyramid_display.pyramid_chart(
                 pyr["records"],
                 title=f"Risicopiramide {zone_names[zone]} en Vlaanderen, {year}",
             )

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from popmgmt.app import store
 from popmgmt.metrics import fairshare, need, pyramid
-from popmgmt.views import fairshare_display, labels
+from popmgmt.views import fairshare_display, labels, pyramid_display
 
 NEED_PAGE = str(ROOT / "pages" / "need.py")
 FAIR_PAGE = str(ROOT / "pages" / "fair_share.py")
@@ -117,7 +117,7 @@ def test_need_page_writes_every_choice_to_the_url(data_env: Path, marts: store.M
     assert set(qp) == {"jaar", "zone", "kaart", "fw", "iw", "pp"}
     assert qp["fw"] == DEFAULT_FW
     assert qp["kaart"] == "zone"
-    assert qp["pp"] == pyramid.params_to_query(pyramid.PyramidParams())
+    assert qp["pp"] == pyramid_display.params_to_query(pyramid.PyramidParams())
     zones = marts.areas.filter(pl.col("level") == "zone")
     features = _deck_features(at)
     assert len(features) == zones.height
@@ -194,7 +194,7 @@ def test_pyramid_tiers_and_assumptions(data_env: Path) -> None:
     at = _open(NEED_PAGE)
     _ok(at)
     table = _frame(at, "Kaiser-piramide")
-    assert table["Niveau"].tolist() == [pyramid.TIER_LABELS[t] for t in pyramid.TIERS]
+    assert table["Niveau"].tolist() == [pyramid_display.TIER_LABELS[t] for t in pyramid.TIERS]
     assert table["Kaiser-piramide"].tolist() == ["1 – 5 %", "20 – 30 %", "65 – 80 %"]
     shares = [float(s.replace(" %", "").replace(",", ".")) for s in table["Aandeel"]]
     assert sum(shares) == pytest.approx(100.0, abs=0.15)
