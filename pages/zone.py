@@ -17,7 +17,7 @@ import streamlit as st
 from popmgmt.app import access, store, ui
 from popmgmt.metrics import gppoor, peers
 from popmgmt.metrics.indicators import GMD_COVERAGE
-from popmgmt.views import labels, maps, report, zone
+from popmgmt.views import labels, maps, peers_display, report, zone
 
 ZONE_KEY = "zone_profile_zone"
 INDICATOR_KEY = "zone_profile_indicator"
@@ -318,7 +318,7 @@ with st.expander("Tabel: alle indicatoren met interval, Vlaanderen en spreiding"
 
 # --- 4. peers ---------------------------------------------------------------------------
 st.header("Vergelijkbare zones en buurzones")
-st.markdown(peers.method_text())
+st.markdown(peers_display.method_text())
 _table(tables["vergelijkbare_zones"], code, "vergelijkbare_zones", notes)
 st.markdown(
     "**Buurzones** (zones die een grens delen met deze zone, berekend uit de zonegrenzen): "

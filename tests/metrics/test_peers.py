@@ -13,6 +13,7 @@ import pytest
 from popmgmt.app import store
 from popmgmt.metrics import peers
 from popmgmt.pipeline.refdata import RefData
+from popmgmt.views import peers_display
 
 
 def _square(x: float, y: float, size: float = 1.0) -> list[list[float]]:
@@ -246,13 +247,13 @@ def test_similar_zones_distance_is_euclidean() -> None:
 
 def test_peers_display_and_method() -> None:
     own = FEATURES.filter(pl.col("zone_code") == "a")
-    table = peers.peers_display(own, peers.similar_zones(FEATURES, "a", k=2))
+    table = peers_display.peers_display(own, peers.similar_zones(FEATURES, "a", k=2))
     assert table.columns[0] == "Rang"
     assert table["Rang"].to_list() == ["deze zone", "1", "2"]
     assert table["Zone"].to_list() == ["A (a)", "D (d)", "B (b)"]
     assert table["Verhoogde tegemoetkoming (%)"][0] == "10,0 %"
     assert table["Afstand (z-scores)"][0] == ""
-    text = peers.method_text(5)
+    text = peers_display.method_text(5)
     for word in ("grootte", "verstedelijking", "kansarmoede", "verhoogde tegemoetkoming"):
         assert word in text
     assert "geen rangschikking" in text

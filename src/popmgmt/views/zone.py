@@ -35,7 +35,7 @@ from popmgmt.pipeline.codes import (
     PRACTICE_FORMS,
     THEMES,
 )
-from popmgmt.views import downloads, labels, maps, report
+from popmgmt.views import downloads, labels, maps, peers_display, report
 
 ZONE_PARAM: Final = "zone"
 INDICATOR_PARAM: Final = "indicator"
@@ -1277,7 +1277,7 @@ def build_profile(
         if pyramid.height
         else pl.DataFrame(),
         "indicatoren": spine_display(spine),
-        "vergelijkbare_zones": peers.peers_display(own_features, similar),
+        "vergelijkbare_zones": peers_display.peers_display(own_features, similar),
         "naast_vergelijkbare_zones": side_by_side(
             snapshot, zone_order=[zone_code, *peer_list], zone_names=names
         ),
@@ -1328,7 +1328,7 @@ def report_sections(
             notes=[comparison_legend_markdown()],
         ),
         report.ReportSection(
-            "Vergelijkbare zones", t["vergelijkbare_zones"], intro=peers.method_text()
+            "Vergelijkbare zones", t["vergelijkbare_zones"], intro=peers_display.method_text()
         ),
         report.ReportSection("Naast vergelijkbare zones", t["naast_vergelijkbare_zones"]),
         report.ReportSection("Naast buurzones", t["naast_buurzones"]),
