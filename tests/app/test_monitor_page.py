@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from popmgmt.app import annotations as ann
 from popmgmt.app import store, ui
 from popmgmt.metrics import gppoor
-from popmgmt.views import labels
+from popmgmt.views import gppoor_display, labels
 
 PAGE = str(ROOT / "pages" / "monitor.py")
 GP_PAGE = str(ROOT / "pages" / "gp_poor.py")
@@ -289,7 +289,7 @@ def test_gp_poor_page(state: Path, marts: store.Marts) -> None:
     assert len(table) == n_municipalities
     features = _features(at)
     assert len(features) == n_municipalities
-    assert {f["properties"]["margin_class"] for f in features} <= set(gppoor.MARGIN_CLASSES)
+    assert {f["properties"]["margin_class"] for f in features} <= set(gppoor_display.MARGIN_CLASSES)
     assert all("drempel" in f["properties"]["tt_rate"] for f in features)
     spec = _specs(at)[0]
     assert spec["usermeta"]["title"] == "Aantal huisartsarme gemeenten per jaar"

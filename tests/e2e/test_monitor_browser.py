@@ -20,8 +20,7 @@ from PIL import Image
 from playwright.sync_api import Browser, Page
 
 from popmgmt.app import annotations as ann
-from popmgmt.metrics import gppoor
-from popmgmt.views import labels
+from popmgmt.views import gppoor_display, labels
 
 pytestmark = pytest.mark.browser
 
@@ -154,10 +153,10 @@ def test_trend_annotation_survives_restart(built_data: Path, state: Path, tmp_pa
 
 def _margin_pixels(png: bytes, step: int = 5) -> dict[str, list[tuple[int, int]]]:
     """Per GP-poor map class, the grid points of a screenshot drawn in its colour."""
-    alpha = gppoor.MAP_ALPHA / 255
+    alpha = gppoor_display.MAP_ALPHA / 255
     palette = {
         code: tuple(round(c * alpha + 255 * (1 - alpha)) for c in rgb)
-        for code, (_text, rgb) in gppoor.MARGIN_CLASSES.items()
+        for code, (_text, rgb) in gppoor_display.MARGIN_CLASSES.items()
     }
     found: dict[str, list[tuple[int, int]]] = {}
     with Image.open(io.BytesIO(png)) as img:

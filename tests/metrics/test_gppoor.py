@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from popmgmt.app.annotations import Annotation
 from popmgmt.metrics import gppoor
+from popmgmt.views import gppoor_display
 
 # --- the rule: hand-built cases ------------------------------------------------------------
 # 10,000 inhabitants: 9 GPs is exactly 90 per 100,000, 12 GPs exactly 120 per 100,000.
@@ -274,7 +275,7 @@ def test_measured_indicator_is_used_automatically() -> None:
     assert in24["share_65plus"].to_list() == [None, None, None]
     in23 = inputs.filter(pl.col("year") == 2023)
     assert set(in23["method"]) == {"alle_leeftijden"}
-    assert "indicator huisartsen < 65" in gppoor.method_note(["gemeten"])
+    assert "indicator huisartsen < 65" in gppoor_display.method_note(["gemeten"])
 
 
 def test_zone_level_and_trend() -> None:
@@ -316,14 +317,14 @@ def test_zone_level_and_trend() -> None:
     ],
 )
 def test_margin_classes_fixed_edges(status: str, margin: float | None, klass: str) -> None:
-    assert gppoor.margin_class(status, margin) == klass
+    assert gppoor_display.margin_class(status, margin) == klass
 
 
 def test_table_and_map_show_margin_and_suppression() -> None:
     values, areas, population = _marts()
     assessed = gppoor.assess(gppoor.gp_poor_inputs(values, areas, population, years=[2024]))
-    table = gppoor.display_table(assessed, zone_names={"elz1": "Een", "elz2": "Twee"})
-    assert list(table.columns) == list(gppoor.TABLE_COLUMNS)
+    table = gppoor_display.display_table(assessed, zone_names={"elz1": "Een", "elz2": "Twee"})
+    assert list(table.columns) == list(gppoor_display.TABLE_COLUMNS)
     rows = {r["Gebied"]: r for r in table.iter_rows(named=True)}
     a = rows["A (11001)"]
     assert a["Status"] == "huisartsarm"
@@ -338,12 +339,14 @@ def test_table_and_map_show_margin_and_suppression() -> None:
     assert b["Status"].startswith("huisartsarm (aantal onderdrukt")
     assert table["Gebied"].to_list()[0] in {"A (11001)", "C (11003)"}  # GP-poor first
 
-    props = gppoor.map_properties(assessed)
+    props = gppoor_display.map_properties(assessed)
     assert props["11002"]["margin_class"] == "arm_onderdrukt"
-    assert props["11001"]["fill_color"][:3] == list(gppoor.MARGIN_CLASSES["arm_0"][1])
+    assert props["11001"]["fill_color"][:3] == list(gppoor_display.MARGIN_CLASSES["arm_0"][1])
     assert "drempel 90" in props["11001"]["tt_rate"]
     assert "tekort: 1" in props["11001"]["tt_margin"]
-    assert gppoor.legend_rows({"arm_0"}) == [("#fddbc7", gppoor.MARGIN_CLASSES["arm_0"][0])]
+    assert gppoor_display.legend_rows({"arm_0"}) == [
+        ("#fddbc7", gppoor_display.MARGIN_CLASSES["arm_0"][0])
+    ]
 
 
 def test_trend_chart_is_valid_vega_lite() -> None:
@@ -355,11 +358,13 @@ def test_trend_chart_is_valid_vega_lite() -> None:
     mark = Annotation(
         id=1, day=date(2024, 1, 1), label="Impulseo", indicator_code=None, created_at=""
     )
-    spec = gppoor.trend_chart({"best": best, "all_ages": all_ages}, [mark], unit_label="gemeenten")
+    spec = gppoor_display.trend_chart(
+        {"best": best, "all_ages": all_ages}, [mark], unit_label="gemeenten"
+    )
     json.dumps(spec)
     alt.LayerChart.from_dict(spec)
     records = spec["layer"][0]["data"]["values"]
-    assert {r["basis"] for r in records} == set(gppoor.BASIS_LABELS.values())
+    assert {r["basis"] for r in records} == set(gppoor_display.BASIS_LABELS.values())
     assert any(layer["mark"].get("type") == "rule" for layer in spec["layer"])
-    table = gppoor.trend_table({"Beste": best}, unit_label="gemeenten")
+    table = gppoor_display.trend_table({"Beste": best}, unit_label="gemeenten")
     assert table["Huisartsarme gemeenten"].to_list() == [str(n) for n in best["n_poor"]]

@@ -35,7 +35,7 @@ from popmgmt.pipeline.codes import (
     PRACTICE_FORMS,
     THEMES,
 )
-from popmgmt.views import downloads, labels, maps, peers_display, report
+from popmgmt.views import downloads, gppoor_display, labels, maps, peers_display, report
 
 ZONE_PARAM: Final = "zone"
 INDICATOR_PARAM: Final = "indicator"
@@ -926,24 +926,24 @@ def gp_poor_zone(
 
 
 def gp_poor_display(assessed: pl.DataFrame, zone_names: Mapping[str, str]) -> pl.DataFrame:
-    """`gp_poor_zone` as Dutch text (`gppoor.display_table`): the zone first, then its
+    """`gp_poor_zone` as Dutch text (`gppoor_display.display_table`): the zone first, then its
     municipalities (GP-poor first); the margin to the threshold, not only the flag."""
     if assessed.height == 0:
-        return gppoor.display_table(assessed, zone_names=dict(zone_names))
+        return gppoor_display.display_table(assessed, zone_names=dict(zone_names))
     zone_row = assessed.head(1)
-    zone_text = gppoor.display_table(zone_row, zone_names=dict(zone_names)).with_columns(
+    zone_text = gppoor_display.display_table(zone_row, zone_names=dict(zone_names)).with_columns(
         pl.lit("zone " + str(zone_row["area_name"][0]) + f" ({zone_row['area_code'][0]})").alias(
             "Gebied"
         )
     )
-    munis = gppoor.display_table(assessed.slice(1), zone_names=dict(zone_names))
+    munis = gppoor_display.display_table(assessed.slice(1), zone_names=dict(zone_names))
     return pl.concat([zone_text, munis]).drop("Zone")
 
 
 def gp_poor_note(assessed: pl.DataFrame) -> str:
     """The rule and the way GPs under 65 were counted, in Dutch."""
     methods = assessed["method"].drop_nulls().unique().to_list() if assessed.height else []
-    return f"{gppoor.RULE_TEXT} {gppoor.method_note(methods)} {GP_POOR_MARGIN_NOTE}"
+    return f"{gppoor_display.RULE_TEXT} {gppoor_display.method_note(methods)} {GP_POOR_MARGIN_NOTE}"
 
 
 PRACTICE_DIMENSIONS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
