@@ -255,6 +255,3 @@ def band_counts(funnel: Funnel) -> dict[str, int]:
     for band, n in funnel.points.group_by("band").len().iter_rows():
         counts[str(band)] = int(n)
     return counts
-
-
-"""Belgian Dutch number format for chart axes (Vega's default is 1,234.5)."""

@@ -386,7 +386,3 @@ def gp_poor_trend(assessed: pl.DataFrame) -> pl.DataFrame:
         .sort("year")
     )
     return out.select([pl.col(n).cast(t) for n, t in TREND_SCHEMA.items()])
-
-
-"""Map classes of the margin to the threshold: fixed edges (-40, -20, 0, +20 per
-100,000), so a colour means the same in every year."""

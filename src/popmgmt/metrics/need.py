@@ -52,7 +52,6 @@ Z_CAP: Final = 3.0
 """z-scores are capped at +/- 3 SD so that one extreme (noisy) rate cannot dominate."""
 
 N_QUINTILES: Final = 5
-"""Pixels per bar in the charts with one row per area (smaller steps drop labels)."""
 
 RATES_SCHEMA: Final = pl.Schema(
     {
@@ -415,7 +414,3 @@ def index_table(
         .join(population.select("area_code", "population"), on="area_code", how="left")
         .sort(["need_index", "area_code"], descending=[True, False])
     )
-
-
-"""Fit the container's width, let the height grow with title and legend (Streamlit cuts
-off the title of a fixed-height chart under the default autosize)."""

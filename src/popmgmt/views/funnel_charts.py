@@ -81,6 +81,7 @@ def left_out_text(funnel: Funnel, *, unit_word: str = "eenheden") -> str:
 NUMBER_LOCALE: Final = {
     "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€ ", ""]}
 }
+"""Belgian Dutch number format for chart axes (Vega's default is 1,234.5)."""
 
 ChartT = TypeVar("ChartT", alt.Chart, alt.LayerChart)
 

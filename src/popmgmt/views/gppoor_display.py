@@ -68,6 +68,8 @@ MARGIN_CLASSES: Final[dict[str, tuple[str, RGB]]] = {
     "boven_20": ("≥ +20: niet huisartsarm", (67, 147, 195)),
     "onbepaald": ("niet te bepalen (aantal onderdrukt)", (190, 190, 190)),
 }
+"""Map classes of the margin to the threshold: fixed edges (-40, -20, 0, +20 per
+100,000), so a colour means the same in every year."""
 MAP_TOOLTIP_HTML: Final = (
     "<b>{tt_name}</b><br/>{tt_status}<br/>{tt_rate}<br/>{tt_margin}<br/>{tt_density}"
     "<br/>{tt_method}<br/>{tt_year}"

@@ -18,6 +18,7 @@ from popmgmt.views import downloads, labels, maps
 
 VEGA_LITE_SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v6.json"
 ROW_STEP: Final = 22
+"""Pixels per bar in the charts with one row per area (smaller steps drop labels)."""
 LABEL_LIMIT: Final = 220
 
 FAMILY_COLOURS: Final[Mapping[str, str]] = {
@@ -110,6 +111,8 @@ _VIEW_KEYS: Final = ("mark", "encoding", "transform", "params", "projection")
 
 
 AUTOSIZE: Final[dict[str, str]] = {"type": "fit-x", "contains": "padding"}
+"""Fit the container's width, let the height grow with title and legend (Streamlit cuts
+off the title of a fixed-height chart under the default autosize)."""
 
 
 def layer_data(spec: dict[str, Any]) -> dict[str, Any]:
