@@ -13,7 +13,7 @@ from conftest import ROOT, write_synthetic_marts
 from streamlit.testing.v1 import AppTest
 
 from popmgmt.app import store, ui
-from popmgmt.views import labels, zone
+from popmgmt.views import labels, zone, zone_model, zone_tables
 
 PAGE = str(ROOT / "pages" / "zone.py")
 TIMEOUT = 90
@@ -108,7 +108,7 @@ def test_zone_link_restores_the_view(page: AppTest, marts: store.Marts) -> None:
     for domain in ("Ervaring van zorg", "Gelijkheid (equity)"):
         assert domain in titles
     text = _texts(page)
-    assert zone.BOUNDARY_NOTE in text
+    assert zone_tables.BOUNDARY_NOTE in text
     assert "Wilson" in text  # the significance method is named
     assert "niet te scheiden" not in text  # not Antwerp
     labels_ = [e.label for e in page.expander]
@@ -175,7 +175,7 @@ def test_figures_on_the_page_equal_the_marts(page: AppTest, marts: store.Marts) 
 def test_suppressed_municipal_cell_shows_reason(page: AppTest, marts: store.Marts) -> None:
     """A municipal cell the build suppressed reads "onderdrukt (...)" in the table and is
     grey on the map, never 0."""
-    latest = zone.latest_years(marts.values, level="gemeente")
+    latest = zone_model.latest_years(marts.values, level="gemeente")
     hidden = (
         marts.values.filter((pl.col("level") == "gemeente") & pl.col("suppressed"))
         .join(latest, on=["indicator_code", "year"], how="semi")

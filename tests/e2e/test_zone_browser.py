@@ -16,7 +16,7 @@ from browserkit import Watch, launch, require_chromium, serve, settle
 from PIL import Image
 
 from popmgmt.app import navigation, store
-from popmgmt.views import labels, maps, zone
+from popmgmt.views import labels, maps, zone_charts, zone_tables
 
 pytestmark = pytest.mark.browser
 
@@ -83,7 +83,7 @@ def test_zone_link_in_chromium(built_data: Path, marts: store.Marts, tmp_path: P
         body = page.locator("body").inner_text()
         assert f"{name} ({code}) in één oogopslag" in body
         assert "Indicatoren: de zone tegenover Vlaanderen" in body
-        assert zone.BOUNDARY_NOTE in body
+        assert zone_tables.BOUNDARY_NOTE in body
         assert labels.DEMO_BADGE in body
         assert "Bronvermelding" in body
         for bad in ("Traceback", "Exception"):
@@ -129,8 +129,8 @@ def test_zone_link_in_chromium(built_data: Path, marts: store.Marts, tmp_path: P
         spine = charts.nth(2)
         spine.scroll_into_view_if_needed()
         spine_png = spine.screenshot(path=str(tmp_path / "spine.png"))
-        assert _count_colour(spine_png, [_hex(zone.RANGE_COLOUR)], step=2) > 50
-        assert _count_colour(spine_png, [_hex(zone.MIDDLE_COLOUR)], step=2) > 20
-        assert _count_colour(spine_png, [_hex(zone.FLANDERS_COLOUR)], step=1) > 20
+        assert _count_colour(spine_png, [_hex(zone_charts.RANGE_COLOUR)], step=2) > 50
+        assert _count_colour(spine_png, [_hex(zone_charts.MIDDLE_COLOUR)], step=2) > 20
+        assert _count_colour(spine_png, [_hex(zone_charts.FLANDERS_COLOUR)], step=1) > 20
     print(f"screenshots: {tmp_path}")
     watch.check()

@@ -98,7 +98,7 @@ def test_pages_use_the_escaping_helpers() -> None:
         "unsafe_allow_html",
         "store.flanders_summary(",
         "store.indicator_definition_markdown(",
-        "zone.definitions_markdown(part, marts.indicators)",
+        "zone_tables.definitions_markdown(part, marts.indicators)",
     )
     files = [
         *(root / "pages").glob("*.py"),

@@ -20,7 +20,7 @@ from popmgmt.metrics import peers
 from popmgmt.pipeline.codes import ACTIVE_CONTACTS_THRESHOLD, POP_AGE_BANDS, RIZIV_SPEC_GP
 from popmgmt.pipeline.marts import INDICATOR_VALUES, MART_COLUMNS
 from popmgmt.pipeline.refdata import RefData
-from popmgmt.views import labels, report, zone
+from popmgmt.views import labels, report, zone, zone_charts, zone_model, zone_tables
 
 # --- tiny frames -------------------------------------------------------------------------------
 
@@ -164,24 +164,24 @@ def test_zone_options_sorted_by_name() -> None:
 
 
 def test_antwerp_note_only_for_elz2() -> None:
-    note = zone.antwerp_note("elz2")
+    note = zone_tables.antwerp_note("elz2")
     assert note is not None
     assert "niet te scheiden" in note
     assert "vier" in note
-    assert zone.antwerp_note("elz13") is None
+    assert zone_tables.antwerp_note("elz13") is None
 
 
 def test_comparison_texts() -> None:
-    assert zone.comparison_label("beter") == "Beter dan Vlaanderen"
-    assert zone.comparison_label("vergelijkbaar") == "Niet verschillend van Vlaanderen"
-    assert zone.comparison_label(None) == "Niet te beoordelen"
-    assert zone.comparison_mark("hoger") == "▲"
-    assert zone.comparison_mark("lager") == "▼"
-    assert zone.comparison_mark("vergelijkbaar") == "="
-    assert zone.comparison_mark(None) == ""
-    assert zone.value_text(None, True, "secundair", "%") == "onderdrukt (afleidbaar)"
-    assert zone.value_text(0.0, False, None, "%") == "0,0 %"
-    assert zone.value_text(None, False, None, "%") == labels.NO_DATA
+    assert zone_tables.comparison_label("beter") == "Beter dan Vlaanderen"
+    assert zone_tables.comparison_label("vergelijkbaar") == "Niet verschillend van Vlaanderen"
+    assert zone_tables.comparison_label(None) == "Niet te beoordelen"
+    assert zone_tables.comparison_mark("hoger") == "▲"
+    assert zone_tables.comparison_mark("lager") == "▼"
+    assert zone_tables.comparison_mark("vergelijkbaar") == "="
+    assert zone_tables.comparison_mark(None) == ""
+    assert zone_tables.value_text(None, True, "secundair", "%") == "onderdrukt (afleidbaar)"
+    assert zone_tables.value_text(0.0, False, None, "%") == "0,0 %"
+    assert zone_tables.value_text(None, False, None, "%") == labels.NO_DATA
 
 
 # --- population --------------------------------------------------------------------------------
@@ -244,7 +244,7 @@ AREAS = pl.DataFrame(
 
 def test_zone_summary_and_trend() -> None:
     pop = _population()
-    summary = zone.zone_summary(AREAS, pop, "a")
+    summary = zone_model.zone_summary(AREAS, pop, "a")
     assert summary["zone_name"] == "Zone A"
     assert summary["population"] == 1100
     assert summary["year"] == 2024
@@ -253,19 +253,19 @@ def test_zone_summary_and_trend() -> None:
     assert summary["density"] == pytest.approx(55.0)
     assert summary["municipalities"] == 2
     with pytest.raises(KeyError):
-        zone.zone_summary(AREAS, pop, "nope")
-    trend = zone.population_trend(pop, "a")
+        zone_model.zone_summary(AREAS, pop, "nope")
+    trend = zone_model.population_trend(pop, "a")
     assert trend["year"].to_list() == [2023, 2024]
     assert trend["zone_index"].to_list() == pytest.approx([100.0, 110.0])
     assert trend["flanders_index"].to_list() == pytest.approx([100.0, 105.0])
-    table = zone.population_trend_display(trend)
+    table = zone_tables.population_trend_display(trend)
     assert table.row(1) == ("2024", "1.100", "110,0", "10.500", "105,0")
 
 
 def test_population_pyramid_shares_and_suppression() -> None:
     """Shares of the zone's own total; the suppressed cell has no number, keeps its
     reason, and its display reads "onderdrukt (< 5)", never 0."""
-    pyramid = zone.population_pyramid(_population(), "a", 2024)
+    pyramid = zone_model.population_pyramid(_population(), "a", 2024)
     assert pyramid.height == 2 * len(POP_AGE_BANDS)
     assert pyramid["age_band"].to_list()[: len(POP_AGE_BANDS)] == list(POP_AGE_BANDS)
     first = pyramid.row(0, named=True)
@@ -278,11 +278,11 @@ def test_population_pyramid_shares_and_suppression() -> None:
     assert hidden["share"] is None
     assert hidden["suppressed"] is True
     assert hidden["suppression_reason"] == "primair"
-    table = zone.pyramid_display(pyramid, 2024)
+    table = zone_tables.pyramid_display(pyramid, 2024)
     shown = table.filter((pl.col("Geslacht") == "Vrouwen") & (pl.col("Leeftijd") == "95+"))
     assert shown["Inwoners zone"][0] == "onderdrukt (< 5)"
     assert shown["Aandeel zone"][0] == ""
-    spec = zone.pyramid_spec(pyramid, "Zone A", 2024)
+    spec = zone_charts.pyramid_spec(pyramid, "Zone A", 2024)
     texts = [r["text"] for r in spec["layer"][2]["data"]["values"]]
     assert texts == ["onderdrukt (< 5)"]
     bars = spec["layer"][0]["data"]["values"]
@@ -291,7 +291,7 @@ def test_population_pyramid_shares_and_suppression() -> None:
 
 
 def test_zone_municipalities_and_table() -> None:
-    munis = zone.zone_municipalities(AREAS, _population(), "a", 2024)
+    munis = zone_model.zone_municipalities(AREAS, _population(), "a", 2024)
     assert munis["area_code"].to_list() == ["m1", "m2"]
     assert munis["density"][0] == pytest.approx(50.0)
     assert munis["population"][1] is None
@@ -301,7 +301,7 @@ def test_zone_municipalities_and_table() -> None:
             _value("gmd", "gemeente", "m2", 2024, None, den=None, reason="secundair"),
         ]
     ).with_columns(pl.lit("x").alias("area_name"))
-    table = zone.municipality_display(munis, values, unit="%", indicator_name="GMD")
+    table = zone_tables.municipality_display(munis, values, unit="%", indicator_name="GMD")
     assert table.columns[4] == "GMD"
     assert table.row(0)[:6] == (
         "Muni Een (m1)",
@@ -333,17 +333,17 @@ def test_select_features_bounds_and_view() -> None:
             for code, x in (("m1", 3.0), ("m2", 3.2), ("x1", 5.0))
         ],
     }
-    picked = zone.select_features(geo, ["m1", "m2"])
+    picked = zone_model.select_features(geo, ["m1", "m2"])
     assert [f["properties"]["area_code"] for f in picked["features"]] == ["m1", "m2"]
     assert len(geo["features"]) == 3
-    box = zone.bounds(picked)
+    box = zone_model.bounds(picked)
     assert box is not None
     assert box == pytest.approx((3.0, 51.0, 3.3, 51.1))
-    assert zone.bounds({"features": []}) is None
-    view = zone.view_for_bounds(box)
+    assert zone_model.bounds({"features": []}) is None
+    view = zone_model.view_for_bounds(box)
     assert view["longitude"] == pytest.approx(3.15)
     assert 51.0 < view["latitude"] < 51.1
-    wide = zone.view_for_bounds((2.5, 50.7, 5.9, 51.5))
+    wide = zone_model.view_for_bounds((2.5, 50.7, 5.9, 51.5))
     assert wide["zoom"] < view["zoom"]
     assert 6.5 < wide["zoom"] < 8.5  # all of Flanders
 
@@ -355,8 +355,8 @@ def test_indicator_snapshot() -> None:
     """Each indicator in its latest zone year for every asked area, in catalogue order
     (Quintuple Aim domain first); position from the interval, comparison with the
     direction; a suppressed cell is not assessed."""
-    snap = zone.indicator_snapshot(VALUES, INDICATORS, ["a", "b", "c"])
-    assert list(snap.columns) == list(zone.SNAPSHOT_COLUMNS)
+    snap = zone_model.indicator_snapshot(VALUES, INDICATORS, ["a", "b", "c"])
+    assert list(snap.columns) == list(zone_model.SNAPSHOT_COLUMNS)
     assert snap["indicator_code"].unique(maintain_order=True).to_list() == ["gmd", "gp", "stop"]
     rows = {(r["indicator_code"], r["area_code"]): r for r in snap.iter_rows(named=True)}
     a = rows[("gmd", "a")]
@@ -379,12 +379,12 @@ def test_indicator_snapshot() -> None:
     missing = rows[("stop", "c")]
     assert missing["value"] is None
     assert missing["suppressed"] is False
-    only = zone.indicator_snapshot(VALUES, INDICATORS, ["a"], indicator_codes=["stop", "gmd"])
+    only = zone_model.indicator_snapshot(VALUES, INDICATORS, ["a"], indicator_codes=["stop", "gmd"])
     assert only["indicator_code"].to_list() == ["stop", "gmd"]
 
 
 def test_zone_ranges_exact() -> None:
-    ranges = zone.zone_ranges(VALUES)
+    ranges = zone_model.zone_ranges(VALUES)
     gmd = ranges.filter(pl.col("indicator_code") == "gmd").row(0, named=True)
     # zones a, b, d in 2024 (c suppressed; the municipality row does not count)
     assert gmd["year"] == 2024
@@ -396,16 +396,16 @@ def test_zone_ranges_exact() -> None:
 
 def test_spine_frame_positions_and_table() -> None:
     """Flanders in the middle (0.5); the zone furthest from Flanders at 0 or 1."""
-    ranges = zone.zone_ranges(VALUES)
-    snap = zone.indicator_snapshot(VALUES, INDICATORS, ["a"])
-    spine = zone.spine_frame(snap, ranges)
+    ranges = zone_model.zone_ranges(VALUES)
+    snap = zone_model.indicator_snapshot(VALUES, INDICATORS, ["a"])
+    spine = zone_model.spine_frame(snap, ranges)
     gmd = spine.filter(pl.col("indicator_code") == "gmd").row(0, named=True)
     # Flanders 70; min 40 (30 below), max 80 (10 above): half-width 30
     assert gmd["pos_min"] == pytest.approx(0.0)
     assert gmd["pos_max"] == pytest.approx(0.5 + 10 / 60)
     assert gmd["pos_value"] == pytest.approx(0.5 + 10 / 60)
     assert gmd["pos_p25"] == pytest.approx(0.5 - 15 / 60)
-    table = zone.spine_display(spine)
+    table = zone_tables.spine_display(spine)
     row = table.filter(pl.col("Indicator") == "GMD").row(0, named=True)
     assert row["Zone"] == "80,0 %"
     assert row["95%-betrouwbaarheidsinterval"] == "95%-BI 78,0 – 82,0 %"
@@ -416,16 +416,16 @@ def test_spine_frame_positions_and_table() -> None:
     assert row["Vergelijking met Vlaanderen"] == "▲ Beter dan Vlaanderen"
     assert row["Domein (Quintuple Aim)"] == "Ervaring van zorg"
     assert row["Interval"].startswith("Wilson")
-    assert zone.domains_present(spine) == ["ervaring", "gelijkheid"]
-    definitions = zone.definitions_markdown(spine, INDICATORS)
+    assert zone_model.domains_present(spine) == ["ervaring", "gelijkheid"]
+    definitions = zone_tables.definitions_markdown(spine, INDICATORS)
     for part in ("formule gmd", "bron stop", "jaar 2022", "Beschrijving van GMD."):
         assert part in definitions
 
 
 def test_spine_spec_suppressed_has_text_not_dot() -> None:
-    ranges = zone.zone_ranges(VALUES)
-    spine = zone.spine_frame(zone.indicator_snapshot(VALUES, INDICATORS, ["c"]), ranges)
-    spec = zone.spine_spec(spine, "Titel")
+    ranges = zone_model.zone_ranges(VALUES)
+    spine = zone_model.spine_frame(zone_model.indicator_snapshot(VALUES, INDICATORS, ["c"]), ranges)
+    spec = zone_charts.spine_spec(spine, "Titel")
     assert spec["title"]["text"] == "Titel"
     assert "data" not in spec  # inline data per layer
     records = spec["layer"][0]["data"]["values"]
@@ -439,8 +439,8 @@ def test_spine_spec_suppressed_has_text_not_dot() -> None:
 
 
 def test_side_by_side_marks() -> None:
-    snap = zone.indicator_snapshot(VALUES, INDICATORS, ["a", "b", "c"])
-    table = zone.side_by_side(
+    snap = zone_model.indicator_snapshot(VALUES, INDICATORS, ["a", "b", "c"])
+    table = zone_tables.side_by_side(
         snap, zone_order=["a", "c", "b"], zone_names={"a": "A", "b": "B", "c": "C"}
     )
     assert table.columns == ["Indicator", "Jaar", "A (a)", "C (c)", "B (b)", "Vlaanderen"]
@@ -470,7 +470,7 @@ def test_practice_profile_counts() -> None:
         schema=["zone_code", "year", "practice_form", "payment_system", "patient_stop"],
         orient="row",
     )
-    profile = zone.practice_profile(practices, "a")
+    profile = zone_model.practice_profile(practices, "a")
     got = {
         (r["dimension"], r["category"]): (r["zone_practices"], r["flanders_practices"])
         for r in profile.iter_rows(named=True)
@@ -478,16 +478,16 @@ def test_practice_profile_counts() -> None:
     assert got[("practice_form", "solo")] == (1, 2)
     assert got[("practice_form", "groep")] == (1, 1)
     assert got[("practice_form", "wgc")] == (0, 0)
-    assert got[("practice_form", zone.NO_ANSWER)] == (1, 1)
+    assert got[("practice_form", zone_model.NO_ANSWER)] == (1, 1)
     assert got[("payment_system", "forfait")] == (1, 1)
     assert got[("payment_system", "prestatie")] == (2, 3)
-    assert ("payment_system", zone.NO_ANSWER) not in got
+    assert ("payment_system", zone_model.NO_ANSWER) not in got
     assert got[("patient_stop", "ja")] == (1, 1)
     form_share = profile.filter(
         (pl.col("dimension") == "practice_form") & (pl.col("category") == "solo")
     )["zone_share"][0]
     assert form_share == pytest.approx(100 / 3)
-    table = zone.practice_display(profile)
+    table = zone_tables.practice_display(profile)
     assert "geen antwoord op de bevraging" in table["Categorie"].to_list()
     assert "Solopraktijk" in table["Categorie"].to_list()
 
@@ -504,13 +504,13 @@ def test_practice_counts_display() -> None:
             "practices": [3, 2, 1, 0, 0, 0],
         }
     )
-    table = zone.practice_counts_display(counts)
+    table = zone_tables.practice_counts_display(counts)
     assert table.columns == [
         "Gemeente",
         "Jaar",
         "Praktijken",
         "Praktijkvorm: Solopraktijk",
-        f"Praktijkvorm: {zone.NO_ANSWER_TEXT}",
+        f"Praktijkvorm: {zone_tables.NO_ANSWER_TEXT}",
     ]
     assert table.row(0) == ("Een (m1)", "2024", "3", "2", "1")
     assert table.row(1) == ("Twee (m2)", "2024", "0", "0", "0")
@@ -528,11 +528,11 @@ def test_trend_series_and_table() -> None:
             _value("stop", "zone", "a", 2024, 1.0, (0.0, 2.0)),
         ]
     )
-    series = zone.trend_series(values, "gmd", "a", ["b"], {"a": "A", "b": "B"})
-    assert list(series.columns) == list(zone.TREND_COLUMNS)
+    series = zone_model.trend_series(values, "gmd", "a", ["b"], {"a": "A", "b": "B"})
+    assert list(series.columns) == list(zone_model.TREND_COLUMNS)
     assert series["role"].to_list() == ["zone", "zone", "vlaanderen", "vlaanderen", "vergelijkbaar"]
     assert series["area_name"].to_list() == ["A", "A", "Vlaanderen", "Vlaanderen", "B"]
-    table = zone.trend_display(series, unit="%")
+    table = zone_tables.trend_display(series, unit="%")
     assert table.columns == [
         "Jaar",
         "A (a)",
@@ -550,8 +550,8 @@ def test_trend_series_and_table() -> None:
         labels.NO_DATA,
     )
     assert table.row(1) == ("2024", "onderdrukt (< 5)", "", "", "56,0 %", "60,0 %")
-    spec = zone.trend_spec(series, unit="%", indicator_name="GMD")
-    assert zone.BOUNDARY_NOTE in " ".join(spec["title"]["subtitle"])
+    spec = zone_charts.trend_spec(series, unit="%", indicator_name="GMD")
+    assert zone_tables.BOUNDARY_NOTE in " ".join(spec["title"]["subtitle"])
     records = spec["layer"][0]["data"]["values"]
     hidden = [r for r in records if r["role"] == "zone" and r["year"] == 2024]
     assert hidden[0]["value"] is None
@@ -566,7 +566,7 @@ def test_interval_spec_leaves_out_suppressed() -> None:
             _value("gmd", "zone", "c", 2024, None, reason="primair"),
         ]
     ).with_columns(pl.Series("area_name", ["A", "C"]))
-    spec = zone.interval_spec(
+    spec = zone_charts.interval_spec(
         values,
         flanders_value=70.0,
         unit="%",
@@ -603,11 +603,11 @@ def test_csv_and_xlsx_keep_suppressed_text() -> None:
 
 
 def test_population_index_spec() -> None:
-    trend = zone.population_trend(_population(), "a")
-    spec = zone.population_index_spec(trend, "Zone A")
+    trend = zone_model.population_trend(_population(), "a")
+    spec = zone_charts.population_index_spec(trend, "Zone A")
     records = spec["layer"][0]["data"]["values"]
     assert {r["series"] for r in records} == {"Zone A", "Vlaanderen"}
-    assert zone.BOUNDARY_NOTE in spec["title"]["subtitle"][0]
+    assert zone_tables.BOUNDARY_NOTE in spec["title"]["subtitle"][0]
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -664,7 +664,7 @@ def test_report_html() -> None:
 @pytest.fixture(scope="module")
 def shared(marts: store.Marts) -> dict[str, pl.DataFrame]:
     return {
-        "ranges": zone.zone_ranges(marts.values),
+        "ranges": zone_model.zone_ranges(marts.values),
         "features": peers.zone_features(marts.areas, marts.population, marts.values),
         "adjacency": peers.zone_adjacency(store.load_geojson(marts, "zone")),
     }
@@ -723,7 +723,7 @@ def test_build_profile_on_built_data(marts: store.Marts, shared: dict[str, pl.Da
         for row in profile.tables["indicatoren"].head(5).iter_rows(named=True):
             assert f"<td>{row['Zone'].replace('<', '&lt;')}</td>" in html
         assert store.vintage_text(marts) in html
-        assert zone.BOUNDARY_NOTE in html
+        assert zone_tables.BOUNDARY_NOTE in html
     with pytest.raises(KeyError):
         _profile(marts, shared, "elz999")
 
@@ -733,7 +733,7 @@ def test_suppressed_zone_cells_show_as_suppressed(
 ) -> None:
     """A zone-level cell that the build suppressed shows as "onderdrukt (...)" in the
     indicator table and is not assessed; never a 0."""
-    latest = zone.latest_years(marts.values)
+    latest = zone_model.latest_years(marts.values)
     hidden = (
         marts.values.filter((pl.col("level") == "zone") & pl.col("suppressed"))
         .join(latest, on=["indicator_code", "year"], how="semi")
@@ -832,14 +832,18 @@ def test_figures_equal_raw_demo_inputs(
     year = int(marts.population["year"].max())  # type: ignore[arg-type]
     pop = {r["zone"]: r for r in _raw_population(demo_raw, refdata, year).iter_rows(named=True)}
     gmd_year = int(
-        zone.latest_years(marts.values).filter(pl.col("indicator_code") == "ima_gmd")["year"][0]
+        zone_model.latest_years(marts.values).filter(pl.col("indicator_code") == "ima_gmd")["year"][
+            0
+        ]
     )
     gmd = {
         r["zone"]: r
         for r in _raw_atlas(demo_raw, refdata, "ima_gmd", gmd_year).iter_rows(named=True)
     }
     gp_year = int(
-        zone.latest_years(marts.values).filter(pl.col("indicator_code") == "gp_per_10k")["year"][0]
+        zone_model.latest_years(marts.values).filter(pl.col("indicator_code") == "gp_per_10k")[
+            "year"
+        ][0]
     )
     gps = {
         r["zone"]: r["gps"]

@@ -552,7 +552,7 @@ def _md_indicators_cached(key: tuple[str, str], _indicators: pl.DataFrame) -> pl
 
 def md_indicators(marts: store.Marts) -> pl.DataFrame:
     """The indicator metadata with every text escaped for Markdown (cached per build),
-    for helpers that write Markdown from it (`zone.definitions_markdown`)."""
+    for helpers that write Markdown from it (`zone_tables.definitions_markdown`)."""
     key = (str(marts.folder), str(marts.manifest.get("built_at")))
     return _md_indicators_cached(key, marts.indicators)
 
