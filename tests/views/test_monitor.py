@@ -18,7 +18,7 @@ import pytest
 
 from popmgmt.app.annotations import Annotation
 from popmgmt.metrics import stats
-from popmgmt.views import maps, monitor
+from popmgmt.views import maps, monitor, monitor_charts, monitor_tables
 
 VALUE_SCHEMA = {
     "indicator_code": pl.String,
@@ -208,9 +208,9 @@ def test_funnel_classes_phi_and_adjustment() -> None:
     assert widened["hi_998"] - 1.0 == pytest.approx(math.sqrt(3.415) * (own["hi_998"] - 1.0))
     n_out = adjusted.points.filter(pl.col("funnel_class") != "binnen").height
     assert n_out < plain.points.filter(pl.col("funnel_class") != "binnen").height
-    assert "φ = 3,42" in monitor.phi_text(adjusted)
-    assert "verbreed" in monitor.phi_text(adjusted)
-    assert "Grenzen aanpassen" in monitor.phi_text(plain)
+    assert "φ = 3,42" in monitor_tables.phi_text(adjusted)
+    assert "verbreed" in monitor_tables.phi_text(adjusted)
+    assert "Grenzen aanpassen" in monitor_tables.phi_text(plain)
 
 
 def test_funnel_leaves_out_suppressed_and_names_outliers() -> None:
@@ -229,11 +229,13 @@ def test_funnel_leaves_out_suppressed_and_names_outliers() -> None:
     assert classes["elz4"] == monitor.NOT_ASSESSED
     assert classes["elz1"] in {"hoog_998", "hoog_95"}
     assert result.outliers["area_code"].to_list()[0] == "elz1"
-    assert monitor.comparison_text("hoog_998", "hoger_beter").startswith("Beter")
-    assert monitor.comparison_text("hoog_998", "lager_beter").startswith("Slechter")
-    assert monitor.comparison_text("laag_95", "neutraal").startswith("Lager")
-    assert "95%" in monitor.comparison_text("laag_95", "neutraal")
-    table = monitor.funnel_table(result, unit="%", decimals=1, direction="neutraal", year=2024)
+    assert monitor_tables.comparison_text("hoog_998", "hoger_beter").startswith("Beter")
+    assert monitor_tables.comparison_text("hoog_998", "lager_beter").startswith("Slechter")
+    assert monitor_tables.comparison_text("laag_95", "neutraal").startswith("Lager")
+    assert "95%" in monitor_tables.comparison_text("laag_95", "neutraal")
+    table = monitor_tables.funnel_table(
+        result, unit="%", decimals=1, direction="neutraal", year=2024
+    )
     suppressed = table.filter(pl.col("Gebied") == "Zone 4 (elz4)").row(0, named=True)
     assert suppressed["Waarde"] == "onderdrukt"
     assert suppressed["Ten opzichte van Vlaanderen"] == "Niet te beoordelen"
@@ -316,7 +318,7 @@ def test_trend_chart_spec_is_valid_with_annotations() -> None:
         _annotation(date(2016, 3, 1), "Start maatregel"),
         _annotation(date(2017, 1, 1), "B", 2),
     ]
-    spec = monitor.trend_chart(
+    spec = monitor_charts.trend_chart(
         monitor.flanders_trend(values, "x"),
         monitor.spread_by_year(values, "x"),
         monitor.split_trend(values, _areas(), "x", "zone"),
@@ -337,7 +339,9 @@ def test_trend_chart_spec_is_valid_with_annotations() -> None:
     assert domain[0]["year"] == 2015
     assert domain[1]["year"] == 2018
     flemish = [
-        layer for layer in spec["layer"] if layer["mark"].get("color") == monitor.FLANDERS_COLOUR
+        layer
+        for layer in spec["layer"]
+        if layer["mark"].get("color") == monitor_charts.FLANDERS_COLOUR
     ]
     assert flemish[-1]["data"]["values"][0]["value_text"] == "2,0 %"
     assert flemish[-1]["data"]["values"][0]["interval_text"] == "95%-BI 1,5 – 2,5 %"
@@ -345,7 +349,7 @@ def test_trend_chart_spec_is_valid_with_annotations() -> None:
 
 
 def test_annotation_layers_empty_without_annotations() -> None:
-    assert monitor.annotation_layers([], monitor.time_axis([2015])) == []
+    assert monitor_charts.annotation_layers([], monitor_charts.time_axis([2015])) == []
 
 
 # --- two-year comparison -----------------------------------------------------------------
@@ -400,13 +404,13 @@ def test_compare_years_classes_and_suppression() -> None:
     assert elz1["change"] == pytest.approx(-3.0)
     assert elz1["change_low"] == pytest.approx(-3.0 - math.sqrt(2))
     assert elz1["change_high"] == pytest.approx(-3.0 + math.sqrt(2))
-    table = monitor.compare_table(out, unit="%", decimals=1, year_from=2015, year_to=2024)
+    table = monitor_tables.compare_table(out, unit="%", decimals=1, year_from=2015, year_to=2024)
     shown = dict(zip(table["Gebied"], table["Verandering"], strict=True))
     assert shown["Zone Een (elz1)"] == "−3,0 procentpunt"
     assert shown["Zone Drie (elz3)"] == ""
     elz3 = table.filter(pl.col("Gebied") == "Zone Drie (elz3)").row(0, named=True)
     assert elz3["Waarde 2024"] == "onderdrukt (< 5)"
-    spec = monitor.change_chart(
+    spec = monitor_charts.change_chart(
         out, flemish_change=-1.0, indicator_name="P", unit="%", year_from=2015, year_to=2024
     )
     _validate(spec)
@@ -414,10 +418,10 @@ def test_compare_years_classes_and_suppression() -> None:
 
 
 def test_signed_text() -> None:
-    assert monitor.signed_text(1.25, "procentpunt", 1) == "+1,2 procentpunt"
-    assert monitor.signed_text(-0.04, None, 1) == "0,0"
-    assert monitor.signed_text(-2.0, "per 10.000") == "−2,0 per 10.000"
-    assert monitor.signed_text(None, "%") == "geen gegevens"
+    assert monitor_tables.signed_text(1.25, "procentpunt", 1) == "+1,2 procentpunt"
+    assert monitor_tables.signed_text(-0.04, None, 1) == "0,0"
+    assert monitor_tables.signed_text(-2.0, "per 10.000") == "−2,0 per 10.000"
+    assert monitor_tables.signed_text(None, "%") == "geen gegevens"
 
 
 # --- map classes and the prebuilt map -----------------------------------------------------
@@ -435,8 +439,10 @@ def test_map_breaks_fixed_over_all_years() -> None:
     assert fixed_2015 == maps.class_breaks([1, 2, 3, 99, 2, 4, 6, 99], n=2)
     yearly = monitor.map_breaks(values, "x", level="zone", year=2015, choice="jaar", n_classes=2)
     assert yearly == maps.class_breaks([1, 2, 3, 99], n=2)
-    assert "alle jaren samen (2015–2016)" in monitor.breaks_text("vast", fixed_2015, [2015, 2016])
-    assert "verschuiven" in monitor.breaks_text("jaar", yearly, [2015, 2016])
+    assert "alle jaren samen (2015–2016)" in monitor_tables.breaks_text(
+        "vast", fixed_2015, [2015, 2016]
+    )
+    assert "verschuiven" in monitor_tables.breaks_text("jaar", yearly, [2015, 2016])
 
 
 def _square(lon: float, lat: float) -> dict[str, Any]:
@@ -472,8 +478,8 @@ def test_prebuilt_deck_equals_pydeck_json() -> None:
     reference = maps.zone_choropleth(
         geojson, values, breaks=breaks, unit="%", year=2024, decimals=1, layer_id="z"
     )
-    fast = monitor.choropleth_deck(
-        monitor.geometry_index(geojson, decimals=None),
+    fast = monitor_charts.choropleth_deck(
+        monitor_charts.geometry_index(geojson, decimals=None),
         values,
         breaks=breaks,
         unit="%",
@@ -486,7 +492,7 @@ def test_prebuilt_deck_equals_pydeck_json() -> None:
     assert fast._tooltip == reference._tooltip  # Streamlit reads the tooltip from here
     features = fast.spec["layers"][0]["data"]["features"]
     assert features[1]["properties"]["tt_value"] == "onderdrukt (&lt; 5)"  # HTML, escaped
-    rounded = monitor.geometry_index(geojson)
+    rounded = monitor_charts.geometry_index(geojson)
     assert json.loads(rounded["elz1"])["coordinates"][0][1] == [3.12346, 51.0]
 
 
@@ -495,7 +501,7 @@ def test_prebuilt_deck_equals_pydeck_json() -> None:
 
 def test_trend_and_series_tables() -> None:
     values = _trend_values()
-    table = monitor.trend_table(
+    table = monitor_tables.trend_table(
         monitor.flanders_trend(values, "x"), monitor.spread_by_year(values, "x"), unit="%",
         decimals=1,
     )  # fmt: skip
@@ -504,12 +510,12 @@ def test_trend_and_series_tables() -> None:
     assert first["Vlaanderen"] == "2,0 %"
     assert first["Mediaan zones"] == "2,0 %"
     assert first["Zones met waarde"] == "3 van 3"
-    series = monitor.series_table(
+    series = monitor_tables.series_table(
         monitor.split_trend(values, _areas(), "x", "zone"), unit="%", decimals=1
     )
     hidden = series.filter(pl.col("Gebied").str.contains("elz4")).row(0, named=True)
     assert hidden["Waarde"] == "onderdrukt (< 5)"
-    heat = monitor.heatmap_chart(
+    heat = monitor_charts.heatmap_chart(
         monitor.split_trend(values, _areas(), "x", "zone"), indicator_name="X", unit="%"
     )
     _validate(heat)

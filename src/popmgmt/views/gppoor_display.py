@@ -11,7 +11,7 @@ import polars as pl
 
 from popmgmt.app.annotations import Annotation
 from popmgmt.metrics.gppoor import METHODS, STATUSES
-from popmgmt.views import labels, maps, monitor
+from popmgmt.views import labels, maps, monitor, monitor_charts
 
 METHOD_TEXT: Final[dict[str, str]] = {
     "gemeten": (
@@ -302,7 +302,7 @@ def trend_chart(
                 }
             )
     years = [int(y) for frame in trends.values() for y in frame["year"].to_list()]
-    x = monitor.time_axis(years, annotations)
+    x = monitor_charts.time_axis(years, annotations)
     tip = [
         {"field": "basis", "type": "nominal", "title": "Telling"},
         {"field": "poor_text", "type": "nominal", "title": "Huisartsarm"},
@@ -352,10 +352,10 @@ def trend_chart(
                 "tooltip": tip,
             },
         },
-        *monitor.annotation_layers(annotations, x),
+        *monitor_charts.annotation_layers(annotations, x),
     ]
     return {
-        **monitor.spec_header(
+        **monitor_charts.spec_header(
             f"Aantal huisartsarme {unit_label} per jaar",
             [
                 "Rood: beste beschikbare telling per jaar (de methode verschilt tussen jaren: "
