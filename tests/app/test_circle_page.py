@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from popmgmt.app import roles, ui
 from popmgmt.app.store import Marts
-from popmgmt.views import circle, labels
+from popmgmt.views import circle, circle_tables, labels
 
 PAGE = str(ROOT / "pages" / "circle.py")
 TIMEOUT = 60
@@ -132,7 +132,7 @@ def test_page_opens_on_the_first_circle_for_the_public(page: AppTest, circles: l
     text = _texts(page)
     assert "omvat" in text
     assert "eerstelijnszone" in text
-    assert circle.PUBLIC_NOTE in text
+    assert circle_tables.PUBLIC_NOTE in text
     assert "league" not in text
     assert "Grenzen 2025" in text
     decks = _decks(page)
@@ -157,7 +157,7 @@ def test_link_restores_the_circle(page: AppTest, circles: list[str], marts: Mart
 
 def test_unknown_circle_in_the_link(page: AppTest, circles: list[str]) -> None:
     _open(page, kring="hak999")
-    assert circle.unknown_circle_message("hak999") in [w.value for w in page.warning]
+    assert circle_tables.unknown_circle_message("hak999") in [w.value for w in page.warning]
     assert _selectbox(page, "Huisartsenkring").value == circles[0]
     assert page.query_params["kring"] == circles[0]
 
@@ -179,7 +179,7 @@ def test_picking_a_year(page: AppTest, circles: list[str]) -> None:
     year.set_value(oldest).run()
     assert not page.exception
     assert set(_table(page)["Jaar"]) == {str(oldest)}
-    assert circle.NOT_SURVEYED_TEXT in set(_table(page)["Praktijkvorm"])
+    assert circle_tables.NOT_SURVEYED_TEXT in set(_table(page)["Praktijkvorm"])
 
 
 # --------------------------------------------------------------------------- practice table
@@ -187,11 +187,11 @@ def test_the_circle_sees_its_practice_details(page: AppTest, circles: list[str])
     own = circles[0]
     _open(page, kring=own, role=f"kring:{own}")
     text = _texts(page)
-    assert circle.PUBLIC_NOTE not in text
+    assert circle_tables.PUBLIC_NOTE not in text
     table = _table(page)
     assert list(table.columns) == circle.practice_columns(True)
     cells = {str(v) for column in table.columns for v in table[column]}
-    assert circle.SUPPRESSED_TEXT in cells
+    assert circle_tables.SUPPRESSED_TEXT in cells
     assert all(v.startswith("PR-") for v in table["Praktijk"])
     assert list(table["Praktijk"]) == sorted(table["Praktijk"])  # not a league table
 
@@ -208,14 +208,14 @@ def test_flat_rate_contacts_read_not_billed(page: AppTest, marts: Marts) -> None
     table = _table(page)
     row = table[table["Praktijk"] == flat["practice_id"][0]].iloc[0]
     assert row["Betalingssysteem"] == "Forfaitaire betaling"
-    assert row["Raadplegingen per 100 toegewezen patiënten"] == circle.NOT_BILLED_TEXT
+    assert row["Raadplegingen per 100 toegewezen patiënten"] == circle_tables.NOT_BILLED_TEXT
 
 
 def test_another_circle_is_public_for_a_circle(page: AppTest, circles: list[str]) -> None:
     own, other = circles[0], circles[1]
     _open(page, kring=other, role=f"kring:{own}")
     assert list(_table(page).columns) == circle.practice_columns(False)
-    assert circle.PUBLIC_NOTE in _texts(page)
+    assert circle_tables.PUBLIC_NOTE in _texts(page)
 
 
 def test_downloads_are_the_table(
@@ -232,7 +232,7 @@ def test_downloads_are_the_table(
     xlsx = downloads[f"praktijken_{own}_{year}.xlsx"]
     with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
         strings = archive.read("xl/sharedStrings.xml").decode("utf-8")
-    assert circle.SUPPRESSED_TEXT.replace("<", "&lt;") in strings
+    assert circle_tables.SUPPRESSED_TEXT.replace("<", "&lt;") in strings
     assert "DEMODATA" in strings
 
 
@@ -265,7 +265,7 @@ def test_funnel_plot(page: AppTest, circles: list[str]) -> None:
 def test_tabs_need_sign_in_for_the_public(page: AppTest, circles: list[str]) -> None:
     for tab in ("Trechterdiagram", "GMD en VTE", "Betalingssysteem"):
         _open(page, kring=circles[0], tab=tab)
-        assert circle.PUBLIC_NOTE in [i.value for i in page.info]
+        assert circle_tables.PUBLIC_NOTE in [i.value for i in page.info]
         assert not page.get("vega_lite_chart")
 
 

@@ -22,7 +22,7 @@ from PIL import Image
 from playwright.sync_api import Locator, Page
 
 from popmgmt.app.store import Marts
-from popmgmt.views import circle, funnel_charts, labels
+from popmgmt.views import circle, circle_map, circle_tables, funnel_charts, labels
 
 pytestmark = pytest.mark.browser
 
@@ -115,11 +115,11 @@ def test_one_circle_in_chromium(built_data: Path, tmp_path: Path, circle_code: s
         assert f"(`{circle_code}`)" not in body  # Markdown is rendered, not shown raw
         assert f"({circle_code})" in body
         assert "omvat" in body
-        assert circle.PUBLIC_NOTE[:60] in body
+        assert circle_tables.PUBLIC_NOTE[:60] in body
         assert f"kring={circle_code}" in page.url
         page.screenshot(path=str(tmp_path / "public.png"), full_page=True)
         # Fill colours as drawn: alpha 170 over the white page.
-        zone_colours = [_over_white(c, 170) for c in circle.ZONE_COLOURS]
+        zone_colours = [_over_white(c, 170) for c in circle_map.ZONE_COLOURS]
         coverage_png = coverage.locator("canvas").first.screenshot()
         assert len(_pixels(coverage_png, zone_colours, step=6)) > 100, "no municipalities drawn"
 
@@ -127,7 +127,7 @@ def test_one_circle_in_chromium(built_data: Path, tmp_path: Path, circle_code: s
         sidebar = page.locator('[data-testid="stSidebar"]')
         _choose(page, sidebar.locator('[data-testid="stSelectbox"]').first, "Huisartsenkring")
         body = page.locator("body").inner_text()
-        assert circle.PUBLIC_NOTE[:60] not in body
+        assert circle_tables.PUBLIC_NOTE[:60] not in body
         page.get_by_role("tab", name="Trechterdiagram").click()
         _settle(page)
         chart = page.locator('[data-testid="stVegaLiteChart"]').first
@@ -153,7 +153,9 @@ def test_one_circle_in_chromium(built_data: Path, tmp_path: Path, circle_code: s
         assert box["width"] > 400
         map_png = canvas.screenshot(path=str(tmp_path / "map.png"))
         # Practices in the patient-stop colours (alpha 235), not the grey outline.
-        stop_colours = [_over_white(c, 235) for c in circle.FACT_COLOURS["patient_stop"].values()]
+        stop_colours = [
+            _over_white(c, 235) for c in circle_map.FACT_COLOURS["patient_stop"].values()
+        ]
         found = _pixels(map_png, stop_colours, step=2)
         assert len(found) > 10, "no practices on the map"
         with Image.open(io.BytesIO(map_png)) as img:

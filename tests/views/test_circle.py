@@ -13,7 +13,7 @@ import pytest
 
 from popmgmt.app import access
 from popmgmt.pipeline.marts import MART_COLUMNS, PRACTICES
-from popmgmt.views import circle, labels, maps
+from popmgmt.views import circle, circle_charts, circle_map, circle_tables, labels, maps
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -213,7 +213,7 @@ def test_circle_list_and_param() -> None:
     assert circle.parse_circle_param(["hak03"], codes) == "hak03"
     assert circle.parse_circle_param("hak99", codes) is None
     assert circle.parse_circle_param(None, codes) is None
-    assert "'hak99'" in circle.unknown_circle_message("hak99")
+    assert "'hak99'" in circle_tables.unknown_circle_message("hak99")
 
 
 def test_circle_that_coincides_with_a_zone() -> None:
@@ -228,7 +228,7 @@ def test_circle_that_coincides_with_a_zone() -> None:
             "relation": "samen",
         }
     ]
-    text = circle.coverage_text(
+    text = circle_tables.coverage_text(
         zones, circle_name="Kring A", circle_code="hak01", circle_names=NAMES
     )
     assert "omvat 2 gemeenten in 1 eerstelijnszone" in text
@@ -243,7 +243,7 @@ def test_circle_that_spans_two_zones() -> None:
     assert rows["z2"]["n_in_zone"] == 3
     assert rows["z2"]["other_circles"] == ["hak03"]
     assert rows["z3"]["relation"] == "volledig"
-    text = circle.coverage_text(
+    text = circle_tables.coverage_text(
         zones, circle_name="Kring B", circle_code="hak02", circle_names=NAMES
     )
     assert "omvat 3 gemeenten in 2 eerstelijnszones" in text
@@ -284,7 +284,7 @@ def test_practice_years() -> None:
 def test_practice_table_with_details() -> None:
     """Suppressed counts read "onderdrukt", flat-rate contacts "niet aangerekend", a rate
     with a hidden denominator is hidden too; never a 0 for a hidden value."""
-    table = circle.practice_table(_rows(), _areas(), details=True)
+    table = circle_tables.practice_table(_rows(), _areas(), details=True)
     assert table.columns == circle.practice_columns(True)
     assert table["Praktijk"].to_list() == ["PR-AAAAAA", "PR-BBBBBB", "PR-CCCCCC"]
     rows = _by_practice(table)
@@ -293,13 +293,13 @@ def test_practice_table_with_details() -> None:
     evening = "Huisbezoeken avond/weekend per 100 toegewezen patiënten"
 
     a = rows["PR-AAAAAA"]
-    assert a["Huisartsen"] == circle.SUPPRESSED_TEXT
+    assert a["Huisartsen"] == circle_tables.SUPPRESSED_TEXT
     assert a["VTE (schatting)"] == "2,5"
     assert a["GMD-patiënten"] == "1.800"
     assert a["Toegewezen patiënten"] == "2.000"
     assert a[raadpl] == "300,0"
     assert a[evening] == "1,5"
-    assert a[remote] == circle.SUPPRESSED_TEXT
+    assert a[remote] == circle_tables.SUPPRESSED_TEXT
     assert a["Praktijkvorm"] == "Groepspraktijk"
     assert a["Betalingssysteem"] == labels.label("payment_system", "prestatie")
     assert a["Patiëntenstop"] == "Geen patiëntenstop"
@@ -313,19 +313,19 @@ def test_practice_table_with_details() -> None:
     assert b["Betalingssysteem"] == "Forfaitaire betaling"
     for column in circle.CONTACT_COLUMNS:
         assert b[f"{circle.CONTACT_NAMES[column]} per 100 toegewezen patiënten"] == (
-            circle.NOT_BILLED_TEXT
+            circle_tables.NOT_BILLED_TEXT
         )
 
     c = rows["PR-CCCCCC"]
-    assert c["Toegewezen patiënten"] == circle.SUPPRESSED_TEXT
-    assert c[raadpl] == circle.SUPPRESSED_TEXT  # the denominator is hidden
-    assert c["Patiëntenstop"] == circle.NO_ANSWER_TEXT
+    assert c["Toegewezen patiënten"] == circle_tables.SUPPRESSED_TEXT
+    assert c[raadpl] == circle_tables.SUPPRESSED_TEXT  # the denominator is hidden
+    assert c["Patiëntenstop"] == circle_tables.NO_ANSWER_TEXT
 
 
 def test_practice_table_not_surveyed_year() -> None:
-    table = circle.practice_table(_rows(2023), _areas(), details=True)
+    table = circle_tables.practice_table(_rows(2023), _areas(), details=True)
     row = table.row(0, named=True)
-    assert row["Praktijkvorm"] == circle.NOT_SURVEYED_TEXT
+    assert row["Praktijkvorm"] == circle_tables.NOT_SURVEYED_TEXT
     assert row["Huisartsen"] == "5"
 
 
@@ -334,7 +334,7 @@ def test_public_table_has_no_counts() -> None:
     public = access.scope_practices(_practices(), access.PUBLIC)
     rows = circle.circle_practices(public, "hak01", 2024)
     assert not circle.has_details(rows)
-    table = circle.practice_table(rows, _areas(), details=False)
+    table = circle_tables.practice_table(rows, _areas(), details=False)
     assert table.columns == circle.practice_columns(False)
     assert "Huisartsen" not in table.columns
     assert "onderdrukt" not in table.write_csv()
@@ -352,7 +352,7 @@ def test_has_details_follows_the_role() -> None:
 
 
 def test_practice_counts_text() -> None:
-    assert circle.practice_counts_text(_rows()) == (
+    assert circle_tables.practice_counts_text(_rows()) == (
         "3 praktijken: 2 met betaling per prestatie, 1 forfaitair."
     )
 
@@ -373,8 +373,8 @@ def test_practice_measures() -> None:
 
 # --------------------------------------------------------------------------- downloads
 def test_csv_is_the_table() -> None:
-    table = circle.practice_table(_rows(), _areas(), details=True)
-    data = circle.table_csv(table)
+    table = circle_tables.practice_table(_rows(), _areas(), details=True)
+    data = circle_tables.table_csv(table)
     assert data.startswith(b"\xef\xbb\xbf")
     back = pl.read_csv(io.BytesIO(data[3:]), infer_schema=False)
     assert back.equals(table)
@@ -390,24 +390,24 @@ def _xlsx_text(data: bytes) -> str:
 
 
 def test_xlsx_holds_the_table_and_notes() -> None:
-    table = circle.practice_table(_rows(), _areas(), details=True)
-    notes = circle.download_notes(
+    table = circle_tables.practice_table(_rows(), _areas(), details=True)
+    notes = circle_tables.download_notes(
         circle_name="Kring A", circle_code="hak01", year=2024, demo=True, details=True
     )
-    text = _xlsx_text(circle.table_xlsx(table, notes))
+    text = _xlsx_text(circle_tables.table_xlsx(table, notes))
     assert "Praktijken" in text
     assert "Toelichting" in text
     assert "PR-CCCCCC" in text
-    assert circle.SUPPRESSED_TEXT.replace("<", "&lt;") in text
-    assert circle.NOT_BILLED_TEXT in text
+    assert circle_tables.SUPPRESSED_TEXT.replace("<", "&lt;") in text
+    assert circle_tables.NOT_BILLED_TEXT in text
     assert "DEMODATA" in text
 
 
 def test_download_notes() -> None:
-    public = circle.download_notes(
+    public = circle_tables.download_notes(
         circle_name="Kring A", circle_code="hak01", year=2024, demo=False, details=False
     )
-    assert circle.PUBLIC_NOTE in public
+    assert circle_tables.PUBLIC_NOTE in public
     assert not any("DEMODATA" in line for line in public)
     assert any("RIZIV-nummer" in line for line in public)
 
@@ -417,19 +417,19 @@ def test_no_gp_level_field_or_identifier_reaches_any_output() -> None:
     then none of them reaches the table, the downloads, the map or a chart."""
     frame = _practices()
     rows = circle.circle_practices(frame, "hak01", 2024)
-    table = circle.practice_table(rows, _areas(), details=True)
-    notes = circle.download_notes(
+    table = circle_tables.practice_table(rows, _areas(), details=True)
+    notes = circle_tables.download_notes(
         circle_name="Kring A", circle_code="hak01", year=2024, demo=True, details=True
     )
     outputs = [
         table.write_csv(),
         " ".join(table.columns),
-        circle.table_csv(table).decode("utf-8"),
-        _xlsx_text(circle.table_xlsx(table, notes)),
-        json.dumps(circle.practice_points(rows, "patient_stop")),
-        circle.circle_deck([], [], circle.practice_points(rows, "size_class")).to_json(),
+        circle_tables.table_csv(table).decode("utf-8"),
+        _xlsx_text(circle_tables.table_xlsx(table, notes)),
+        json.dumps(circle_map.practice_points(rows, "patient_stop")),
+        circle_map.circle_deck([], [], circle_map.practice_points(rows, "size_class")).to_json(),
         json.dumps(
-            circle.gmd_fte_chart(
+            circle_charts.gmd_fte_chart(
                 circle.gmd_fte_points(rows),
                 circle_ratio=1000.0,
                 flanders_ratio=None,
@@ -438,7 +438,7 @@ def test_no_gp_level_field_or_identifier_reaches_any_output() -> None:
                 n_left_out=1,
             ).to_dict()
         ),
-        json.dumps(circle.distribution_chart(rows, "attrib_per_fte", year=2024).to_dict()),
+        json.dumps(circle_charts.distribution_chart(rows, "attrib_per_fte", year=2024).to_dict()),
         circle.contact_funnel_units(rows, "raadpl")[0].write_csv(),
     ]
     for text in outputs:
@@ -562,7 +562,7 @@ def test_funnel_kind() -> None:
 
 
 def test_aggregate_table() -> None:
-    table = circle.aggregate_table(
+    table = circle_tables.aggregate_table(
         _values(), _indicators(), "hak01", 2024, ("ima_gmd", "gp_per_10k")
     )
     gmd, gp = table.iter_rows(named=True)
@@ -585,11 +585,11 @@ def test_trend_and_payment_counts() -> None:
         {"year": 2024, "payment_system": "forfait", "practices": 4},
         {"year": 2024, "payment_system": "prestatie", "practices": 18},
     ]
-    chart = circle.trend_chart(
+    chart = circle_charts.trend_chart(
         trend, circle_name="Kring A", indicator_name="Forfait", unit="%", source="IMA"
     ).to_dict()
     assert "95%-betrouwbaarheidsinterval" in json.dumps(chart["title"])
-    bars = circle.payment_chart(counts, circle_name="Kring A").to_dict()
+    bars = circle_charts.payment_chart(counts, circle_name="Kring A").to_dict()
     assert "betalingssysteem" in bars["title"]["text"]
 
 
@@ -617,7 +617,7 @@ def test_flanders_gmd_per_fte() -> None:
 
 def test_gmd_fte_chart_lines() -> None:
     rows = _rows()
-    spec = circle.gmd_fte_chart(
+    spec = circle_charts.gmd_fte_chart(
         circle.gmd_fte_points(rows),
         circle_ratio=1000.0,
         flanders_ratio=None,
@@ -631,19 +631,19 @@ def test_gmd_fte_chart_lines() -> None:
 
 
 def test_distribution_leaves_flat_rate_out_of_contacts() -> None:
-    spec = circle.distribution_chart(_rows(), "raadpl_per_100", year=2024).to_dict()
+    spec = circle_charts.distribution_chart(_rows(), "raadpl_per_100", year=2024).to_dict()
     rows = next(iter(spec["datasets"].values()))
     assert [r["practice"] for r in rows] == ["PR-AAAAAA"]
     assert "Forfaitaire betaling (n = 0)" in json.dumps(spec, ensure_ascii=False)
     assert "Enkel praktijken met betaling per prestatie." in spec["title"]["subtitle"]
-    spec = circle.distribution_chart(_rows(), "attrib_per_fte", year=2024).to_dict()
+    spec = circle_charts.distribution_chart(_rows(), "attrib_per_fte", year=2024).to_dict()
     rows = next(iter(spec["datasets"].values()))
     assert sorted(r["practice"] for r in rows) == ["PR-AAAAAA", "PR-BBBBBB"]
 
 
 # --------------------------------------------------------------------------- maps
 def test_practice_points_show_practice_facts_only() -> None:
-    points = circle.practice_points(_rows(), "patient_stop")
+    points = circle_map.practice_points(_rows(), "patient_stop")
     assert len(points) == 3
     allowed = {
         "lon",
@@ -659,15 +659,15 @@ def test_practice_points_show_practice_facts_only() -> None:
         assert set(point) == allowed
     by_name = {p["tt_name"]: p for p in points}
     b = by_name["Praktijk PR-BBBBBB"]
-    assert b["fill_color"][:3] == list(circle.FACT_COLOURS["patient_stop"]["ja"])
+    assert b["fill_color"][:3] == list(circle_map.FACT_COLOURS["patient_stop"]["ja"])
     assert b["tt_line3"] == "Patiëntenstop: Patiëntenstop"
-    assert by_name["Praktijk PR-CCCCCC"]["fill_color"][:3] == list(circle.UNKNOWN_COLOUR)
+    assert by_name["Praktijk PR-CCCCCC"]["fill_color"][:3] == list(circle_map.UNKNOWN_COLOUR)
     with pytest.raises(KeyError):
-        circle.practice_points(_rows(), "gp_headcount")
+        circle_map.practice_points(_rows(), "gp_headcount")
 
 
 def test_fact_legend() -> None:
-    legend = circle.fact_legend("size_class")
+    legend = circle_map.fact_legend("size_class")
     assert [item.text for item in legend][:2] == ["< 1.000 patiënten", "1.000-2.499 patiënten"]
     assert legend[-1].text == "onbekend of geen antwoord"
 
@@ -689,31 +689,33 @@ def _geo(codes: list[str]) -> dict[str, Any]:
 
 def test_coverage_map() -> None:
     geo = _geo(list(MUNICIPALITIES))
-    features = circle.coverage_features(geo, _areas(), "hak02", NAMES)
+    features = circle_map.coverage_features(geo, _areas(), "hak02", NAMES)
     inside = {f["properties"]["area_code"]: f["properties"]["inside"] for f in features}
     assert inside == {"m3": True, "m4": True, "m5": False, "m6": True}
     m5 = next(f for f in features if f["properties"]["area_code"] == "m5")
     assert m5["properties"]["tt_line2"] == "Kring: Kring C (andere kring)"
-    outlines = circle.zone_outline_features(_geo(["z1", "z2", "z3"]), ["z2", "z3"])
+    outlines = circle_map.zone_outline_features(_geo(["z1", "z2", "z3"]), ["z2", "z3"])
     assert [f["properties"]["area_code"] for f in outlines] == ["z2", "z3"]
-    deck = circle.circle_deck(features, outlines, circle.practice_points(_rows(), "payment_system"))
+    deck = circle_map.circle_deck(
+        features, outlines, circle_map.practice_points(_rows(), "payment_system")
+    )
     assert [layer.id for layer in deck.layers] == ["gemeenten", "zones", "praktijken"]
     for layer in deck.layers:
         assert isinstance(layer.data, dict | list)
         assert layer.data
     assert deck.map_provider is None  # no tile server
-    legend = circle.zone_legend(circle.circle_zones(_areas(), "hak02"))
+    legend = circle_map.zone_legend(circle.circle_zones(_areas(), "hak02"))
     assert [i.text for i in legend] == [
         "Zone Drie (z3)",
         "Zone Twee (z2)",
         "andere kring, zelfde zone",
     ]
-    legend = circle.zone_legend(circle.circle_zones(_areas(), "hak01"))
+    legend = circle_map.zone_legend(circle.circle_zones(_areas(), "hak01"))
     assert [i.text for i in legend] == ["Zone Een (z1)"]
 
 
 def test_view_for() -> None:
-    view = circle.view_for([{"geometry": _square(4.0, 51.0)}, {"geometry": _square(4.5, 51.2)}])
+    view = circle_map.view_for([{"geometry": _square(4.0, 51.0)}, {"geometry": _square(4.5, 51.2)}])
     assert view["longitude"] == pytest.approx(4.3)
     assert view["latitude"] == pytest.approx(51.15)
     # At the zoom found, the outline fits the map (world = 512 px at zoom 0) and fills
@@ -723,7 +725,7 @@ def test_view_for() -> None:
     height = 0.3 * px_per_degree / math.cos(math.radians(51.15))
     assert width <= 600 * 0.85
     assert height == pytest.approx(340 * 0.85, rel=0.01)
-    assert circle.view_for([]) == dict(maps.FLANDERS_VIEW)
+    assert circle_map.view_for([]) == dict(maps.FLANDERS_VIEW)
 
 
 def test_contact_indicator() -> None:
