@@ -12,9 +12,10 @@ from pathlib import Path
 from popmgmt.build import BuildError, build
 from popmgmt.config import ConfigError
 from popmgmt.pipeline.demo import write_demo
+from popmgmt.pipeline.problems import ValidationError
 from popmgmt.pipeline.provenance import check_demo
 from popmgmt.pipeline.refdata import load_refdata
-from popmgmt.pipeline.validate import ValidationError, validate_raw
+from popmgmt.pipeline.validate import validate_raw
 
 EXIT_OK = 0
 EXIT_INVALID = 1

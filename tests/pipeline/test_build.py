@@ -14,8 +14,8 @@ from popmgmt import build as build_module
 from popmgmt.build import build
 from popmgmt.cli import EXIT_ERROR, EXIT_INVALID, EXIT_OK, main
 from popmgmt.pipeline.marts import MART_COLUMNS
+from popmgmt.pipeline.problems import ValidationError
 from popmgmt.pipeline.refdata import RefData
-from popmgmt.pipeline.validate import ValidationError
 from popmgmt.privacy import check_constraints
 from popmgmt.transform import hierarchy_constraints, membership
 

@@ -35,9 +35,10 @@ from popmgmt.build import (
 )
 from popmgmt.cli import EXIT_ERROR, EXIT_INVALID, main
 from popmgmt.pipeline.demo import demo_municipalities
+from popmgmt.pipeline.problems import ValidationError
 from popmgmt.pipeline.provenance import DemoCheck, check_demo
 from popmgmt.pipeline.refdata import RefData
-from popmgmt.pipeline.validate import ValidationError, validate_raw
+from popmgmt.pipeline.validate import validate_raw
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "raw_small"
 SRC = str(Path(__file__).resolve().parents[2] / "src")

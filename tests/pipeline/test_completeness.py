@@ -19,8 +19,9 @@ from conftest import DEMO_SCALE
 from popmgmt.pipeline import completeness
 from popmgmt.pipeline.completeness import Reference
 from popmgmt.pipeline.demo import demo_municipalities
+from popmgmt.pipeline.problems import Problem, ValidationError
 from popmgmt.pipeline.refdata import RefData
-from popmgmt.pipeline.validate import Problem, RawData, ValidationError, validate_raw
+from popmgmt.pipeline.validate import RawData, validate_raw
 
 POPULATION = "bevolking.csv"
 ATLAS = "atlas_waarden.csv"

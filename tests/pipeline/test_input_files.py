@@ -20,10 +20,11 @@ import pytest
 from conftest import DEMO_SCALE
 from conftest import validate_small as _validate
 
-from popmgmt.pipeline import validate
+from popmgmt.pipeline import read_raw
 from popmgmt.pipeline.demo import demo_municipalities
+from popmgmt.pipeline.problems import Problem, ValidationError
 from popmgmt.pipeline.refdata import RefData
-from popmgmt.pipeline.validate import Problem, ValidationError, validate_raw
+from popmgmt.pipeline.validate import validate_raw
 from popmgmt.transform import compute_marts
 
 POPULATION = "bevolking.csv"
@@ -102,13 +103,13 @@ def test_a_symlink_out_of_the_input_folder_is_refused_unread(
     (raw_dir / POPULATION).unlink()
     (raw_dir / POPULATION).symlink_to(secret)
     read: list[Path] = []
-    original = validate._read_bytes
+    original = read_raw._read_bytes
 
     def spy(path: Path) -> bytes:
         read.append(path)
         return original(path)
 
-    monkeypatch.setattr(validate, "_read_bytes", spy)
+    monkeypatch.setattr(read_raw, "_read_bytes", spy)
 
     problem = _only(raw_dir, refdata)
 
@@ -132,14 +133,14 @@ def test_a_symlink_inside_the_input_folder_is_read(raw_dir: Path, refdata: RefDa
 def test_an_unreadable_file_gets_a_message(
     raw_dir: Path, refdata: RefData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = validate._read_bytes
+    original = read_raw._read_bytes
 
     def denied(path: Path) -> bytes:
         if path.name == REGISTER:
             raise PermissionError(13, "Permission denied", str(path))
         return original(path)
 
-    monkeypatch.setattr(validate, "_read_bytes", denied)
+    monkeypatch.setattr(read_raw, "_read_bytes", denied)
 
     problem = _only(raw_dir, refdata)
 

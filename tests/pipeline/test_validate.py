@@ -28,14 +28,10 @@ import pytest
 from conftest import SMALL_RAW as FIXTURE
 from conftest import validate_small as _validate
 
+from popmgmt.pipeline.problems import MAX_PROBLEMS_PER_FILE, Problem, ValidationError
 from popmgmt.pipeline.refdata import RefData, load_refdata
 from popmgmt.pipeline.schemas import RAW_FILES
-from popmgmt.pipeline.validate import (
-    MAX_PROBLEMS_PER_FILE,
-    Problem,
-    ValidationError,
-    validate_raw,
-)
+from popmgmt.pipeline.validate import validate_raw
 
 IMA = "ima_patienteel_huisartsen.csv"
 REGISTER = "praktijkregister.csv"

@@ -26,9 +26,9 @@ from pathlib import Path
 
 from popmgmt import __version__
 from popmgmt.pipeline import demo, statbel
+from popmgmt.pipeline.read_raw import read_input
 from popmgmt.pipeline.refdata import RefData
 from popmgmt.pipeline.schemas import PROVENANCE_FILE, RAW_FILES
-from popmgmt.pipeline.validate import read_input
 
 
 @dataclass(frozen=True)
