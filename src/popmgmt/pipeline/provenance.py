@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from popmgmt import __version__
-from popmgmt.pipeline import demo, statbel
+from popmgmt.pipeline import demo, demo_world, statbel
 from popmgmt.pipeline.read_raw import read_input
 from popmgmt.pipeline.refdata import RefData
 from popmgmt.pipeline.schemas import PROVENANCE_FILE, RAW_FILES
@@ -86,7 +86,7 @@ def check_demo(folder: Path, refdata: RefData) -> DemoCheck:
         return _not_demo("het bevat geen vingerafdruk van de demogenerator ('fingerprint')")
     seed, scale, files = fingerprint.get("seed"), fingerprint.get("scale"), fingerprint.get("files")
     if (
-        fingerprint.get("generator") != demo.GENERATOR
+        fingerprint.get("generator") != demo_world.GENERATOR
         or not isinstance(seed, int)
         or isinstance(seed, bool)
         or not isinstance(scale, int | float)
