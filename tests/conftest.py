@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from frames import square
 
 from popmgmt.app.store import Marts, load_marts
 from popmgmt.build import build
@@ -48,11 +49,6 @@ SYN_ZONES = {
 SYN_YEARS = (2022, 2023)
 SYN_SUPPRESSED = ("ima_mh", "elz6", 2023, "primair")
 SYN_SECONDARY = ("ima_mh", "elz5", 2023, "secundair")
-
-
-def _square(lon: float, lat: float, size: float = 0.3) -> dict[str, Any]:
-    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
-    return {"type": "Polygon", "coordinates": [ring]}
 
 
 SYN_INDICATORS: list[dict[str, Any]] = [
@@ -341,7 +337,7 @@ def write_synthetic_marts(out: Path) -> Path:
     zones_geo = {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "properties": {"area_code": zone}, "geometry": _square(lon, lat)}
+            {"type": "Feature", "properties": {"area_code": zone}, "geometry": square(lon, lat)}
             for zone, (_name, (lon, lat)) in SYN_ZONES.items()
         ],
     }

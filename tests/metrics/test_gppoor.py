@@ -10,6 +10,7 @@ from typing import Any
 import altair as alt
 import polars as pl
 import pytest
+from frames import VALUE_SCHEMA
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -137,20 +138,6 @@ def test_frame_rule_agrees_with_scalar_rule(gps: int, population: int, area: int
 
 
 # --- application to the marts ---------------------------------------------------------------
-
-VALUE_SCHEMA = {
-    "indicator_code": pl.String,
-    "level": pl.String,
-    "area_code": pl.String,
-    "year": pl.Int64,
-    "numerator": pl.Float64,
-    "denominator": pl.Float64,
-    "value": pl.Float64,
-    "ci_low": pl.Float64,
-    "ci_high": pl.Float64,
-    "suppressed": pl.Boolean,
-    "suppression_reason": pl.String,
-}
 
 
 def _v(code: str, level: str, area: str, year: int, num: float | None, den: float | None,

@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from frames import VALUE_SCHEMA
 from scipy import stats as sps
 
 from popmgmt.app.store import Marts
@@ -102,20 +103,6 @@ def _row(
         "suppression_reason": kw.get("reason"),
     }
 
-
-VALUE_SCHEMA = {
-    "indicator_code": pl.String,
-    "level": pl.String,
-    "area_code": pl.String,
-    "year": pl.Int64,
-    "numerator": pl.Float64,
-    "denominator": pl.Float64,
-    "value": pl.Float64,
-    "ci_low": pl.Float64,
-    "ci_high": pl.Float64,
-    "suppressed": pl.Boolean,
-    "suppression_reason": pl.String,
-}
 
 MUNICIPALITIES = [f"m{i}" for i in range(1, 6)]
 AREAS = pl.DataFrame(

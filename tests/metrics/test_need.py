@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from frames import VALUE_SCHEMA
 
 from popmgmt.app.store import Marts
 from popmgmt.metrics import need
@@ -71,20 +72,6 @@ def _value(
         "suppression_reason": reason,
     }
 
-
-VALUE_SCHEMA = {
-    "indicator_code": pl.String,
-    "level": pl.String,
-    "area_code": pl.String,
-    "year": pl.Int64,
-    "numerator": pl.Float64,
-    "denominator": pl.Float64,
-    "value": pl.Float64,
-    "ci_low": pl.Float64,
-    "ci_high": pl.Float64,
-    "suppressed": pl.Boolean,
-    "suppression_reason": pl.String,
-}
 
 AREAS = pl.DataFrame(
     {

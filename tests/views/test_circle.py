@@ -10,6 +10,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from frames import VALUE_SCHEMA, square
 
 from popmgmt.app import access
 from popmgmt.pipeline.marts import MART_COLUMNS, PRACTICES
@@ -494,20 +495,7 @@ def _values() -> pl.DataFrame:
         add("practices_flat_rate", "vlaanderen", "02000", year, flat * 10, active * 9)
     add("practices_flat_rate", "kring", "hak02", 2024, 1.0, 10.0)
     add("gmd_per_fte", "vlaanderen", "02000", 2024, 1200.0, 1.0, mult=1.0)
-    schema = {
-        "indicator_code": pl.String,
-        "level": pl.String,
-        "area_code": pl.String,
-        "year": pl.Int64,
-        "numerator": pl.Float64,
-        "denominator": pl.Float64,
-        "value": pl.Float64,
-        "ci_low": pl.Float64,
-        "ci_high": pl.Float64,
-        "suppressed": pl.Boolean,
-        "suppression_reason": pl.String,
-    }
-    return pl.DataFrame(rows, schema=schema)
+    return pl.DataFrame(rows, schema=VALUE_SCHEMA)
 
 
 def _indicators() -> pl.DataFrame:
@@ -672,16 +660,15 @@ def test_fact_legend() -> None:
     assert legend[-1].text == "onbekend of geen antwoord"
 
 
-def _square(x: float, y: float) -> dict[str, Any]:
-    ring = [[x, y], [x + 0.1, y], [x + 0.1, y + 0.1], [x, y + 0.1], [x, y]]
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
 def _geo(codes: list[str]) -> dict[str, Any]:
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "properties": {"area_code": c}, "geometry": _square(4 + i / 10, 51)}
+            {
+                "type": "Feature",
+                "properties": {"area_code": c},
+                "geometry": square(4 + i / 10, 51, size=0.1),
+            }
             for i, c in enumerate(codes)
         ],
     }
@@ -715,7 +702,9 @@ def test_coverage_map() -> None:
 
 
 def test_view_for() -> None:
-    view = circle_map.view_for([{"geometry": _square(4.0, 51.0)}, {"geometry": _square(4.5, 51.2)}])
+    view = circle_map.view_for(
+        [{"geometry": square(4.0, 51.0, size=0.1)}, {"geometry": square(4.5, 51.2, size=0.1)}]
+    )
     assert view["longitude"] == pytest.approx(4.3)
     assert view["latitude"] == pytest.approx(51.15)
     # At the zoom found, the outline fits the map (world = 512 px at zoom 0) and fills

@@ -15,24 +15,11 @@ import altair as alt
 import numpy as np
 import polars as pl
 import pytest
+from frames import VALUE_SCHEMA
 
 from popmgmt.app.annotations import Annotation
 from popmgmt.metrics import stats
 from popmgmt.views import maps, monitor, monitor_charts, monitor_tables
-
-VALUE_SCHEMA = {
-    "indicator_code": pl.String,
-    "level": pl.String,
-    "area_code": pl.String,
-    "year": pl.Int64,
-    "numerator": pl.Float64,
-    "denominator": pl.Float64,
-    "value": pl.Float64,
-    "ci_low": pl.Float64,
-    "ci_high": pl.Float64,
-    "suppressed": pl.Boolean,
-    "suppression_reason": pl.String,
-}
 
 
 def _values(rows: list[dict[str, Any]]) -> pl.DataFrame:

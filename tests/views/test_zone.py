@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from frames import VALUE_SCHEMA
 
 from popmgmt.app import store
 from popmgmt.metrics import peers
@@ -23,20 +24,6 @@ from popmgmt.pipeline.refdata import RefData
 from popmgmt.views import labels, report, zone, zone_charts, zone_model, zone_tables
 
 # --- tiny frames -------------------------------------------------------------------------------
-
-VALUE_SCHEMA = {
-    "indicator_code": pl.String,
-    "level": pl.String,
-    "area_code": pl.String,
-    "year": pl.Int64,
-    "numerator": pl.Float64,
-    "denominator": pl.Float64,
-    "value": pl.Float64,
-    "ci_low": pl.Float64,
-    "ci_high": pl.Float64,
-    "suppressed": pl.Boolean,
-    "suppression_reason": pl.String,
-}
 
 
 def _value(
