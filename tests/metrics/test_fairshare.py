@@ -11,7 +11,6 @@ import pytest
 from popmgmt.app.store import Marts
 from popmgmt.metrics import fairshare
 from popmgmt.pipeline.codes import POP_AGE_BANDS, SEXES
-from popmgmt.views import fairshare_display
 
 # --------------------------------------------------------------------------- allocation
 
@@ -166,18 +165,6 @@ def test_suppressed_age_band_is_not_read_as_zero() -> None:
     totals = pl.DataFrame({"area_code": ["a"], "population": [60.0]})
     out = fairshare.age_sex_population(bands, totals)
     assert out["age_sex_population"].to_list() == [180.0]  # 60 x weight 3
-
-
-def test_need_params_checked_and_in_the_url() -> None:
-    with pytest.raises(ValueError, match="tussen 0 en 2"):
-        fairshare.check_params(fairshare.NeedWeightParams(deprivation=3.0))
-    params = fairshare.NeedWeightParams(age_sex=False, deprivation=1.2, morbidity=0.0)
-    text = fairshare_display.params_to_query(params)
-    assert text == "leeftijd:0,dep:1.2,morb:0"
-    assert fairshare_display.params_from_query(text) == (params, [])
-    parsed, problems = fairshare_display.params_from_query("leeftijd:0.5,dep:9")
-    assert parsed == fairshare.NeedWeightParams()
-    assert len(problems) == 2
 
 
 # --------------------------------------------------------------------------- need vs supply

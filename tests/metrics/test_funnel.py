@@ -3,17 +3,14 @@ small units, suppression, overdispersion, and the method named on the chart."""
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
-import polars as pl
 import pytest
+from frames import funnel_data, funnel_spread_units, funnel_units
 
 from popmgmt.metrics import funnel, stats
-from popmgmt.views import funnel_charts
 
 
 # --------------------------------------------------------------------------- reference
@@ -40,28 +37,6 @@ def _reference_limit(p: float, cdf: Callable[[int], float], n: float) -> float:
     return max((r - share) / n, 0.0)
 
 
-def _units(observed: Sequence[float | None], sizes: Sequence[float | None]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "unit": [f"U{i}" for i in range(len(observed))],
-            "observed": list(observed),
-            "size": list(sizes),
-        },
-        schema={"unit": pl.String, "observed": pl.Float64, "size": pl.Float64},
-    )
-
-
-def _data(units: pl.DataFrame, **kwargs: Any) -> funnel.Funnel:
-    args: dict[str, Any] = {
-        "label_col": "unit",
-        "observed_col": "observed",
-        "size_col": "size",
-        "kind": "rate",
-    }
-    args.update(kwargs)
-    return funnel.funnel_data(units, **args)
-
-
 # Known values: rate 0.1 per patient, 100 patients (Poisson mean 10), per 100 patients.
 # 2.5%: r = 4, 97.5%: r = 17, 0.1%: r = 2, 99.9%: r = 21 (from the Poisson cdf).
 KNOWN_RATE_100 = {"lo_95": 3.7752, "hi_95": 16.1600, "lo_998": 1.2205, "hi_998": 20.6620}
@@ -72,14 +47,16 @@ KNOWN_PROPORTION_50 = {"lo_95": 8.4405, "hi_95": 30.7094, "lo_998": 3.4776, "hi_
 def test_rate_limits_match_known_values() -> None:
     """Given a rate of 10 per 100 and a practice of 100 patients, then the four limits
     are the hand-computed exact Poisson values (per 100)."""
-    result = _data(_units([10.0], [100.0]), target=0.1, multiplier=100.0)
+    result = funnel_data(funnel_units([10.0], [100.0]), target=0.1, multiplier=100.0)
     row = result.points.row(0, named=True)
     for key, expected in KNOWN_RATE_100.items():
         assert row[key] == pytest.approx(expected, abs=5e-4), key
 
 
 def test_proportion_limits_match_known_values() -> None:
-    result = _data(_units([10.0], [50.0]), target=0.2, kind="proportion", multiplier=100.0)
+    result = funnel_data(
+        funnel_units([10.0], [50.0]), target=0.2, kind="proportion", multiplier=100.0
+    )
     row = result.points.row(0, named=True)
     for key, expected in KNOWN_PROPORTION_50.items():
         assert row[key] == pytest.approx(expected, abs=5e-4), key
@@ -89,7 +66,9 @@ def test_proportion_limits_match_known_values() -> None:
 def test_rate_limits_match_reference_computation(size: float) -> None:
     """Limits at every size equal the independent reference computation."""
     target = 0.1
-    result = _data(_units([1.0 * round(size * target)], [size]), target=target, min_count=0)
+    result = funnel_data(
+        funnel_units([1.0 * round(size * target)], [size]), target=target, min_count=0
+    )
     row = result.points.row(0, named=True)
     mean = target * size
     for level, name in ((0.95, "95"), (0.998, "998")):
@@ -102,8 +81,8 @@ def test_rate_limits_match_reference_computation(size: float) -> None:
 @pytest.mark.parametrize("size", [10, 40, 300])
 def test_proportion_limits_match_reference_computation(size: int) -> None:
     target = 0.3
-    result = _data(
-        _units([float(round(size * target))], [float(size)]),
+    result = funnel_data(
+        funnel_units([float(round(size * target))], [float(size)]),
         target=target,
         kind="proportion",
         min_count=0,
@@ -119,7 +98,7 @@ def test_proportion_limits_match_reference_computation(size: int) -> None:
 def test_large_units_approach_normal_limits() -> None:
     """For a large practice the exact limits are close to target ± z·sqrt(target/n)."""
     size, target = 200_000.0, 0.05
-    result = _data(_units([size * target], [size]), target=target)
+    result = funnel_data(funnel_units([size * target], [size]), target=target)
     row = result.points.row(0, named=True)
     sd = math.sqrt(target / size)
     assert row["hi_95"] == pytest.approx(target + 1.959964 * sd, rel=2e-3)
@@ -128,7 +107,7 @@ def test_large_units_approach_normal_limits() -> None:
 
 def test_limits_are_stats_funnel_limits() -> None:
     """The grid limits are exactly `stats.funnel_limits` (no reimplementation)."""
-    result = _data(_units([30.0, 50.0], [300.0, 900.0]), target=0.08, multiplier=100.0)
+    result = funnel_data(funnel_units([30.0, 50.0], [300.0, 900.0]), target=0.08, multiplier=100.0)
     expected = stats.funnel_limits(0.08, result.limits["size"], kind="rate", multiplier=100.0)
     assert result.limits.equals(expected)
 
@@ -137,7 +116,7 @@ def test_limits_are_stats_funnel_limits() -> None:
 def test_small_practice_with_no_events_is_inside() -> None:
     """Given a small practice (20 patients, 1 event expected) with 0 events, then it lies
     within the limits: wide limits, no false alarm."""
-    result = _data(_units([0.0], [20.0]), target=0.05)
+    result = funnel_data(funnel_units([0.0], [20.0]), target=0.05)
     row = result.points.row(0, named=True)
     assert row["band"] == "binnen"
     assert row["lo_95"] == 0.0
@@ -145,7 +124,7 @@ def test_small_practice_with_no_events_is_inside() -> None:
 
 
 def test_wide_limits_for_small_units() -> None:
-    result = _data(_units([10.0, 1000.0], [100.0, 10_000.0]), target=0.1)
+    result = funnel_data(funnel_units([10.0, 1000.0], [100.0, 10_000.0]), target=0.1)
     small, large = result.points.iter_rows(named=True)
     assert small["hi_95"] - small["lo_95"] > 5 * (large["hi_95"] - large["lo_95"])
 
@@ -157,8 +136,8 @@ def test_no_false_alarms_under_the_null() -> None:
     sizes = rng.integers(10, 200, size=4000).astype(float)
     observed = rng.poisson(0.08 * sizes).astype(float)
     keep = (observed == 0) | (observed >= funnel.MIN_COUNT)  # 1-4 would be suppressed
-    result = _data(
-        _units(observed[keep].tolist(), sizes[keep].tolist()),
+    result = funnel_data(
+        funnel_units(observed[keep].tolist(), sizes[keep].tolist()),
         target=0.08,
         overdispersion_mode="nooit",
     )
@@ -170,37 +149,23 @@ def test_no_false_alarms_under_the_null() -> None:
     assert outside_998 / n < 0.005
 
 
-# --------------------------------------------------------------------------- suppression
-def test_counts_one_to_four_and_nulls_are_left_out() -> None:
-    """Observed counts of 1-4 and suppressed (null) counts never reach the plot; 0 does."""
-    units = _units([0.0, 3.0, None, 12.0, 40.0], [100.0, 100.0, 100.0, 100.0, None])
-    result = _data(units, target=0.1)
-    assert result.points["label"].to_list() == ["U0", "U3"]
-    assert result.n_suppressed == 2
-    assert result.n_no_size == 1
-    assert result.n_units == 5
-    assert funnel_charts.left_out_text(result, unit_word="praktijken") == (
-        "Niet getoond: 2 onderdrukt (< 5 of afleidbaar) en 1 zonder noemer praktijken."
-    )
-
-
 def test_person_sizes_of_one_to_four_are_left_out() -> None:
-    units = _units([0.0, 0.0], [3.0, 30.0])
-    assert _data(units, target=0.1).points["label"].to_list() == ["U1"]
+    units = funnel_units([0.0, 0.0], [3.0, 30.0])
+    assert funnel_data(units, target=0.1).points["label"].to_list() == ["U1"]
     # An exposure (FTE) of 3 is not a count of persons: kept.
-    assert _data(units, target=0.1, size_is_count=False).points.height == 2
+    assert funnel_data(units, target=0.1, size_is_count=False).points.height == 2
 
 
 def test_min_count_zero_keeps_small_counts() -> None:
     """Counts of practices are not person counts: the caller may switch the guard off."""
-    units = _units([2.0], [30.0])
-    assert _data(units, target=0.1, min_count=0, size_is_count=False).points.height == 1
+    units = funnel_units([2.0], [30.0])
+    assert funnel_data(units, target=0.1, min_count=0, size_is_count=False).points.height == 1
 
 
 # --------------------------------------------------------------------------- bands
 def test_bands() -> None:
-    units = _units([10.0, 30.0, 0.0, 16.0, 200.0], [100.0] * 4 + [1000.0])
-    result = _data(units, target=0.1, overdispersion_mode="nooit")
+    units = funnel_units([10.0, 30.0, 0.0, 16.0, 200.0], [100.0] * 4 + [1000.0])
+    result = funnel_data(units, target=0.1, overdispersion_mode="nooit")
     bands = dict(zip(result.points["label"], result.points["band"], strict=True))
     assert bands["U0"] == "binnen"  # 10 of 100: the target itself
     assert bands["U1"] == "hoger_998"  # 30 > 20.66
@@ -216,16 +181,9 @@ def test_bands() -> None:
     }
 
 
-# --------------------------------------------------------------------------- overdispersion
-def _spread_units() -> pl.DataFrame:
-    sizes = [800.0 + 150.0 * i for i in range(14)]
-    rates = [0.05, 0.12, 0.08, 0.15, 0.04, 0.1, 0.09, 0.13, 0.06, 0.11, 0.07, 0.14, 0.08, 0.1]
-    return _units([round(r * s) for r, s in zip(rates, sizes, strict=True)], sizes)
-
-
 def test_overdispersion_is_stats_overdispersion() -> None:
-    units = _spread_units()
-    result = _data(units, target=0.09, overdispersion_mode="auto")
+    units = funnel_spread_units()
+    result = funnel_data(units, target=0.09, overdispersion_mode="auto")
     expected = stats.overdispersion(units["observed"], 0.09, units["size"], kind="rate")
     assert result.phi == pytest.approx(expected)
     assert result.phi is not None
@@ -238,21 +196,14 @@ def test_overdispersion_is_stats_overdispersion() -> None:
 
 
 def test_overdispersion_modes() -> None:
-    units = _spread_units()
-    never = _data(units, target=0.09, overdispersion_mode="nooit")
-    always = _data(units, target=0.09, overdispersion_mode="altijd")
+    units = funnel_spread_units()
+    never = funnel_data(units, target=0.09, overdispersion_mode="nooit")
+    always = funnel_data(units, target=0.09, overdispersion_mode="altijd")
     assert never.phi_used == 1.0
     assert always.phi_used == pytest.approx(never.phi)
     assert (always.points["hi_95"] > never.points["hi_95"]).all()
     with pytest.raises(ValueError, match="overdispersiemodus"):
-        _data(units, target=0.09, overdispersion_mode="soms")
-
-
-def test_no_overdispersion_estimate_for_few_units() -> None:
-    result = _data(_units([10.0, 30.0, 20.0], [100.0, 100.0, 100.0]), target=0.1)
-    assert result.phi is None
-    assert result.phi_used == 1.0
-    assert "te weinig eenheden" in funnel_charts.method_text(result, reference_label="de kring")
+        funnel_data(units, target=0.09, overdispersion_mode="soms")
 
 
 def test_phi_is_significant_against_chi_square() -> None:
@@ -263,81 +214,4 @@ def test_phi_is_significant_against_chi_square() -> None:
 
 def test_only_95_and_998_levels() -> None:
     with pytest.raises(ValueError, match="95% en 99,8%"):
-        _data(_units([10.0], [100.0]), target=0.1, levels=(0.9, 0.99))
-
-
-# --------------------------------------------------------------------------- chart
-def _spec(chart: Any) -> dict[str, Any]:
-    spec: dict[str, Any] = chart.to_dict()
-    return spec
-
-
-def _datasets(spec: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    datasets: dict[str, list[dict[str, Any]]] = spec.get("datasets", {})
-    return datasets
-
-
-def test_chart_names_the_method_and_reference() -> None:
-    units = _spread_units()
-    result = _data(units, target=0.09, multiplier=100.0)
-    spec = _spec(
-        funnel_charts.funnel_chart(
-            result,
-            title="Huisbezoeken",
-            value_title="Per 100",
-            size_title="Patiënten",
-            reference_label="Vlaanderen",
-            unit="per 100",
-            year=2024,
-            source="IMA",
-        )
-    )
-    subtitle = " ".join(spec["title"]["subtitle"])
-    assert "Spiegelhalter 2005" in subtitle
-    assert "95% en 99,8%" in subtitle
-    assert "exacte Poisson-grenzen" in subtitle
-    assert "overdispersie" in subtitle
-    assert "Vlaanderen (9,0 per 100)" in subtitle
-    assert "Geen rangschikking" in subtitle
-    assert "Jaar 2024" in subtitle
-    assert "Bron: IMA" in subtitle
-    assert all(len(line) <= 110 for line in spec["title"]["subtitle"])
-
-
-def test_chart_data_are_the_funnel() -> None:
-    """The plotted points are the shown units; the limit lines are the grid limits."""
-    units = _units([0.0, 3.0, 25.0, 40.0], [100.0, 100.0, 300.0, 500.0]).with_columns(
-        pl.Series("own", [False, False, True, False])
-    )
-    result = _data(units, target=0.1, multiplier=100.0, highlight_col="own")
-    spec = _spec(
-        funnel_charts.funnel_chart(
-            result, title="t", value_title="v", size_title="s", reference_label="de kring"
-        )
-    )
-    datasets = list(_datasets(spec).values())
-    labels_seen = {row["label"] for rows in datasets for row in rows if "label" in row}
-    assert labels_seen == {"U0", "U2", "U3"}  # U1 (3 events) is suppressed
-    rings = [rows for rows in datasets if rows and "label" in rows[0] and len(rows) == 1]
-    assert [r[0]["label"] for r in rings] == ["U2"]
-    limit_rows = next(rows for rows in datasets if rows and "line" in rows[0])
-    assert {r["line"] for r in limit_rows} == {"lo_95", "hi_95", "lo_998", "hi_998"}
-    assert {r["level"] for r in limit_rows} == {"95%", "99,8%"}
-    assert "1 onderdrukt" in json.dumps(spec["title"]["subtitle"])
-
-
-def test_chart_without_units() -> None:
-    result = _data(_units([None], [100.0]), target=0.1)
-    assert result.points.height == 0
-    spec = _spec(
-        funnel_charts.funnel_chart(
-            result, title="t", value_title="v", size_title="s", reference_label="r"
-        )
-    )
-    assert spec["title"]["text"] == "t"
-
-
-def test_wrap_lines() -> None:
-    lines = funnel_charts.wrap_lines(["a " * 80, "kort"], width=40)
-    assert all(len(line) <= 40 for line in lines)
-    assert lines[-1] == "kort"
+        funnel_data(funnel_units([10.0], [100.0]), target=0.1, levels=(0.9, 0.99))

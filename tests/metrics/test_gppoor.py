@@ -3,20 +3,13 @@ thresholds, and its application to hand-built marts (no Streamlit)."""
 
 from __future__ import annotations
 
-import json
-from datetime import date
-from typing import Any
-
-import altair as alt
 import polars as pl
 import pytest
-from frames import VALUE_SCHEMA
+from frames import gppoor_marts
 from hypothesis import given
 from hypothesis import strategies as st
 
-from popmgmt.app.annotations import Annotation
 from popmgmt.metrics import gppoor
-from popmgmt.views import gppoor_display
 
 # --- the rule: hand-built cases ------------------------------------------------------------
 # 10,000 inhabitants: 9 GPs is exactly 90 per 100,000, 12 GPs exactly 120 per 100,000.
@@ -137,71 +130,8 @@ def test_frame_rule_agrees_with_scalar_rule(gps: int, population: int, area: int
         assert row["gps_short"] == 0
 
 
-# --- application to the marts ---------------------------------------------------------------
-
-
-def _v(code: str, level: str, area: str, year: int, num: float | None, den: float | None,
-       reason: str | None = None) -> dict[str, Any]:  # fmt: skip
-    return {
-        "indicator_code": code,
-        "level": level,
-        "area_code": area,
-        "year": year,
-        "numerator": None if reason else num,
-        "denominator": den,
-        "value": None,
-        "ci_low": None,
-        "ci_high": None,
-        "suppressed": reason is not None,
-        "suppression_reason": reason,
-    }
-
-
-def _marts(extra: list[dict[str, Any]] | None = None) -> tuple[pl.DataFrame, ...]:
-    """Zone elz1 (municipalities A, B), zone elz2 (municipality C), Brussels elz7 (D).
-    GP counts in 2023 and 2024; the survey (share 65+) in 2024 only; B is suppressed
-    (1-4) in 2024; the share of elz2 is suppressed, so Flanders' share applies there."""
-    rows = [
-        _v("gp_per_10k", "gemeente", "11001", 2023, 10, None),
-        _v("gp_per_10k", "gemeente", "11002", 2023, 5, None),
-        _v("gp_per_10k", "gemeente", "11003", 2023, 20, None),
-        _v("gp_per_10k", "gemeente", "21001", 2023, 50, None),
-        _v("gp_per_10k", "gemeente", "11001", 2024, 10, None),
-        _v("gp_per_10k", "gemeente", "11002", 2024, None, None, "primair"),
-        _v("gp_per_10k", "gemeente", "11003", 2024, 20, None),
-        _v("gp_per_10k", "zone", "elz1", 2024, 14, None),
-        _v("gp_per_10k", "zone", "elz2", 2024, 20, None),
-        _v("gp_65plus", "zone", "elz1", 2024, 2, 10),  # 20% aged 65+
-        _v("gp_65plus", "zone", "elz2", 2024, None, 20, "primair"),
-        _v("gp_65plus", "vlaanderen", "02000", 2024, 10, 100),  # 10%
-        *(extra or []),
-    ]
-    values = pl.DataFrame(rows, schema=VALUE_SCHEMA, orient="row")
-    areas = pl.DataFrame(
-        {
-            "level": ["zone", "zone", "zone", "gemeente", "gemeente", "gemeente", "gemeente"],
-            "area_code": ["elz1", "elz2", "elz7", "11001", "11002", "11003", "21001"],
-            "area_name": ["Een", "Twee", "Bruzel", "A", "B", "C", "D"],
-            "zone_code": [None, None, None, "elz1", "elz1", "elz2", "elz7"],
-            "area_km2": [20.0, 100.0, 30.0, 10.0, 10.0, 100.0, 30.0],
-        }
-    )
-    pop = [("gemeente", "11001", 10_000), ("gemeente", "11002", 10_000),
-           ("gemeente", "11003", 10_000), ("gemeente", "21001", 10_000),
-           ("zone", "elz1", 20_000), ("zone", "elz2", 10_000)]  # fmt: skip
-    population = pl.DataFrame(
-        [
-            {"level": lv, "area_code": c, "year": y, "sex": "T", "age_band": "totaal",
-             "population": n, "suppressed": False}
-            for lv, c, n in pop
-            for y in (2023, 2024)
-        ]
-    )  # fmt: skip
-    return values, areas, population
-
-
 def test_inputs_use_best_available_count_per_year() -> None:
-    values, areas, population = _marts()
+    values, areas, population = gppoor_marts()
     inputs = gppoor.gp_poor_inputs(values, areas, population, level="gemeente")
     assert "21001" not in inputs["area_code"].to_list()  # Brussels: not a Flemish area
     got = {(r["area_code"], r["year"]): r for r in inputs.iter_rows(named=True)}
@@ -237,7 +167,7 @@ def test_inputs_use_best_available_count_per_year() -> None:
 
 
 def test_all_ages_basis_is_one_method_over_the_series() -> None:
-    values, areas, population = _marts()
+    values, areas, population = gppoor_marts()
     inputs = gppoor.gp_poor_inputs(values, areas, population, level="gemeente", basis="all_ages")
     assert set(inputs["method"]) == {"alle_leeftijden"}
     a24 = inputs.filter((pl.col("area_code") == "11001") & (pl.col("year") == 2024))
@@ -245,28 +175,8 @@ def test_all_ages_basis_is_one_method_over_the_series() -> None:
     assert a24["gps_under65_max"].to_list() == [10.0]
 
 
-def test_measured_indicator_is_used_automatically() -> None:
-    """When the build provides gp_under65_per_100k, its numerator is the count (no estimate)."""
-    extra = [
-        _v(gppoor.UNDER65_INDICATOR, "gemeente", "11001", 2024, 7, 10_000),
-        _v(gppoor.UNDER65_INDICATOR, "gemeente", "11002", 2024, None, 10_000, "primair"),
-        _v(gppoor.UNDER65_INDICATOR, "gemeente", "11003", 2024, 15, 10_000),
-    ]
-    values, areas, population = _marts(extra)
-    inputs = gppoor.gp_poor_inputs(values, areas, population, level="gemeente")
-    in24 = inputs.filter(pl.col("year") == 2024)
-    assert set(in24["method"]) == {"gemeten"}
-    got = dict(zip(in24["area_code"], in24["gps_under65"], strict=True))
-    assert got == {"11001": 7.0, "11002": None, "11003": 15.0}
-    assert in24["gps_all"].to_list() == [None, None, None]
-    assert in24["share_65plus"].to_list() == [None, None, None]
-    in23 = inputs.filter(pl.col("year") == 2023)
-    assert set(in23["method"]) == {"alle_leeftijden"}
-    assert "indicator huisartsen < 65" in gppoor_display.method_note(["gemeten"])
-
-
 def test_zone_level_and_trend() -> None:
-    values, areas, population = _marts()
+    values, areas, population = gppoor_marts()
     zones = gppoor.assess(gppoor.gp_poor_inputs(values, areas, population, level="zone"))
     assert zones["area_code"].to_list() == ["elz1", "elz2"]  # Bruzel left out
     elz1 = zones.row(0, named=True)
@@ -284,74 +194,3 @@ def test_zone_level_and_trend() -> None:
     assert t23["population_poor"] == 10_000.0
     assert t23["share_population_poor"] == pytest.approx(100 / 3)
     assert gppoor.gp_poor_trend(municipalities.clear()).height == 0
-
-
-# --- display -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("status", "margin", "klass"),
-    [
-        ("huisartsarm", -40.01, "arm_40"),
-        ("huisartsarm", -40.0, "arm_20"),
-        ("huisartsarm", -20.0, "arm_0"),
-        ("huisartsarm", -0.01, "arm_0"),
-        ("niet_huisartsarm", 0.0, "boven_0"),
-        ("niet_huisartsarm", 19.99, "boven_0"),
-        ("niet_huisartsarm", 20.0, "boven_20"),
-        ("huisartsarm_onderdrukt", None, "arm_onderdrukt"),
-        ("niet_te_bepalen", None, "onbepaald"),
-    ],
-)
-def test_margin_classes_fixed_edges(status: str, margin: float | None, klass: str) -> None:
-    assert gppoor_display.margin_class(status, margin) == klass
-
-
-def test_table_and_map_show_margin_and_suppression() -> None:
-    values, areas, population = _marts()
-    assessed = gppoor.assess(gppoor.gp_poor_inputs(values, areas, population, years=[2024]))
-    table = gppoor_display.display_table(assessed, zone_names={"elz1": "Een", "elz2": "Twee"})
-    assert list(table.columns) == list(gppoor_display.TABLE_COLUMNS)
-    rows = {r["Gebied"]: r for r in table.iter_rows(named=True)}
-    a = rows["A (11001)"]
-    assert a["Status"] == "huisartsarm"
-    assert a["Huisartsen < 65"] == "8"
-    assert a["Huisartsen < 65 per 100.000"] == "80,0"
-    assert a["Marge t.o.v. drempel (per 100.000)"] == "−10,0"
-    assert a["Marge in huisartsen"] == "tekort: 1 huisarts(en)"
-    assert a["Zone"] == "Een (elz1)"
-    assert a["Telling"] == "schatting (aandeel 65+ van de zone)"
-    b = rows["B (11002)"]
-    assert b["Huisartsen < 65"] == "onderdrukt (< 5)"
-    assert b["Status"].startswith("huisartsarm (aantal onderdrukt")
-    assert table["Gebied"].to_list()[0] in {"A (11001)", "C (11003)"}  # GP-poor first
-
-    props = gppoor_display.map_properties(assessed)
-    assert props["11002"]["margin_class"] == "arm_onderdrukt"
-    assert props["11001"]["fill_color"][:3] == list(gppoor_display.MARGIN_CLASSES["arm_0"][1])
-    assert "drempel 90" in props["11001"]["tt_rate"]
-    assert "tekort: 1" in props["11001"]["tt_margin"]
-    assert gppoor_display.legend_rows({"arm_0"}) == [
-        ("#fddbc7", gppoor_display.MARGIN_CLASSES["arm_0"][0])
-    ]
-
-
-def test_trend_chart_is_valid_vega_lite() -> None:
-    values, areas, population = _marts()
-    best = gppoor.gp_poor_trend(gppoor.assess(gppoor.gp_poor_inputs(values, areas, population)))
-    all_ages = gppoor.gp_poor_trend(
-        gppoor.assess(gppoor.gp_poor_inputs(values, areas, population, basis="all_ages"))
-    )
-    mark = Annotation(
-        id=1, day=date(2024, 1, 1), label="Impulseo", indicator_code=None, created_at=""
-    )
-    spec = gppoor_display.trend_chart(
-        {"best": best, "all_ages": all_ages}, [mark], unit_label="gemeenten"
-    )
-    json.dumps(spec)
-    alt.LayerChart.from_dict(spec)
-    records = spec["layer"][0]["data"]["values"]
-    assert {r["basis"] for r in records} == set(gppoor_display.BASIS_LABELS.values())
-    assert any(layer["mark"].get("type") == "rule" for layer in spec["layer"])
-    table = gppoor_display.trend_table({"Beste": best}, unit_label="gemeenten")
-    assert table["Huisartsarme gemeenten"].to_list() == [str(n) for n in best["n_poor"]]

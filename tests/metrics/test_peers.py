@@ -9,11 +9,11 @@ from typing import Any
 
 import polars as pl
 import pytest
+from frames import PEERS_FEATURES
 
 from popmgmt.app import store
 from popmgmt.metrics import peers
 from popmgmt.pipeline.refdata import RefData
-from popmgmt.views import peers_display
 
 
 def _square(x: float, y: float, size: float = 1.0) -> list[list[float]]:
@@ -189,27 +189,16 @@ def test_zone_features() -> None:
     assert rows["z3"]["density"] is None
 
 
-FEATURES = pl.DataFrame(
-    {
-        "zone_code": ["a", "b", "c", "d", "e"],
-        "zone_name": ["A", "B", "C", "D", "E"],
-        "population": [100.0, 100.0, 1000.0, 110.0, None],
-        "density": [10.0, 10.0, 100.0, 10.0, 5.0],
-        "deprivation": [10.0, 30.0, 10.0, 10.0, 10.0],
-    }
-)
-
-
 def test_standardise_exact() -> None:
     """z-scores over the complete rows, logs first for size and density."""
-    out = peers.standardise(FEATURES, ["deprivation"], log_columns=())
+    out = peers.standardise(PEERS_FEATURES, ["deprivation"], log_columns=())
     # one column, known everywhere: all five rows count
     z = out["z_deprivation"].to_list()
     values = [10.0, 30.0, 10.0, 10.0, 10.0]
     mean = sum(values) / 5
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / 5)
     assert z == pytest.approx([(v - mean) / sd for v in values])
-    logged = peers.standardise(FEATURES)
+    logged = peers.standardise(PEERS_FEATURES)
     assert logged["z_population"][4] is None  # incomplete row
     logs = [math.log(v) for v in (100.0, 100.0, 1000.0, 110.0)]
     m = sum(logs) / 4
@@ -218,45 +207,31 @@ def test_standardise_exact() -> None:
 
 
 def test_standardise_without_spread() -> None:
-    flat = FEATURES.with_columns(pl.lit(7.0).alias("deprivation"))
+    flat = PEERS_FEATURES.with_columns(pl.lit(7.0).alias("deprivation"))
     assert set(peers.standardise(flat)["z_deprivation"].drop_nulls().to_list()) == {0.0}
 
 
 def test_similar_zones_nearest_first() -> None:
     """Given five zones, then A's nearest is D (almost identical), then B, then C; E
     (a missing feature) is never a peer; k limits the list."""
-    out = peers.similar_zones(FEATURES, "a", k=5)
+    out = peers.similar_zones(PEERS_FEATURES, "a", k=5)
     assert out.schema == peers.PEERS_SCHEMA
     assert out["zone_code"].to_list() == ["d", "b", "c"]
     assert out["rank"].to_list() == [1, 2, 3]
     assert out["distance"].is_sorted()
-    assert peers.similar_zones(FEATURES, "a", k=1)["zone_code"].to_list() == ["d"]
-    assert peers.similar_zones(FEATURES, "e").height == 0
-    assert peers.similar_zones(FEATURES, "zz").height == 0
+    assert peers.similar_zones(PEERS_FEATURES, "a", k=1)["zone_code"].to_list() == ["d"]
+    assert peers.similar_zones(PEERS_FEATURES, "e").height == 0
+    assert peers.similar_zones(PEERS_FEATURES, "zz").height == 0
     with pytest.raises(ValueError, match="k moet"):
-        peers.similar_zones(FEATURES, "a", k=0)
+        peers.similar_zones(PEERS_FEATURES, "a", k=0)
 
 
 def test_similar_zones_distance_is_euclidean() -> None:
-    z = peers.standardise(FEATURES).filter(pl.col("zone_code").is_in(["a", "b"]))
+    z = peers.standardise(PEERS_FEATURES).filter(pl.col("zone_code").is_in(["a", "b"]))
     a, b = z.row(0, named=True), z.row(1, named=True)
     expected = math.sqrt(sum((a[f"z_{c}"] - b[f"z_{c}"]) ** 2 for c in peers.FEATURES))
-    out = peers.similar_zones(FEATURES, "a").filter(pl.col("zone_code") == "b")
+    out = peers.similar_zones(PEERS_FEATURES, "a").filter(pl.col("zone_code") == "b")
     assert out["distance"][0] == pytest.approx(expected)
-
-
-def test_peers_display_and_method() -> None:
-    own = FEATURES.filter(pl.col("zone_code") == "a")
-    table = peers_display.peers_display(own, peers.similar_zones(FEATURES, "a", k=2))
-    assert table.columns[0] == "Rang"
-    assert table["Rang"].to_list() == ["deze zone", "1", "2"]
-    assert table["Zone"].to_list() == ["A (a)", "D (d)", "B (b)"]
-    assert table["Verhoogde tegemoetkoming (%)"][0] == "10,0 %"
-    assert table["Afstand (z-scores)"][0] == ""
-    text = peers_display.method_text(5)
-    for word in ("grootte", "verstedelijking", "kansarmoede", "verhoogde tegemoetkoming"):
-        assert word in text
-    assert "geen rangschikking" in text
 
 
 def test_similar_zones_on_built_data(marts: store.Marts) -> None:

@@ -3,36 +3,12 @@ assumption ranges, URL parameters, and the demo build."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import polars as pl
 import pytest
+from frames import pyramid_inputs
 
 from popmgmt.app.store import Marts
 from popmgmt.metrics import pyramid
-from popmgmt.views import pyramid_display
-
-
-def _inputs(**overrides: float | None) -> pl.DataFrame:
-    row: dict[str, float | None] = {
-        "population": 1000.0,
-        "pop65": 250.0,
-        "pop75": 100.0,
-        "palliatief": 2.0,
-        "woonzorgcentrum": 10.0,
-        "polyfarmacie75": 50.0,
-        "chronisch": 150.0,
-        "diabetes": 60.0,
-        "leeftijd75": 100.0,
-        "vt": 200.0,
-        "alleenwonend65": 60.0,
-    }
-    row.update(overrides)
-    return pl.DataFrame(
-        [{"area_code": "z1", **row, "n_imputed": 0, "missing": None}],
-        schema=pyramid.INPUTS_SCHEMA,
-        orient="row",
-    )
 
 
 def _tiers(frame: pl.DataFrame) -> dict[str, float]:
@@ -42,7 +18,7 @@ def _tiers(frame: pl.DataFrame) -> dict[str, float]:
 def test_pyramid_by_hand_with_the_default_assumptions() -> None:
     """complex = 2 + 10 + 0.15 x (50 - 10) = 18; at risk = 150 + 0.3 x 60 + 0.3 x 100
     + 0.1 x 200 + 0.2 x 60 - 18 = 212; healthy = 1000 - 18 - 212 = 770."""
-    out = pyramid.risk_pyramid(_inputs())
+    out = pyramid.risk_pyramid(pyramid_inputs())
     assert out["tier"].to_list() == list(pyramid.TIERS)
     assert _tiers(out) == pytest.approx({"complex": 18.0, "risico": 212.0, "gezond": 770.0})
     assert out["share"].to_list() == pytest.approx([0.018, 0.212, 0.770])
@@ -51,7 +27,7 @@ def test_pyramid_by_hand_with_the_default_assumptions() -> None:
 
 def test_tiers_always_add_up_to_the_population() -> None:
     """Even when the rules would count more people than live there."""
-    crowded = _inputs(chronisch=990.0, polyfarmacie75=100.0)
+    crowded = pyramid_inputs(chronisch=990.0, polyfarmacie75=100.0)
     for params in (pyramid.PyramidParams(), pyramid.low_params(), pyramid.high_params()):
         out = pyramid.risk_pyramid(crowded, params)
         tiers = _tiers(out)
@@ -62,17 +38,17 @@ def test_tiers_always_add_up_to_the_population() -> None:
 
 def test_nursing_home_residents_are_not_counted_twice_in_polypharmacy() -> None:
     """More nursing-home residents than 75+ with polypharmacy: that term is 0, not negative."""
-    out = pyramid.risk_pyramid(_inputs(woonzorgcentrum=80.0, polyfarmacie75=50.0))
+    out = pyramid.risk_pyramid(pyramid_inputs(woonzorgcentrum=80.0, polyfarmacie75=50.0))
     assert _tiers(out)["complex"] == pytest.approx(2.0 + 80.0)
 
 
 def test_missing_input_gives_no_pyramid_rather_than_zero() -> None:
-    out = pyramid.risk_pyramid(_inputs(palliatief=None))
+    out = pyramid.risk_pyramid(pyramid_inputs(palliatief=None))
     assert out["persons"].to_list() == [None, None, None]
 
 
 def test_assumption_range_contains_the_estimate() -> None:
-    out = pyramid.pyramid_with_range(_inputs())
+    out = pyramid.pyramid_with_range(pyramid_inputs())
     for row in out.iter_rows(named=True):
         assert row["persons_low"] <= row["persons"] + 1e-9
         assert row["persons"] <= row["persons_high"] + 1e-9
@@ -80,23 +56,6 @@ def test_assumption_range_contains_the_estimate() -> None:
     # low: 0.8 x 2 + 0.6 x 10 + 0.05 x 40 = 9.6; high: 2 + 10 + 0.3 x 40 = 24
     assert complex_row["persons_low"] == pytest.approx(9.6)
     assert complex_row["persons_high"] == pytest.approx(24.0)
-
-
-def test_params_are_checked_and_travel_through_the_url() -> None:
-    with pytest.raises(ValueError, match="tussen 0 en 1"):
-        pyramid.risk_pyramid(_inputs(), pyramid.PyramidParams(f_poly=1.5))
-    params = replace(pyramid.PyramidParams(), f_poly=0.2, f_alone=0.0)
-    text = pyramid_display.params_to_query(params)
-    assert "f_poly:0.2" in text
-    assert pyramid_display.params_from_query(text) == (params, [])
-    parsed, problems = pyramid_display.params_from_query("f_poly:2,f_nieuw:1,f_vt:0.05")
-    assert parsed == replace(pyramid.PyramidParams(), f_vt=0.05)
-    assert len(problems) == 2
-    assert pyramid_display.params_from_query(None) == (pyramid.PyramidParams(), [])
-    assert {spec.name for spec in pyramid.PARAM_SPECS} == set(pyramid.PyramidParams.__annotations__)
-    for spec in pyramid.PARAM_SPECS:
-        default = getattr(pyramid.PyramidParams(), spec.name)
-        assert 0.0 <= spec.low <= default <= spec.high <= 1.0
 
 
 def test_kaiser_reference_is_the_documented_range() -> None:
@@ -149,26 +108,3 @@ def test_demo_zones_have_complete_pyramids(marts: Marts) -> None:
     shares = dict(zip(flanders["tier"], flanders["share"], strict=True))
     for tier, (low, high) in pyramid.KAISER_REFERENCE.items():
         assert low - 0.05 <= shares[tier] <= high + 0.05, tier
-
-
-def test_display_table_and_chart_records() -> None:
-    zone = pyramid.pyramid_with_range(_inputs())
-    flanders = pyramid.pyramid_with_range(_inputs(chronisch=100.0))
-    table = pyramid_display.pyramid_display_table(zone, flanders, year=2024)
-    assert table["Niveau"].to_list() == [pyramid_display.TIER_LABELS[t] for t in pyramid.TIERS]
-    assert table["Inwoners (schatting)"].to_list() == ["20", "210", "770"]
-    assert table["Noemer"].to_list() == ["1.000 inwoners"] * 3
-    records = pyramid_display.pyramid_records(zone, flanders)
-    assert {r["area"] for r in records} == {"Zone", "Vlaanderen"}
-    spec = pyramid_display.pyramid_chart(records, title="t")
-    assert len(spec["vconcat"]) == 2
-    assert all("data" in layer for panel in spec["vconcat"] for layer in panel["layer"])
-
-
-def test_inputs_table_shows_rates_and_persons() -> None:
-    table = pyramid_display.inputs_display_table(_inputs(), year=2024)
-    assert table.height == len(pyramid.INPUTS)
-    poly = table.filter(pl.col("Indicator") == "ima_polyph75").row(0, named=True)
-    assert poly["Toegepast op"] == "100 inwoners van 75+"
-    assert poly["Aandeel"] == "50,0 %"
-    assert poly["Personen (schatting)"] == "50"
