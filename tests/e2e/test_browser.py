@@ -12,7 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browserkit import PAGE_TIMEOUT_MS, Watch, launch, require_chromium, serve, settle
+from browserkit import (
+    PAGE_TIMEOUT_MS,
+    Watch,
+    blend,
+    launch,
+    pixels_near,
+    require_chromium,
+    serve,
+    settle,
+)
 from PIL import Image
 from playwright.sync_api import FloatRect
 
@@ -28,22 +37,8 @@ def _pixel_scale(png: bytes, box: FloatRect) -> float:
 
 def _coloured_pixels(png: bytes, step: int = 6) -> list[tuple[int, int]]:
     """Grid points of a screenshot whose colour is one of the map's class colours."""
-    palette = [
-        tuple(round(c * maps.FILL_ALPHA / 255 + 255 * (1 - maps.FILL_ALPHA / 255)) for c in rgb)
-        for rgb in maps.SEQUENTIAL_COLOURS
-    ]
-    found = []
-    with Image.open(io.BytesIO(png)) as img:
-        rgb_img = img.convert("RGB")
-        for y in range(0, rgb_img.height, step):
-            for x in range(0, rgb_img.width, step):
-                pixel = rgb_img.getpixel((x, y))
-                assert isinstance(pixel, tuple)
-                if any(
-                    sum(abs(p - q) for p, q in zip(pixel, c, strict=True)) < 24 for c in palette
-                ):
-                    found.append((x, y))
-    return found
+    palette = [blend(rgb, maps.FILL_ALPHA) for rgb in maps.SEQUENTIAL_COLOURS]
+    return pixels_near(png, palette, step=step)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from browserkit import PAGE_TIMEOUT_MS, Watch, launch, require_chromium, serve, settle
+from browserkit import PAGE_TIMEOUT_MS, Watch, launch, pixels_near, require_chromium, serve, settle
 from conftest import ROOT
 from PIL import Image
 from playwright.sync_api import Locator, Page
@@ -56,18 +56,7 @@ def _pixels(
     png: bytes, colours: Sequence[tuple[int, int, int]], step: int = 3
 ) -> list[tuple[int, int]]:
     """Grid points of a screenshot close to one of `colours`."""
-    found = []
-    with Image.open(io.BytesIO(png)) as img:
-        rgb = img.convert("RGB")
-        for y in range(0, rgb.height, step):
-            for x in range(0, rgb.width, step):
-                pixel = rgb.getpixel((x, y))
-                assert isinstance(pixel, tuple)
-                if any(
-                    sum(abs(p - q) for p, q in zip(pixel, c, strict=True)) < 30 for c in colours
-                ):
-                    found.append((x, y))
-    return found
+    return pixels_near(png, colours, step=step, tolerance=30)
 
 
 def _over_white(rgb: Sequence[int], alpha: int) -> tuple[int, int, int]:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from browserkit import Watch, launch, require_chromium, serve, settle
+from browserkit import Watch, blend, launch, pixels_near, require_chromium, serve, settle
 from PIL import Image
 from playwright.sync_api import Browser, Page
 
@@ -153,21 +153,11 @@ def test_trend_annotation_survives_restart(built_data: Path, state: Path, tmp_pa
 
 def _margin_pixels(png: bytes, step: int = 5) -> dict[str, list[tuple[int, int]]]:
     """Per GP-poor map class, the grid points of a screenshot drawn in its colour."""
-    alpha = gppoor_display.MAP_ALPHA / 255
-    palette = {
-        code: tuple(round(c * alpha + 255 * (1 - alpha)) for c in rgb)
-        for code, (_text, rgb) in gppoor_display.MARGIN_CLASSES.items()
-    }
     found: dict[str, list[tuple[int, int]]] = {}
-    with Image.open(io.BytesIO(png)) as img:
-        rgb_img = img.convert("RGB")
-        for y in range(0, rgb_img.height, step):
-            for x in range(0, rgb_img.width, step):
-                pixel = rgb_img.getpixel((x, y))
-                assert isinstance(pixel, tuple)
-                for code, colour in palette.items():
-                    if sum(abs(p - q) for p, q in zip(pixel, colour, strict=True)) < 12:
-                        found.setdefault(code, []).append((x, y))
+    for code, (_text, rgb) in gppoor_display.MARGIN_CLASSES.items():
+        points = pixels_near(png, [blend(rgb, gppoor_display.MAP_ALPHA)], step=step, tolerance=12)
+        if points:
+            found[code] = points
     return found
 
 

@@ -8,16 +8,23 @@ Skipped when Chromium is absent, except in CI (CI=true), where that is a failure
 
 from __future__ import annotations
 
-import io
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from browserkit import PAGE_TIMEOUT_MS, Watch, launch, require_chromium, serve, settle
+from browserkit import (
+    PAGE_TIMEOUT_MS,
+    Watch,
+    blend,
+    launch,
+    pixels_near,
+    require_chromium,
+    serve,
+    settle,
+)
 from conftest import ROOT
-from PIL import Image
 from playwright.sync_api import Page
 
 from popmgmt.views import labels, maps
@@ -72,22 +79,8 @@ def _query(url: str) -> dict[str, str]:
 
 
 def _coloured_pixels(png: bytes, step: int = 6) -> int:
-    palette = [
-        tuple(round(c * maps.FILL_ALPHA / 255 + 255 * (1 - maps.FILL_ALPHA / 255)) for c in rgb)
-        for rgb in maps.SEQUENTIAL_COLOURS
-    ]
-    found = 0
-    with Image.open(io.BytesIO(png)) as img:
-        rgb_img = img.convert("RGB")
-        for y in range(0, rgb_img.height, step):
-            for x in range(0, rgb_img.width, step):
-                pixel = rgb_img.getpixel((x, y))
-                assert isinstance(pixel, tuple)
-                if any(
-                    sum(abs(p - q) for p, q in zip(pixel, c, strict=True)) < 24 for c in palette
-                ):
-                    found += 1
-    return found
+    palette = [blend(rgb, maps.FILL_ALPHA) for rgb in maps.SEQUENTIAL_COLOURS]
+    return len(pixels_near(png, palette, step=step))
 
 
 def test_need_page_in_chromium(built_data: Path, tmp_path: Path) -> None:

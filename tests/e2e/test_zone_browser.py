@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from browserkit import Watch, launch, require_chromium, serve, settle
+from browserkit import Watch, launch, pixels_near, require_chromium, serve, settle
 from PIL import Image
 
 from popmgmt.app import navigation, store
@@ -33,18 +33,7 @@ def _entry() -> tuple[str, str]:
 
 def _count_colour(png: bytes, colours: list[tuple[int, int, int]], step: int = 3) -> int:
     """Grid points of a screenshot within a small distance of one of `colours`."""
-    found = 0
-    with Image.open(io.BytesIO(png)) as img:
-        rgb = img.convert("RGB")
-        for y in range(0, rgb.height, step):
-            for x in range(0, rgb.width, step):
-                pixel = rgb.getpixel((x, y))
-                assert isinstance(pixel, tuple)
-                if any(
-                    sum(abs(p - q) for p, q in zip(pixel, c, strict=True)) < 24 for c in colours
-                ):
-                    found += 1
-    return found
+    return len(pixels_near(png, colours, step=step))
 
 
 def _blend(rgb: tuple[int, int, int], alpha: int) -> tuple[int, int, int]:
