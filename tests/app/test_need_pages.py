@@ -14,8 +14,8 @@ from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from popmgmt.app import store
-from popmgmt.metrics import fairshare, need, pyramid
-from popmgmt.views import fairshare_display, labels, pyramid_display
+from popmgmt.metrics import fairshare, pyramid
+from popmgmt.views import fairshare_display, labels, need_display, pyramid_display
 
 NEED_PAGE = str(ROOT / "pages" / "need.py")
 FAIR_PAGE = str(ROOT / "pages" / "fair_share.py")
@@ -332,4 +332,4 @@ def test_gradient_unknown_indicator_is_explained(data_env: Path) -> None:
 def test_need_module_helpers_used_by_the_pages_exist() -> None:
     """Names the pages rely on (a rename would otherwise only fail at run time)."""
     for name in ("choropleth_deck", "index_map_features", "to_csv_bytes", "to_xlsx_bytes"):
-        assert callable(getattr(need, name))
+        assert callable(getattr(need_display, name))
