@@ -9,7 +9,7 @@ Run from the repository root (or `make bench`)::
 Three parts, in one run, all in a temporary folder (the repository's `raw/` and
 `data/` are never touched):
 
-1. Demo write (`popmgmt.demo.write_demo`) and full build (`popmgmt.build.build`),
+1. Demo write (`popmgmt.pipeline.demo.write_demo`) and full build (`popmgmt.build.build`),
    each in a child process: wall time, peak RSS (the child's own
    `getrusage(RUSAGE_SELF).ru_maxrss`) and, for the build, the time per step
    (timestamps between the build's `progress` calls). A breakdown of the marts
@@ -19,8 +19,8 @@ Three parts, in one run, all in a temporary folder (the repository's `raw/` and
    values and the municipality -> zone membership; once in polars (lazy), once in
    pandas (groupby + vectorised numpy), once in DuckDB (SQL over Arrow). The three
    results are checked equal (max abs diff < 1e-9) and against
-   `popmgmt.stats.wilson_interval` before anything is timed.
-3. Page server runs: every page in app.py's navigation (`popmgmt.navigation`), run
+   `popmgmt.metrics.stats.wilson_interval` before anything is timed.
+3. Page server runs: every page in app.py's navigation (`popmgmt.app.navigation`), run
    with Streamlit's AppTest against the fresh build: cold (caches cleared), warm
    (median of reruns) and one interaction (the page's first selectbox moved to
    another option and back).
@@ -571,7 +571,7 @@ def bench_aggregation(atlas: pl.DataFrame, members: pl.DataFrame, repeats: int) 
 
 
 def app_pages() -> list[dict[str, Any]]:
-    """Pages of app.py's navigation (`popmgmt.navigation.NAVIGATION`), in order."""
+    """Pages of app.py's navigation (`popmgmt.app.navigation.NAVIGATION`), in order."""
     from popmgmt.app.navigation import NAVIGATION  # noqa: PLC0415
 
     return [

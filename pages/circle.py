@@ -1,7 +1,8 @@
 """Huisartsenkring: de praktijken van een kring naast elkaar, om samen te leren.
 
-Layout only; everything is computed in `popmgmt.circle` (tables, charts, maps) and
-`popmgmt.funnel` (funnel plots). The page works with whatever practice frame
+Layout only; everything is computed in `popmgmt.views.circle` and its `circle_tables`,
+`circle_charts` and `circle_map`, and in `popmgmt.metrics.funnel` (funnel plots, drawn by
+`popmgmt.views.funnel_charts`). The page works with whatever practice frame
 `ui.load_marts()` gives it: when access control has removed the practice counts (a
 public user), it shows the public practice facts and says that details need sign-in.
 Query parameters: `kring` restores the chosen circle, `weergave` the open tab (only the

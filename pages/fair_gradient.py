@@ -1,7 +1,7 @@
 """Sociale gradiënt: any indicator across the five deprivation quintiles of municipalities,
 with intervals, the slope index of inequality and its trend over the years.
 
-Layout only; the methods live in `popmgmt.gradient`. The choices are in the URL:
+Layout only; the methods live in `popmgmt.metrics.gradient`. The choices are in the URL:
 `indicator`, `jaar`.
 """
 

@@ -1,7 +1,7 @@
 """Nood en aanbod: need-weighted population vs GP capacity per zone, and the allocation
 simulator (proportional universalism).
 
-Layout only; the methods live in `popmgmt.fairshare`. Every choice is written to the URL
+Layout only; the methods live in `popmgmt.metrics.fairshare`. Every choice is written to the URL
 so that a proposal can be shared: `jaar`, `nood`, `modus`, `bedrag`, `universeel`.
 """
 

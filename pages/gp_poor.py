@@ -1,7 +1,7 @@
 """Huisartsarme gebieden (Departement Zorg): the Impulseo priority-zone rule on a map and in
 a table, with the margin to the threshold, and the number of GP-poor areas over time.
 
-Layout only; the rule and its application live in `popmgmt.gppoor`. A link restores the
+Layout only; the rule and its application live in `popmgmt.metrics.gppoor`. A link restores the
 view through the query parameters `level` (gemeente, zone) and `year`.
 """
 

@@ -1,8 +1,9 @@
 """Vlaamse monitor (Departement Zorg): trends, spread between zones, funnel plot, map,
 two-year comparison, payment systems and policy annotations.
 
-Layout only; the numbers come from `popmgmt.monitor` and `popmgmt.store`, the
-annotations from `popmgmt.annotations`. One view is drawn per run (the "Weergave"
+Layout only; the numbers come from `popmgmt.views.monitor` (tables in `monitor_tables`,
+charts and maps in `monitor_charts`) and `popmgmt.app.store`, the
+annotations from `popmgmt.app.annotations`. One view is drawn per run (the "Weergave"
 choice) to stay within the page's time budget. A link restores a view through its query
 parameters: view, indicator, year, level (and split, from, od, breaks).
 """

@@ -1,7 +1,8 @@
 """Zorgnood per zone: the area need index (weights, map, quintiles, decomposition) and
 the risk pyramid of a zone.
 
-Layout only; the methods live in `popmgmt.need` and `popmgmt.pyramid`. Every choice
+Layout only; the methods live in `popmgmt.metrics.need` and `popmgmt.metrics.pyramid`,
+their tables and charts in `popmgmt.views.need_display` and `pyramid_display`. Every choice
 (year, zone, map level, weights, pyramid assumptions) is written to the URL, so a
 proposal can be shared as a link: `jaar`, `zone`, `kaart`, `fw`, `iw`, `pp`.
 """

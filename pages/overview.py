@@ -1,7 +1,7 @@
 """Overzicht Vlaanderen: headline figures, a zone map and chart for a chosen indicator.
 
-Layout only; the figures come from `popmgmt.store`, the map from `popmgmt.maps`, the
-chart from `popmgmt.charts`.
+Layout only; the figures come from `popmgmt.app.store`, the map from `popmgmt.views.maps`, the
+chart from `popmgmt.views.charts`.
 """
 
 import streamlit as st

@@ -1,9 +1,10 @@
 """Zoneprofiel: the environment analysis (omgevingsanalyse) of one first-line zone.
 
-Layout only. Figures come from `popmgmt.zone` (`build_profile`: population,
-municipalities, spine, peers, capacity; plus map, trend and chart specifications),
-`popmgmt.peers` (similar and neighbouring zones), `popmgmt.gppoor` (the GP-poor rule),
-`popmgmt.store` and `popmgmt.maps`; the printable report from `popmgmt.report`.
+Layout only. Figures come from `popmgmt.views.zone` (`build_profile`: population,
+municipalities, spine, peers, capacity) with `zone_model`, `zone_tables` and `zone_charts`
+(map, trend and chart specifications), `popmgmt.metrics.peers` (similar and neighbouring
+zones), `popmgmt.metrics.gppoor` (the GP-poor rule), `popmgmt.app.store` and
+`popmgmt.views.maps`; the printable report from `popmgmt.views.report`.
 Query parameters `zone` and `indicator` restore the view.
 """
 

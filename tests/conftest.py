@@ -1,6 +1,6 @@
 """Shared fixtures: the app's path and a built data folder.
 
-`built_data` runs the real pipeline (`demo_raw`: `popmgmt.demo.write_demo` at scale
+`built_data` runs the real pipeline (`demo_raw`: `popmgmt.pipeline.demo.write_demo` at scale
 0.1, then `popmgmt.build.build`). `write_synthetic_marts` writes a small hand-made mart
 folder with known values (a few zones, two years, a suppressed cell, tiny squares) for
 exact tests of the store's queries.

@@ -1,5 +1,5 @@
 """Need-weighted population, need vs supply and the allocation simulator
-(`popmgmt.fairshare`): known cases by hand and the demo build."""
+(`popmgmt.metrics.fairshare`): known cases by hand and the demo build."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Funnel-plot data and chart (`popmgmt.funnel`): limits against a reference computation,
+"""Funnel-plot data and chart (`popmgmt.metrics.funnel`): limits against a reference computation,
 small units, suppression, overdispersion, and the method named on the chart."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The social gradient (`popmgmt.gradient`): deprivation quintiles, counts per quintile
+"""The social gradient (`popmgmt.metrics.gradient`): deprivation quintiles, counts per quintile
 with intervals, suppressed cells estimated, and the slope index of inequality on
 examples worked by hand."""
 

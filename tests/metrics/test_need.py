@@ -1,4 +1,4 @@
-"""The area need index (`popmgmt.need`): weights, rates with imputation, standardisation,
+"""The area need index (`popmgmt.metrics.need`): weights, rates with imputation, standardisation,
 the index and its decomposition, population-weighted quintiles, URL helpers, the map."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Similar zones and neighbouring zones (`popmgmt.peers`): exact on hand-built frames,
+"""Similar zones and neighbouring zones (`popmgmt.metrics.peers`): exact on hand-built frames,
 then on the real zone boundaries and the built demo data."""
 
 from __future__ import annotations

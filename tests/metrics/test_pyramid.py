@@ -1,4 +1,4 @@
-"""The risk pyramid (`popmgmt.pyramid`): rules by hand, tiers add up to the population,
+"""The risk pyramid (`popmgmt.metrics.pyramid`): rules by hand, tiers add up to the population,
 assumption ranges, URL parameters, and the demo build."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tests of the raw-data validation (`popmgmt.validate`) against the data contract.
+"""Tests of the raw-data validation (`popmgmt.pipeline.validate`) against the data contract.
 
 The fixture `tests/fixtures/raw_small/` is a tiny, hand-written valid raw
 dataset: four Flemish municipalities on 2025 borders (Antwerpen 11002, Gent

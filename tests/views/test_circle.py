@@ -1,4 +1,4 @@
-"""The GP-circle view's pure functions (`popmgmt.circle`) on tiny hand-built frames."""
+"""The GP-circle view's pure functions (`popmgmt.views.circle`) on tiny hand-built frames."""
 
 from __future__ import annotations
 

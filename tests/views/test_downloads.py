@@ -105,7 +105,7 @@ def test_xlsx_cells_are_text_and_never_start_a_formula() -> None:
 
 def test_every_export_goes_through_downloads() -> None:
     """No page or page helper writes a CSV or spreadsheet itself (it would skip the
-    formula neutralisation): only `popmgmt.downloads` does (and the demo generator,
+    formula neutralisation): only `popmgmt.views.downloads` does (and the demo generator,
     which writes raw input files, not downloads)."""
     from pathlib import Path  # noqa: PLC0415
 

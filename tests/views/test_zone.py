@@ -1,4 +1,4 @@
-"""The zone profile's pure functions (`popmgmt.zone`) and report (`popmgmt.report`).
+"""The zone profile's pure functions (`popmgmt.views.zone`) and report (`popmgmt.views.report`).
 
 Exact tests on tiny hand-built frames, then the built demo data: the figures of the
 profile equal what the raw demo inputs give when computed independently here.

@@ -12,7 +12,7 @@ Four kinds of user (`ROLE_KINDS`):
 
 The aggregate marts (areas, indicators, indicator values, population) are public:
 disclosure control is applied in the build. Only the practices mart differs by
-role, and `scope_marts` is the one place that cuts it: `popmgmt.ui.load_marts`
+role, and `scope_marts` is the one place that cuts it: `popmgmt.app.ui.load_marts`
 calls it, so a page never holds rows or columns its role may not see, whatever
 widget state or query parameter it receives. The `can_see_*` checks and the
 refusing helpers (`practice_detail`, `practice_counts_by_municipality`) let a page

@@ -601,7 +601,7 @@ def vega_chart(spec: dict[str, Any]) -> None:
 
 
 def download_buttons(frame: pl.DataFrame, stem: str, key: str) -> None:
-    """CSV and XLSX of exactly the table shown (`popmgmt.downloads`, built when clicked)."""
+    """CSV and XLSX of exactly the table shown (`popmgmt.views.downloads`, built when clicked)."""
 
     def csv_data() -> bytes:
         return downloads.csv_bytes(frame)

@@ -12,7 +12,7 @@ Pure functions, polars in / polars out, no Streamlit; method and limits in
   Wilson (proportion) or Poisson (rate) interval (`quintile_values`). A suppressed
   municipality is not left out and not read as 0: it takes its zone's rate, on a
   denominator estimated from its inhabitants (`municipal_counts`).
-* The slope index of inequality (`gradient_sii`, via `popmgmt.stats`): the
+* The slope index of inequality (`gradient_sii`, via `popmgmt.metrics.stats`): the
   modelled difference between the most and the least deprived end of the
   population, with its interval, per year (the trend of the gap).
 """

@@ -377,7 +377,7 @@ RAW_FILES: Final[dict[str, type[dy.Schema]]] = {
 PROVENANCE_FILE: Final = "herkomst.json"
 """Optional provenance file: `{"demo": bool, "generator": str, "seed": int, "sources": {},
 "fingerprint": {...}}`; `"demo": true` counts only for the generator's verified output
-(`popmgmt.provenance`)."""
+(`popmgmt.pipeline.provenance`)."""
 
 FILE_CONTENTS_NL: Final[dict[str, str]] = {
     IMA_FILE: "het IMA-patiënteel per huisarts en per jaar",

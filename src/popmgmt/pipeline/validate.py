@@ -27,7 +27,7 @@ Conventions
   to draw circles. `expected_municipalities` replaces that list, for tests or a
   pilot on part of Flanders.
 - **Two stages.** Stage 1 checks each file's form and rows and the references
-  between files; stage 2 (`popmgmt.completeness`: no year holes, every expected
+  between files; stage 2 (`popmgmt.pipeline.completeness`: no year holes, every expected
   municipality x year x sex, every Atlas indicator everywhere, totals within
   tolerance of the reference population) runs only when stage 1 found nothing,
   so its findings are never the echo of a bad row. `covered_municipalities`
@@ -38,7 +38,7 @@ Conventions
   or Excel file, or an unreadable file where a CSV belongs is one problem
   saying so (`read_input`, `binary_format`).
 - **Population.** `bevolking.csv`, or Statbel's `TF_SOC_POP_STRUCT_<year>`
-  files as published (`popmgmt.statbel`), summed over nationality and civil
+  files as published (`popmgmt.pipeline.statbel`), summed over nationality and civil
   status; problems in a Statbel file name that file and its line.
 - **How many problems.** At most `MAX_PROBLEMS_PER_FILE` problems per file are
   listed, chosen so that each kind of problem shows up, followed by one line
@@ -222,7 +222,7 @@ def validate_raw(
     Stage 1, per file: presence, readability (no folder, symbolic link out of
     `folder`, zip or Excel file where a CSV belongs), encoding, separator,
     header (missing, doubled and unexpected columns), values that do not parse
-    as their type, the schema of `popmgmt.schemas` (required values, ranges
+    as their type, the schema of `popmgmt.pipeline.schemas` (required values, ranges
     including plausibility bounds, code lists, formats, row rules, unique keys);
     across files and against `refdata`: known REFNIS codes, practice numbers in
     the register, Atlas indicators in the metadata, Atlas years not before the
@@ -230,7 +230,7 @@ def validate_raw(
     list per year for merged municipalities, and circle coverage of
     `expected_municipalities` (default: the 285 Flemish municipalities of 2025).
 
-    Stage 2, only when stage 1 found nothing (`popmgmt.completeness`): no year
+    Stage 2, only when stage 1 found nothing (`popmgmt.pipeline.completeness`): no year
     holes in any source, every municipality of `covered_municipalities` (default:
     `expected_municipalities`) x year x sex in the population (plus all of
     Brussels when any of it is there), population years covering the IMA years,
@@ -239,7 +239,7 @@ def validate_raw(
     2020 reference population, and GP patient totals against the population.
 
     The population is `bevolking.csv`, or Statbel's `TF_SOC_POP_STRUCT_<year>`
-    files (`popmgmt.statbel`), not both.
+    files (`popmgmt.pipeline.statbel`), not both.
 
     After mapping REFNIS to 2025, rows of the population and `atlas_waarden.csv`
     that collapse onto the same key (municipalities merged on 1 January 2025)

@@ -264,7 +264,7 @@ def circle_deck(
 ) -> pdk.Deck:
     """A pydeck map of the circle: municipalities, zone outlines and optionally practices.
 
-    No base map (`map_provider=None`, see `popmgmt.maps`): nothing is fetched. With
+    No base map (`map_provider=None`, see `popmgmt.views.maps`): nothing is fetched. With
     points, the municipalities are drawn pale so the practices stand out.
     """
     faded = points is not None

@@ -157,7 +157,7 @@ def md_text(value: object) -> str:
     backslash, so `[klik](http://evil)`, `**`, `<style>`, `:red[x]`, `# kop` and a
     leading `- ` or `1.` render as the characters typed; a bare `http://...`, `www.` or
     e-mail link is broken with an invisible `WORD_JOINER` (checked in Chromium by
-    tests/test_access_browser.py); ordinary punctuation (`.`, `,`, `(`, `: `) stays as
+    tests/e2e/test_access_browser.py); ordinary punctuation (`.`, `,`, `(`, `: `) stays as
     it is. Line breaks become spaces (a data text cannot start a new block). None
     becomes the empty text.
     """

@@ -530,7 +530,7 @@ def gp_poor_zone(
     *,
     year: int | None = None,
 ) -> pl.DataFrame:
-    """The GP-poor rule (`popmgmt.gppoor`) for the zone (first row) and its municipalities.
+    """The GP-poor rule (`popmgmt.metrics.gppoor`) for the zone (first row) and its municipalities.
 
     `year` defaults to the newest year of `gp_per_10k` at municipality level. Rows are
     `gppoor.assess` output: GPs under 65 (measured, or estimated from the zone's share of
