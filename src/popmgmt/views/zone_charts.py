@@ -16,7 +16,7 @@ import pydeck as pdk
 from popmgmt.pipeline.codes import (
     POP_AGE_BANDS,
 )
-from popmgmt.views import labels, maps
+from popmgmt.views import charts, labels, maps
 from popmgmt.views.zone_model import COMPARISON_ORDER, bounds, view_for_bounds
 from popmgmt.views.zone_tables import BOUNDARY_NOTE, comparison_label, value_text
 
@@ -92,6 +92,7 @@ def _tip(field: str, title: str) -> dict[str, str]:
     return {"field": field, "type": "nominal", "title": title}
 
 
+@charts.house_style
 def population_index_spec(trend: pl.DataFrame, zone_name: str) -> Spec:
     """Zone and Flanders inhabitants as an index (first year = 100), one line each."""
     records = []
@@ -157,6 +158,7 @@ def _line_layer(records: list[dict[str, Any]], domain: list[str], first: str) ->
     }
 
 
+@charts.house_style
 def pyramid_spec(pyramid: pl.DataFrame, zone_name: str, year: int) -> Spec:
     """Population pyramid of the zone (bars) against Flanders (black ticks), in %.
 
@@ -315,6 +317,7 @@ def spine_records(spine: pl.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
+@charts.house_style
 def spine_spec(spine: pl.DataFrame, title: str) -> Spec:
     """Fingertips-style spine chart of `spine_frame` rows.
 
@@ -440,6 +443,7 @@ def spine_spec(spine: pl.DataFrame, title: str) -> Spec:
     }
 
 
+@charts.house_style
 def trend_spec(series: pl.DataFrame, *, unit: str | None, indicator_name: str) -> Spec:
     """The zone (line, 95% band), Flanders (red dashes) and similar zones (grey) by year.
 
@@ -546,6 +550,7 @@ def trend_spec(series: pl.DataFrame, *, unit: str | None, indicator_name: str) -
     }
 
 
+@charts.house_style
 def interval_spec(
     values: pl.DataFrame,
     *,
