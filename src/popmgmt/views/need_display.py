@@ -14,7 +14,7 @@ from typing import Any, Final
 import polars as pl
 
 from popmgmt.pipeline.codes import NEED_FAMILIES
-from popmgmt.views import downloads, labels, maps
+from popmgmt.views import charts, downloads, labels, maps
 
 VEGA_LITE_SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v6.json"
 ROW_STEP: Final = 22
@@ -144,6 +144,7 @@ def _family_scale() -> dict[str, Any]:
     }
 
 
+@charts.house_style
 def decomposition_chart(records: list[dict[str, Any]], *, title: str) -> dict[str, Any]:
     """Vega-Lite spec: each indicator's contribution (weight x z) to the index.
 
@@ -219,6 +220,7 @@ def family_stack_records(
     ]
 
 
+@charts.house_style
 def family_stack_chart(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Vega-Lite spec: every zone's index split by family (diverging stacked bars)."""
     return layer_data(

@@ -11,7 +11,7 @@ from typing import Any, Final
 import polars as pl
 
 from popmgmt.metrics.pyramid import INPUTS, KAISER_REFERENCE, PARAM_NAMES, TIERS, PyramidParams
-from popmgmt.views import labels
+from popmgmt.views import charts, labels
 from popmgmt.views.need_display import VEGA_LITE_SCHEMA, vl_title
 from popmgmt.views.query import format_mapping, parse_mapping
 
@@ -158,6 +158,7 @@ def pyramid_records(pyramid: pl.DataFrame, flanders: pl.DataFrame) -> list[dict[
     return out
 
 
+@charts.house_style
 def pyramid_chart(records: list[dict[str, Any]], *, title: str) -> dict[str, Any]:
     """Vega-Lite spec: the pyramid as horizontal bars (complex on top), the zone above
     Flanders on the same scale. Grey band: the Kaiser range; black whisker: the
