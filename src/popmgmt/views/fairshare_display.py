@@ -10,7 +10,7 @@ from typing import Any, Final
 import polars as pl
 
 from popmgmt.metrics.fairshare import ELASTICITY_MAX, MODE_DECIMALS, NeedWeightParams
-from popmgmt.views import labels
+from popmgmt.views import charts, labels
 from popmgmt.views.need_display import LABEL_LIMIT, ROW_STEP, VEGA_LITE_SCHEMA, layer_data, vl_title
 from popmgmt.views.query import format_mapping, parse_mapping
 
@@ -168,6 +168,7 @@ FLAG_DOMAIN: Final = ["Aanbod volgt nood niet", "Geen signaal"]
 FLAG_RANGE: Final = ["#b2182b", "#7f8c8d"]
 
 
+@charts.house_style
 def gap_chart(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Vega-Lite spec: share of GP FTE minus share of need per zone; flagged zones red."""
     return layer_data(
@@ -215,6 +216,7 @@ def gap_chart(records: list[dict[str, Any]]) -> dict[str, Any]:
     )
 
 
+@charts.house_style
 def ratio_chart(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Vega-Lite spec: need per inhabitant (x) vs GP FTE per inhabitant (y), both
     relative to Flanders; the diagonal is 'supply rises in proportion to need'."""
@@ -303,6 +305,7 @@ def allocation_records(frame: pl.DataFrame, *, mode: str) -> list[dict[str, Any]
     ]
 
 
+@charts.house_style
 def allocation_chart(records: list[dict[str, Any]], *, mode: str) -> dict[str, Any]:
     """Vega-Lite spec: each zone's allocation (bar) and its fair share (black tick)."""
     unit = "euro" if mode == "budget" else "VTE"
@@ -383,6 +386,7 @@ def fte_need_records(frame: pl.DataFrame, *, year: int) -> list[dict[str, Any]]:
     return out
 
 
+@charts.house_style
 def fte_need_chart(records: list[dict[str, Any]], *, flanders: float | None) -> dict[str, Any]:
     """Vega-Lite spec: GP FTE per 10,000 need-weighted inhabitants with 95% intervals,
     coloured by comparison with Flanders (dashed rule). Sorted, not ranked."""
