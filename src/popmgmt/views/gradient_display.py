@@ -11,7 +11,7 @@ import polars as pl
 
 from popmgmt.metrics.gradient import N_GROUPS
 from popmgmt.privacy import PRIMARY
-from popmgmt.views import labels
+from popmgmt.views import charts, labels
 from popmgmt.views.need_display import VEGA_LITE_SCHEMA, layer_data, vl_title
 
 QUINTILE_LABELS: Final[Mapping[int, str]] = {
@@ -92,6 +92,7 @@ def quintile_records(frame: pl.DataFrame, *, unit: str | None) -> list[dict[str,
     return out
 
 
+@charts.house_style
 def quintile_chart(
     records: list[dict[str, Any]],
     *,
@@ -174,6 +175,7 @@ def sii_records(frame: pl.DataFrame, *, unit: str | None) -> list[dict[str, Any]
     ]
 
 
+@charts.house_style
 def sii_trend_chart(records: list[dict[str, Any]], *, unit: str | None) -> dict[str, Any]:
     """Vega-Lite spec: SII per year with its 95% interval as a band; 0 = no gradient."""
     title_unit = f" ({unit})" if unit else ""
@@ -220,6 +222,7 @@ def sii_trend_chart(records: list[dict[str, Any]], *, unit: str | None) -> dict[
     )
 
 
+@charts.house_style
 def quintile_trend_chart(
     records: list[dict[str, Any]], *, unit: str | None, name: str
 ) -> dict[str, Any]:
