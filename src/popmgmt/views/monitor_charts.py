@@ -17,7 +17,7 @@ from typing import Any, Final
 import polars as pl
 
 from popmgmt.app.annotations import Annotation, date_text
-from popmgmt.views import labels, maps
+from popmgmt.views import charts, labels, maps
 from popmgmt.views.monitor import NOT_ASSESSED, Funnel, Split, _float, change_unit, year_date
 from popmgmt.views.monitor_tables import CHANGE_CLASSES, FUNNEL_CLASSES, _fmt, _texts, signed_text
 
@@ -30,18 +30,8 @@ ANNOTATION_COLOUR: Final = "#2c3e50"
 ROW_HEIGHT: Final = 20
 TREND_HEIGHT: Final = 360
 
-# Dutch number formats on the axes ("8,5", "12.000") and a plain look.
-CHART_CONFIG: Final[dict[str, Any]] = {
-    "locale": {
-        "number": {
-            "decimal": ",",
-            "thousands": ".",
-            "grouping": [3],
-            "currency": ["€ ", ""],
-        }
-    },
-    "legend": {"labelLimit": 320},
-}
+# The house config: Dutch number and date formats on the axes ("8,5", "12.000"), legends.
+CHART_CONFIG: Final[dict[str, Any]] = charts.dutch({})["config"]
 MAX_FUNNEL_LABELS: Final = 8
 """At most this many outliers are named on the funnel plot (the most extreme by |z|);
 the list under the plot and the table name them all."""
