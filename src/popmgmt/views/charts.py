@@ -81,8 +81,8 @@ PALETTE: Final[tuple[str, ...]] = (
 )
 """Okabe-Ito: categorical colours that stay distinct for colour-blind readers."""
 
-LEGEND: Final[dict[str, Any]] = {"labelLimit": 320, "orient": "top", "titleLimit": 320}
-"""Legends above the plot, with room for Dutch labels."""
+LEGEND: Final[dict[str, Any]] = {"labelLimit": 320}
+"""Legends keep Vega's placement, with room for long Dutch labels."""
 
 ChartLike = alt.Chart | alt.LayerChart | alt.VConcatChart | alt.HConcatChart
 """What `finish` takes: any top-level altair chart the views build."""

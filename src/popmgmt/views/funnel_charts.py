@@ -15,7 +15,7 @@ import altair as alt
 import polars as pl
 
 from popmgmt.metrics.funnel import BANDS, Funnel, OverdispersionMode
-from popmgmt.views import labels
+from popmgmt.views import charts, labels
 
 OVERDISPERSION_TEXT: Final[dict[OverdispersionMode, str]] = {
     "auto": "Automatisch: verbreden als de spreiding aantoonbaar groter is dan toeval",
@@ -78,20 +78,16 @@ def left_out_text(funnel: Funnel, *, unit_word: str = "eenheden") -> str:
     return f"Niet getoond: {' en '.join(parts)} {unit_word}."
 
 
-NUMBER_LOCALE: Final = {
-    "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€ ", ""]}
-}
-"""Belgian Dutch number format for chart axes (Vega's default is 1,234.5)."""
-
 ChartT = TypeVar("ChartT", alt.Chart, alt.LayerChart)
 
 
 def finish_chart(chart: ChartT) -> ChartT:
-    """The chart with Belgian Dutch axis numbers (1.234,5) and sized for the page: the
-    width fits the container, the height is the plot's, title and legends come on top
-    (Streamlit's default "fit" squeezes them into the height and the plot collapses)."""
+    """The chart in the house style (`charts.configure`: Dutch numbers 1.234,5) and sized
+    for the page: the width fits the container, the height is the plot's, title and
+    legends come on top (Streamlit's default "fit" squeezes them into the height and the
+    plot collapses)."""
     sized = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
-    return cast("ChartT", sized.configure(locale=NUMBER_LOCALE))
+    return charts.configure(sized)
 
 
 def wrap_lines(lines: Sequence[str], width: int = 110) -> list[str]:
