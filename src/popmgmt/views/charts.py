@@ -236,7 +236,6 @@ def zone_interval_chart(
             f"{n_left_out} zone(s) zonder getoonde waarde (onderdrukt of geen gegevens)."
         )
     chart = cast("alt.LayerChart", alt.layer(*layers, data=alt.InlineData(values=records)))
-    return chart.properties(
-        height=alt.Step(ROW_HEIGHT),
-        title=alt.TitleParams(text=indicator_name, subtitle=subtitle, anchor="start"),
+    return configure(
+        chart.properties(height=alt.Step(ROW_HEIGHT), title=title(indicator_name, subtitle))
     )
