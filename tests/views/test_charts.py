@@ -38,7 +38,11 @@ def test_finish_gives_a_dict_with_the_dutch_locale_and_fit_width() -> None:
         "subtitle": ["Noot één.", "Noot twee."],
         "anchor": "start",
     }
-    tooltips = spec["encoding"]["tooltip"]
+    assert "datasets" not in spec
+    assert "view" not in spec["config"]
+    (layer,) = spec["layer"]
+    assert layer["data"]["values"][0]["x_text"] == "20.000"
+    tooltips = layer["encoding"]["tooltip"]
     assert [t["field"] for t in tooltips] == ["x_text", "y_text"]
     assert all(t["type"] == "nominal" for t in tooltips)
 

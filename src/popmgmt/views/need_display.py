@@ -107,34 +107,9 @@ def vl_title(text: str, subtitle: Sequence[str] = ()) -> dict[str, Any]:
     return title
 
 
-_VIEW_KEYS: Final = ("mark", "encoding", "transform", "params", "projection")
-
-
-AUTOSIZE: Final[dict[str, str]] = {"type": "fit-x", "contains": "padding"}
-"""Fit the container's width, let the height grow with title and legend (Streamlit cuts
-off the title of a fixed-height chart under the default autosize)."""
-
-
-def layer_data(spec: dict[str, Any]) -> dict[str, Any]:
-    """Move a spec's top-level inline data into its layers (a single view becomes one
-    layer) and set `AUTOSIZE`.
-
-    Vega-Lite allows data at every level. Streamlit converts top-level inline data to
-    Arrow through pandas on every run (about 10 ms a chart); data inside a layer is
-    shipped with the spec as JSON (about 1 ms). The chart is the same.
-    """
-    out = dict(spec)
-    if "data" in out:
-        data = out.pop("data")
-        if "layer" not in out:
-            view = {key: out.pop(key) for key in _VIEW_KEYS if key in out}
-            out["layer"] = [view]
-        out["layer"] = [
-            {"data": data, **layer} if "data" not in layer else layer for layer in out["layer"]
-        ]
-    if "layer" in out:
-        out.setdefault("autosize", dict(AUTOSIZE))
-    return out
+AUTOSIZE: Final = charts.AUTOSIZE
+layer_data = charts.layer_data
+"""Top-level inline data into the layers (the house style's `charts.layer_data`)."""
 
 
 def _family_scale() -> dict[str, Any]:
