@@ -88,7 +88,7 @@ AUTOSIZE: Final[dict[str, str]] = {"type": "fit-x", "contains": "padding"}
 """Fit the container's width, let the height grow with title and legend (Streamlit cuts
 off the title of a fixed-height chart under the default autosize)."""
 
-ChartLike = alt.Chart | alt.LayerChart | alt.VConcatChart | alt.HConcatChart
+ChartLike = alt.Chart | alt.LayerChart | alt.VConcatChart | alt.HConcatChart | alt.FacetChart
 """What `finish` takes: any top-level altair chart the views build."""
 ChartT = TypeVar("ChartT", alt.Chart, alt.LayerChart, alt.VConcatChart, alt.HConcatChart)
 
