@@ -1,9 +1,8 @@
-"""The need index shown: Dutch display tables, plain Vega-Lite chart specs, the fast
-choropleth and downloads.
+"""The need index shown: Dutch display tables, charts (altair, house style of
+`popmgmt.views.charts`), the fast choropleth and downloads.
 
 The figures are `popmgmt.metrics.need`. Also here, shared by the 'Nood en aanbod' pages:
-the Vega-Lite helpers (`layer_data`, `vl_title`), `dutch_table` and the fast choropleth
-(`geometry_json`, `choropleth_deck`).
+`dutch_table` and the fast choropleth (`geometry_json`, `choropleth_deck`).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import polars as pl
 from popmgmt.pipeline.codes import NEED_FAMILIES
 from popmgmt.views import charts, downloads, labels, maps
 
-VEGA_LITE_SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v6.json"
 ROW_STEP: Final = 22
 """Pixels per bar in the charts with one row per area (smaller steps drop labels)."""
 LABEL_LIMIT: Final = 220
@@ -98,14 +96,6 @@ def _imputed_text(source: str | None) -> str:
     if source == "vlaanderen":
         return "ontbreekt: Vlaamse waarde ingevuld"
     return "eigen waarde"
-
-
-def vl_title(text: str, subtitle: Sequence[str] = ()) -> dict[str, Any]:
-    """A Vega-Lite title block (left-anchored, with subtitle lines)."""
-    title: dict[str, Any] = {"text": text, "anchor": "start"}
-    if subtitle:
-        title["subtitle"] = list(subtitle)
-    return title
 
 
 AUTOSIZE: Final = charts.AUTOSIZE
