@@ -186,10 +186,13 @@ def layer_data(spec: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def finish(chart: ChartLike, *, usermeta: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def finish(
+    chart: ChartLike, *, usermeta: Mapping[str, Any] | None = None, fit: bool = True
+) -> dict[str, Any]:
     """An altair chart as a Vega-Lite dict in the house style, without altair's schema
     validation (0.2-0.6 s a chart at full scale): data inline in the layers that use them
-    (`layer_data`), a single or layered view as wide as the container, the Dutch locale."""
+    (`layer_data`), a single or layered view as wide as the container (unless `fit` is
+    False: Vega's default sizing), the Dutch locale."""
     spec: dict[str, Any] = chart.to_dict(validate=False)
     datasets = spec.pop("datasets", {})
     spec = _inline(spec, datasets)
@@ -200,7 +203,7 @@ def finish(chart: ChartLike, *, usermeta: Mapping[str, Any] | None = None) -> di
     for key in ("vconcat", "hconcat", "concat"):
         if key in spec:
             spec[key] = [_data_into_layers(panel) for panel in spec[key]]
-    spec = layer_data(spec)
+    spec = layer_data(spec) if fit else _data_into_layers(spec)
     if usermeta:
         spec["usermeta"] = dict(usermeta)
     return dutch(spec)

@@ -8,8 +8,9 @@ inline records. The map is a pydeck deck of plain dicts (`popmgmt.views.maps`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, cast
 
+import altair as alt
 import polars as pl
 import pydeck as pdk
 
@@ -92,7 +93,6 @@ def _tip(field: str, title: str) -> dict[str, str]:
     return {"field": field, "type": "nominal", "title": title}
 
 
-@charts.house_style
 def population_index_spec(trend: pl.DataFrame, zone_name: str) -> Spec:
     """Zone and Flanders inhabitants as an index (first year = 100), one line each."""
     records = []
@@ -114,51 +114,41 @@ def population_index_spec(trend: pl.DataFrame, zone_name: str) -> Spec:
             )
     first = str(trend["year"].min()) if trend.height else ""
     domain = [zone_name, "Vlaanderen"]
-    return {
-        "title": _title(
+    chart = alt.layer(_line_layer(records, domain, first)).properties(
+        title=charts.title(
             "Evolutie van het aantal inwoners",
             [f"Index: {first} = 100. Bron: {labels.POPULATION_SOURCE}; {BOUNDARY_NOTE}."],
-        ),
-        "layer": [_line_layer(records, domain, first)],
-    }
+        )
+    )
+    return charts.finish(chart, fit=False)
 
 
-def _line_layer(records: list[dict[str, Any]], domain: list[str], first: str) -> Spec:
-    return {
-        "data": {"values": records},
-        "mark": {"type": "line", "point": True},
-        "encoding": {
-            "x": {"field": "year", "type": "ordinal", "title": "Jaar (1 januari)"},
-            "y": {
-                "field": "index",
-                "type": "quantitative",
-                "title": f"Index ({first} = 100)",
-                "scale": {"zero": False},
-            },
-            "color": {
-                "field": "series",
-                "type": "nominal",
-                "title": None,
-                "scale": {"domain": domain, "range": [ZONE_COLOUR, FLANDERS_COLOUR]},
-                "legend": {"orient": "bottom"},
-            },
-            "strokeDash": {
-                "field": "series",
-                "type": "nominal",
-                "scale": {"domain": domain, "range": [[1, 0], [4, 3]]},
-                "legend": None,
-            },
-            "tooltip": [
-                _tip("series", "Gebied"),
-                {"field": "year", "type": "ordinal", "title": "Jaar"},
-                _tip("population_text", "Inwoners"),
-                _tip("index_text", "Index"),
+def _line_layer(records: list[dict[str, Any]], domain: list[str], first: str) -> alt.Chart:
+    line = (
+        alt.Chart(alt.InlineData(values=records))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("year:O", title="Jaar (1 januari)"),
+            y=alt.Y("index:Q", title=f"Index ({first} = 100)", scale=alt.Scale(zero=False)),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=domain, range=[ZONE_COLOUR, FLANDERS_COLOUR]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N", scale=alt.Scale(domain=domain, range=[[1, 0], [4, 3]]), legend=None
+            ),
+            tooltip=[
+                *charts.tooltip(("series", "Gebied")),
+                alt.Tooltip("year:O", title="Jaar"),
+                *charts.tooltip(("population_text", "Inwoners"), ("index_text", "Index")),
             ],
-        },
-    }
+        )
+    )
+    return cast("alt.Chart", line)
 
 
-@charts.house_style
 def pyramid_spec(pyramid: pl.DataFrame, zone_name: str, year: int) -> Spec:
     """Population pyramid of the zone (bars) against Flanders (black ticks), in %.
 
@@ -198,67 +188,50 @@ def pyramid_spec(pyramid: pl.DataFrame, zone_name: str, year: int) -> Spec:
                 "population_text": labels.fmt_number(r["population"]),
             }
         )
-    y = {
-        "field": "age_band",
-        "type": "nominal",
-        "sort": order,
-        "title": "Leeftijd",
-        "axis": {"labelFontSize": 10},
-    }
-    x_axis = {
-        "labelExpr": "replace(format(abs(datum.value), '.1f'), '.', ',') + ' %'",
-        "title": "Aandeel van de inwoners (mannen links, vrouwen rechts)",
-    }
-    layers: list[Spec] = [
-        {
-            "data": {"values": bars},
-            "mark": {"type": "bar", "opacity": 0.85},
-            "encoding": {
-                "x": {"field": "share", "type": "quantitative", "axis": x_axis},
-                "y": y,
-                "color": {
-                    "field": "sex",
-                    "type": "nominal",
-                    "title": None,
-                    "scale": {"domain": list(SEX_COLOURS), "range": list(SEX_COLOURS.values())},
-                    "legend": {"orient": "bottom"},
-                },
-                "tooltip": [
-                    _tip("sex", "Geslacht"),
-                    _tip("age_band", "Leeftijd"),
-                    _tip("population_text", "Inwoners"),
-                    _tip("share_text", "Aandeel zone"),
-                ],
-            },
-        },
-        {
-            "data": {"values": flemish},
-            "mark": {"type": "tick", "color": "#222222", "thickness": 2, "size": 12},
-            "encoding": {
-                "x": {"field": "flanders", "type": "quantitative"},
-                "y": y,
-                "tooltip": [
-                    _tip("sex", "Geslacht"),
-                    _tip("age_band", "Leeftijd"),
-                    _tip("flanders_text", "Aandeel Vlaanderen"),
-                ],
-            },
-        },
+    y = alt.Y("age_band:N", sort=order, title="Leeftijd", axis=alt.Axis(labelFontSize=10))
+    x_axis = alt.Axis(
+        labelExpr="replace(format(abs(datum.value), '.1f'), '.', ',') + ' %'",
+        title="Aandeel van de inwoners (mannen links, vrouwen rechts)",
+    )
+    layers: list[alt.Chart] = [
+        alt.Chart(alt.InlineData(values=bars))
+        .mark_bar(opacity=0.85)
+        .encode(
+            x=alt.X("share:Q", axis=x_axis),
+            y=y,
+            color=alt.Color(
+                "sex:N",
+                title=None,
+                scale=alt.Scale(domain=list(SEX_COLOURS), range=list(SEX_COLOURS.values())),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=charts.tooltip(
+                ("sex", "Geslacht"),
+                ("age_band", "Leeftijd"),
+                ("population_text", "Inwoners"),
+                ("share_text", "Aandeel zone"),
+            ),
+        ),
+        alt.Chart(alt.InlineData(values=flemish))
+        .mark_tick(color="#222222", thickness=2, size=12)
+        .encode(
+            x="flanders:Q",
+            y=y,
+            tooltip=charts.tooltip(
+                ("sex", "Geslacht"),
+                ("age_band", "Leeftijd"),
+                ("flanders_text", "Aandeel Vlaanderen"),
+            ),
+        ),
     ]
     if hidden:
         layers.append(
-            {
-                "data": {"values": hidden},
-                "mark": {"type": "text", "fontSize": 9, "color": "#555555"},
-                "encoding": {
-                    "x": {"field": "x", "type": "quantitative"},
-                    "y": y,
-                    "text": {"field": "text", "type": "nominal"},
-                },
-            }
+            alt.Chart(alt.InlineData(values=hidden))
+            .mark_text(fontSize=9, color="#555555")
+            .encode(x="x:Q", y=y, text="text:N")
         )
-    return {
-        "title": _title(
+    chart = alt.layer(*layers).properties(
+        title=charts.title(
             f"Bevolkingspiramide {zone_name}, {year}",
             [
                 "Balken: de zone; zwarte streepjes: Vlaanderen. Beide als aandeel van het eigen "
@@ -266,9 +239,9 @@ def pyramid_spec(pyramid: pl.DataFrame, zone_name: str, year: int) -> Spec:
                 f"Bron: {labels.POPULATION_SOURCE}.",
             ],
         ),
-        "height": {"step": 14},
-        "layer": layers,
-    }
+        height=alt.Step(14),
+    )
+    return charts.finish(chart, fit=False)
 
 
 def spine_records(spine: pl.DataFrame) -> list[dict[str, Any]]:
