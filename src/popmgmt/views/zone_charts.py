@@ -290,7 +290,6 @@ def spine_records(spine: pl.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
-@charts.house_style
 def spine_spec(spine: pl.DataFrame, title: str) -> Spec:
     """Fingertips-style spine chart of `spine_frame` rows.
 
@@ -300,120 +299,66 @@ def spine_spec(spine: pl.DataFrame, title: str) -> Spec:
     gegevens" at the middle instead of a dot.
     """
     records = spine_records(spine)
-    y = {
-        "field": "label",
-        "type": "nominal",
-        "sort": [r["label"] for r in records],
-        "title": None,
-        "axis": {"labelLimit": 320},
-    }
-    scale = {"domain": [0, 1]}
-    tooltip = [
-        _tip("label", "Indicator"),
-        _tip("value_text", "Zone"),
-        _tip("interval_text", "Interval"),
-        _tip("denominator_text", "Noemer"),
-        _tip("flanders_text", "Vlaanderen"),
-        _tip("range_text", "Laagste – hoogste zone"),
-        _tip("comparison_text", "Vergelijking"),
-        _tip("year_text", "Jaar"),
-    ]
-    axis = {
-        "values": [0, 0.5, 1],
-        "labelExpr": (
+    y = alt.Y(
+        "label:N", sort=[r["label"] for r in records], title=None, axis=alt.Axis(labelLimit=320)
+    )
+    scale = alt.Scale(domain=[0, 1])
+    tooltip = charts.tooltip(
+        ("label", "Indicator"),
+        ("value_text", "Zone"),
+        ("interval_text", "Interval"),
+        ("denominator_text", "Noemer"),
+        ("flanders_text", "Vlaanderen"),
+        ("range_text", "Laagste – hoogste zone"),
+        ("comparison_text", "Vergelijking"),
+        ("year_text", "Jaar"),
+    )
+    axis = alt.Axis(
+        values=[0, 0.5, 1],
+        labelExpr=(
             "datum.value == 0 ? 'laagste zone' : datum.value == 1 ? 'hoogste zone' : 'Vlaanderen'"
         ),
-        "title": None,
-        "grid": False,
-    }
-    colours = {
-        "field": "comparison_text",
-        "type": "nominal",
-        "title": "Vergelijking met Vlaanderen",
-        "scale": {
-            "domain": [comparison_label(c) for c in COMPARISON_ORDER],
-            "range": [COMPARISON_COLOURS[c] for c in COMPARISON_ORDER],
-        },
-        "legend": {"orient": "bottom", "columns": 2, "labelLimit": 240},
-    }
-    return {
-        "title": _title(
+        title=None,
+        grid=False,
+    )
+    colours = alt.Color(
+        "comparison_text:N",
+        title="Vergelijking met Vlaanderen",
+        scale=alt.Scale(
+            domain=[comparison_label(c) for c in COMPARISON_ORDER],
+            range=[COMPARISON_COLOURS[c] for c in COMPARISON_ORDER],
+        ),
+        legend=alt.Legend(orient="bottom", columns=2, labelLimit=240),
+    )
+    base = alt.Chart(alt.InlineData(values=records))
+    middle = alt.datum(0.5, type="quantitative", scale=scale)
+    chart = alt.layer(
+        base.mark_bar(color=RANGE_COLOUR, height=14).encode(
+            x=alt.X("pos_min:Q", scale=scale, axis=axis), x2="pos_max", y=y, tooltip=tooltip
+        ),
+        base.mark_bar(color=MIDDLE_COLOUR, height=14).encode(
+            x=alt.X("pos_p25:Q", scale=scale), x2="pos_p75", y=y, tooltip=tooltip
+        ),
+        base.mark_tick(color=FLANDERS_COLOUR, thickness=2, size=20, opacity=1).encode(
+            x=middle, y=y
+        ),
+        base.transform_filter("datum.shown")
+        .mark_point(filled=True, size=110, opacity=1, stroke="#333333", strokeWidth=0.8)
+        .encode(x=alt.X("pos_value:Q", scale=scale), y=y, color=colours, tooltip=tooltip),
+        base.transform_filter("!datum.shown")
+        .mark_text(fontSize=11, color="#444444")
+        .encode(x=middle, y=y, text="value_text:N", tooltip=tooltip),
+    ).properties(
+        title=charts.title(
             title,
             [
                 "Grijze balk: spreiding over alle zones (donker: middelste helft); rode streep: "
                 "Vlaanderen; stip: deze zone, gekleurd volgens het 95%-interval.",
             ],
         ),
-        "height": {"step": ROW_STEP},
-        "layer": _with_data(
-            records,
-            [
-                {
-                    "mark": {"type": "bar", "color": RANGE_COLOUR, "height": 14},
-                    "encoding": {
-                        "x": {
-                            "field": "pos_min",
-                            "type": "quantitative",
-                            "scale": scale,
-                            "axis": axis,
-                        },
-                        "x2": {"field": "pos_max"},
-                        "y": y,
-                        "tooltip": tooltip,
-                    },
-                },
-                {
-                    "mark": {"type": "bar", "color": MIDDLE_COLOUR, "height": 14},
-                    "encoding": {
-                        "x": {"field": "pos_p25", "type": "quantitative", "scale": scale},
-                        "x2": {"field": "pos_p75"},
-                        "y": y,
-                        "tooltip": tooltip,
-                    },
-                },
-                {
-                    "mark": {
-                        "type": "tick",
-                        "color": FLANDERS_COLOUR,
-                        "thickness": 2,
-                        "size": 20,
-                        "opacity": 1,
-                    },
-                    "encoding": {
-                        "x": {"datum": 0.5, "type": "quantitative", "scale": scale},
-                        "y": y,
-                    },
-                },
-                {
-                    "transform": [{"filter": "datum.shown"}],
-                    "mark": {
-                        "type": "point",
-                        "filled": True,
-                        "size": 110,
-                        "opacity": 1,
-                        "stroke": "#333333",
-                        "strokeWidth": 0.8,
-                    },
-                    "encoding": {
-                        "x": {"field": "pos_value", "type": "quantitative", "scale": scale},
-                        "y": y,
-                        "color": colours,
-                        "tooltip": tooltip,
-                    },
-                },
-                {
-                    "transform": [{"filter": "!datum.shown"}],
-                    "mark": {"type": "text", "fontSize": 11, "color": "#444444"},
-                    "encoding": {
-                        "x": {"datum": 0.5, "type": "quantitative", "scale": scale},
-                        "y": y,
-                        "text": {"field": "value_text", "type": "nominal"},
-                        "tooltip": tooltip,
-                    },
-                },
-            ],
-        ),
-    }
+        height=alt.Step(ROW_STEP),
+    )
+    return charts.finish(chart, fit=False)
 
 
 @charts.house_style
