@@ -1,8 +1,9 @@
-"""The zone profile's charts (Vega-Lite specifications as plain dicts) and municipality map.
+"""The zone profile's charts and municipality map.
 
-Charts are rendered with `st.vega_lite_chart`: building and validating the equivalent
-altair objects took seconds per page run, far over the page's time budget. Data go in as
-inline records. The map is a pydeck deck of plain dicts (`popmgmt.views.maps`).
+Charts are built with altair in the house style of `popmgmt.views.charts` and handed to
+`st.vega_lite_chart` as dicts (`charts.finish`: no schema validation, which took seconds
+per page run; data inline in each layer, as Streamlit ships it fastest). The map is a
+pydeck deck of plain dicts (`popmgmt.views.maps`).
 """
 
 from __future__ import annotations
@@ -77,20 +78,6 @@ def municipality_map(
 # seconds per page run, far over the page's time budget. Data go in as inline records.
 
 Spec = dict[str, Any]
-
-
-def _title(text: str, subtitle: Sequence[str]) -> dict[str, Any]:
-    return {"text": text, "subtitle": list(subtitle), "anchor": "start"}
-
-
-def _with_data(records: list[dict[str, Any]], layers: list[Spec]) -> list[Spec]:
-    """The layers, each with the inline records (not top-level `data`: Streamlit would
-    convert top-level records through pandas to Arrow on every run)."""
-    return [{"data": {"values": records}, **layer} for layer in layers]
-
-
-def _tip(field: str, title: str) -> dict[str, str]:
-    return {"field": field, "type": "nominal", "title": title}
 
 
 def population_index_spec(trend: pl.DataFrame, zone_name: str) -> Spec:
@@ -361,7 +348,6 @@ def spine_spec(spine: pl.DataFrame, title: str) -> Spec:
     return charts.finish(chart, fit=False)
 
 
-@charts.house_style
 def trend_spec(series: pl.DataFrame, *, unit: str | None, indicator_name: str) -> Spec:
     """The zone (line, 95% band), Flanders (red dashes) and similar zones (grey) by year.
 
@@ -393,82 +379,54 @@ def trend_spec(series: pl.DataFrame, *, unit: str | None, indicator_name: str) -
                 **texts,
             }
         )
-    tooltip = [
-        _tip("series", "Gebied"),
-        _tip("year_text", "Jaar"),
-        _tip("value_text", "Waarde"),
-        _tip("interval_text", "Interval"),
-        _tip("denominator_text", "Noemer"),
-    ]
-    x = {"field": "year", "type": "ordinal", "title": "Jaar"}
+    tooltip = charts.tooltip(
+        ("series", "Gebied"),
+        ("year_text", "Jaar"),
+        ("value_text", "Waarde"),
+        ("interval_text", "Interval"),
+        ("denominator_text", "Noemer"),
+    )
+    x = alt.X("year:O", title="Jaar")
     axis_title = f"{indicator_name} ({unit})" if unit else indicator_name
-    y = {"field": "value", "type": "quantitative", "scale": {"zero": False}, "title": axis_title}
+    y = alt.Y("value:Q", scale=alt.Scale(zero=False), title=axis_title)
+    base = alt.Chart(alt.InlineData(values=records))
 
-    def only(role: str, field: str = "value") -> list[dict[str, str]]:
-        return [{"filter": f"datum.role == '{role}' && isValid(datum.{field})"}]
+    def only(role: str, field: str = "value") -> alt.Chart:
+        return base.transform_filter(f"datum.role == '{role}' && isValid(datum.{field})")
 
-    return {
-        "title": _title(
+    chart = alt.layer(
+        only("vergelijkbaar")
+        .mark_line(color=PEER_COLOUR, strokeWidth=1, opacity=0.8)
+        .encode(x=x, y=y, detail="series:N"),
+        only("vergelijkbaar")
+        .mark_point(color=PEER_COLOUR, size=18, filled=True)
+        .encode(x=x, y=y, tooltip=tooltip),
+        only("zone", "ci_low")
+        .mark_area(color=ZONE_COLOUR, opacity=0.18)
+        .encode(x=x, y="ci_low:Q", y2="ci_high"),
+        only("vlaanderen")
+        .mark_line(color=FLANDERS_COLOUR, strokeDash=[5, 3], point=True)
+        .encode(x=x, y=y, tooltip=tooltip),
+        only("zone")
+        .mark_line(
+            color=ZONE_COLOUR,
+            strokeWidth=3,
+            point=alt.OverlayMarkDef(size=50, color=ZONE_COLOUR),
+        )
+        .encode(x=x, y=y, tooltip=tooltip),
+    ).properties(
+        title=charts.title(
             f"{indicator_name}: trend",
             [
                 "Blauw: deze zone met 95%-interval; rode stippellijn: Vlaanderen; grijs: de "
                 "vergelijkbare zones. Ontbrekende punten: onderdrukt of geen gegevens.",
                 f"Let op: {BOUNDARY_NOTE}.",
             ],
-        ),
-        "layer": _with_data(
-            records,
-            [
-                {
-                    "transform": only("vergelijkbaar"),
-                    "mark": {
-                        "type": "line",
-                        "color": PEER_COLOUR,
-                        "strokeWidth": 1,
-                        "opacity": 0.8,
-                    },
-                    "encoding": {"x": x, "y": y, "detail": {"field": "series", "type": "nominal"}},
-                },
-                {
-                    "transform": only("vergelijkbaar"),
-                    "mark": {"type": "point", "color": PEER_COLOUR, "size": 18, "filled": True},
-                    "encoding": {"x": x, "y": y, "tooltip": tooltip},
-                },
-                {
-                    "transform": only("zone", "ci_low"),
-                    "mark": {"type": "area", "color": ZONE_COLOUR, "opacity": 0.18},
-                    "encoding": {
-                        "x": x,
-                        "y": {"field": "ci_low", "type": "quantitative"},
-                        "y2": {"field": "ci_high"},
-                    },
-                },
-                {
-                    "transform": only("vlaanderen"),
-                    "mark": {
-                        "type": "line",
-                        "color": FLANDERS_COLOUR,
-                        "strokeDash": [5, 3],
-                        "point": True,
-                    },
-                    "encoding": {"x": x, "y": y, "tooltip": tooltip},
-                },
-                {
-                    "transform": only("zone"),
-                    "mark": {
-                        "type": "line",
-                        "color": ZONE_COLOUR,
-                        "strokeWidth": 3,
-                        "point": {"size": 50, "color": ZONE_COLOUR},
-                    },
-                    "encoding": {"x": x, "y": y, "tooltip": tooltip},
-                },
-            ],
-        ),
-    }
+        )
+    )
+    return charts.finish(chart, fit=False)
 
 
-@charts.house_style
 def interval_spec(
     values: pl.DataFrame,
     *,
@@ -515,65 +473,44 @@ def interval_spec(
                 **texts,
             }
         )
-    y = {
-        "field": "area",
-        "type": "nominal",
-        "sort": {"field": "value", "op": "max", "order": "descending"},
-        "title": None,
-        "axis": {"labelLimit": 260},
-    }
-    tooltip = [
-        _tip("area", "Zone"),
-        _tip("role", "Rol"),
-        _tip("value_text", "Waarde"),
-        _tip("interval_text", "Interval"),
-        _tip("denominator_text", "Noemer"),
-        _tip("year_text", "Jaar"),
-    ]
+    y = alt.Y(
+        "area:N",
+        sort=alt.EncodingSortField(field="value", op="max", order="descending"),
+        title=None,
+        axis=alt.Axis(labelLimit=260),
+    )
+    tooltip = charts.tooltip(
+        ("area", "Zone"),
+        ("role", "Rol"),
+        ("value_text", "Waarde"),
+        ("interval_text", "Interval"),
+        ("denominator_text", "Noemer"),
+        ("year_text", "Jaar"),
+    )
     x_title = f"{indicator_name} ({unit})" if unit else indicator_name
-    x_scale = {"zero": False, "nice": True}
-    layers: list[Spec] = [
-        {
-            "mark": {"type": "rule", "color": "#7f8c8d", "strokeWidth": 2},
-            "encoding": {
-                "x": {
-                    "field": "ci_low",
-                    "type": "quantitative",
-                    "scale": x_scale,
-                    "title": x_title,
-                },
-                "x2": {"field": "ci_high"},
-                "y": y,
-                "tooltip": tooltip,
-            },
-        },
-        {
-            "mark": {"type": "point", "filled": True, "size": 70, "opacity": 1},
-            "encoding": {
-                "x": {"field": "value", "type": "quantitative", "scale": x_scale},
-                "y": y,
-                "color": {
-                    "field": "own",
-                    "type": "nominal",
-                    "scale": {"domain": [True, False], "range": [ZONE_COLOUR, PEER_COLOUR]},
-                    "legend": None,
-                },
-                "tooltip": tooltip,
-            },
-        },
+    x_scale = alt.Scale(zero=False, nice=True)
+    base = alt.Chart(alt.InlineData(values=records))
+    layers: list[alt.Chart] = [
+        base.mark_rule(color="#7f8c8d", strokeWidth=2).encode(
+            x=alt.X("ci_low:Q", scale=x_scale, title=x_title), x2="ci_high", y=y, tooltip=tooltip
+        ),
+        base.mark_point(filled=True, size=70, opacity=1).encode(
+            x=alt.X("value:Q", scale=x_scale),
+            y=y,
+            color=alt.Color(
+                "own:N",
+                scale=alt.Scale(domain=[True, False], range=[ZONE_COLOUR, PEER_COLOUR]),
+                legend=None,
+            ),
+            tooltip=tooltip,
+        ),
     ]
     subtitle = [labels.NOT_A_RANKING, "Blauw: deze zone; grijs: vergelijkbare en buurzones."]
     if flanders_value is not None:
         layers.append(
-            {
-                "mark": {
-                    "type": "rule",
-                    "color": FLANDERS_COLOUR,
-                    "strokeDash": [4, 3],
-                    "strokeWidth": 2,
-                },
-                "encoding": {"x": {"datum": float(flanders_value), "type": "quantitative"}},
-            }
+            base.mark_rule(color=FLANDERS_COLOUR, strokeDash=[4, 3], strokeWidth=2).encode(
+                x=alt.datum(float(flanders_value), type="quantitative")
+            )
         )
         subtitle.append(
             f"Rode stippellijn: Vlaanderen ({labels.fmt_value(flanders_value, unit)}). "
@@ -581,8 +518,7 @@ def interval_spec(
         )
     if left_out:
         subtitle.append("Niet getekend: " + "; ".join(left_out) + ".")
-    return {
-        "title": _title(indicator_name, subtitle),
-        "height": {"step": 26},
-        "layer": _with_data(records, layers),
-    }
+    chart = alt.layer(*layers).properties(
+        title=charts.title(indicator_name, subtitle), height=alt.Step(26)
+    )
+    return charts.finish(chart, fit=False)
