@@ -88,7 +88,7 @@ AUTOSIZE: Final[dict[str, str]] = {"type": "fit-x", "contains": "padding"}
 """Fit the container's width, let the height grow with title and legend (Streamlit cuts
 off the title of a fixed-height chart under the default autosize)."""
 
-ChartLike = alt.Chart | alt.LayerChart | alt.VConcatChart | alt.HConcatChart | alt.FacetChart
+ChartLike = alt.Chart | alt.LayerChart | alt.VConcatChart | alt.HConcatChart
 """What `finish` takes: any top-level altair chart the views build."""
 ChartT = TypeVar("ChartT", alt.Chart, alt.LayerChart, alt.VConcatChart, alt.HConcatChart)
 
@@ -154,16 +154,6 @@ def _inline(node: Any, datasets: Mapping[str, Any]) -> Any:
     return node
 
 
-def _data_into_layers(view: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(view)
-    if "data" in out and "layer" in out:
-        data = out.pop("data")
-        out["layer"] = [
-            {"data": data, **layer} if "data" not in layer else layer for layer in out["layer"]
-        ]
-    return out
-
-
 def layer_data(spec: Mapping[str, Any]) -> dict[str, Any]:
     """Move a spec's top-level inline data into its layers (a single view becomes one
     layer) and make it fit the container's width.
@@ -186,13 +176,10 @@ def layer_data(spec: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def finish(
-    chart: ChartLike, *, usermeta: Mapping[str, Any] | None = None, fit: bool = True
-) -> dict[str, Any]:
+def finish(chart: ChartLike, *, usermeta: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """An altair chart as a Vega-Lite dict in the house style, without altair's schema
     validation (0.2-0.6 s a chart at full scale): data inline in the layers that use them
-    (`layer_data`), a single or layered view as wide as the container (unless `fit` is
-    False: Vega's default sizing), the Dutch locale."""
+    (`layer_data`), the width of the container, the Dutch locale."""
     spec: dict[str, Any] = chart.to_dict(validate=False)
     datasets = spec.pop("datasets", {})
     spec = _inline(spec, datasets)
@@ -200,10 +187,8 @@ def finish(
     if config.get("view") == _DEFAULT_VIEW:
         del config["view"]
     spec["config"] = config
-    for key in ("vconcat", "hconcat", "concat"):
-        if key in spec:
-            spec[key] = [_data_into_layers(panel) for panel in spec[key]]
-    spec = layer_data(spec) if fit else _data_into_layers(spec)
+    spec = layer_data(spec)
+    spec.setdefault("autosize", dict(AUTOSIZE))
     if usermeta:
         spec["usermeta"] = dict(usermeta)
     return dutch(spec)

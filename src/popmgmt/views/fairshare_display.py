@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-import altair as alt
 import polars as pl
 
 from popmgmt.metrics.fairshare import ELASTICITY_MAX, MODE_DECIMALS, NeedWeightParams
 from popmgmt.views import charts, labels
-from popmgmt.views.need_display import LABEL_LIMIT, ROW_STEP
+from popmgmt.views.need_display import LABEL_LIMIT, ROW_STEP, VEGA_LITE_SCHEMA, layer_data, vl_title
 from popmgmt.views.query import format_mapping, parse_mapping
 
 MODE_LABELS: Final[Mapping[str, str]] = {
@@ -169,95 +168,125 @@ FLAG_DOMAIN: Final = ["Aanbod volgt nood niet", "Geen signaal"]
 FLAG_RANGE: Final = ["#b2182b", "#7f8c8d"]
 
 
+@charts.house_style
 def gap_chart(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Share of GP FTE minus share of need per zone; flagged zones red (altair)."""
-    chart = (
-        alt.Chart(alt.InlineData(values=records))
-        .mark_bar()
-        .encode(
-            y=alt.Y(
-                "area:N",
-                sort=alt.EncodingSortField(field="fte_gap", order="ascending"),
-                title=None,
-                axis=alt.Axis(labelLimit=LABEL_LIMIT),
-            ),
-            x=alt.X("fte_gap:Q", title="Aandeel huisartsen-VTE − aandeel nood (procentpunt)"),
-            color=alt.Color(
-                "flag:N",
-                title=None,
-                scale=alt.Scale(domain=FLAG_DOMAIN, range=FLAG_RANGE),
-                legend=alt.Legend(orient="top"),
-            ),
-            tooltip=charts.tooltip(
-                ("area", "Zone"),
-                ("need_text", "Aandeel nood"),
-                ("fte_text", "Aandeel huisartsen-VTE"),
-                ("gap_text", "Verschil"),
-                ("flag", "Signaal"),
-            ),
-        )
-        .properties(
-            height=alt.Step(ROW_STEP),
-            title=charts.title(
+    """Vega-Lite spec: share of GP FTE minus share of need per zone; flagged zones red."""
+    return layer_data(
+        {
+            "$schema": VEGA_LITE_SCHEMA,
+            "data": {"values": records},
+            "mark": {"type": "bar"},
+            "height": {"step": ROW_STEP},
+            "title": vl_title(
                 "Verschil tussen aanbod en nood per zone",
                 [
                     "Links van 0: minder huisartsen-VTE dan het aandeel nood. "
                     "Gesorteerd op verschil; dit is geen rangschikking."
                 ],
             ),
-        )
+            "encoding": {
+                "y": {
+                    "field": "area",
+                    "type": "nominal",
+                    "sort": {"field": "fte_gap", "order": "ascending"},
+                    "title": None,
+                    "axis": {"labelLimit": LABEL_LIMIT},
+                },
+                "x": {
+                    "field": "fte_gap",
+                    "type": "quantitative",
+                    "title": "Aandeel huisartsen-VTE − aandeel nood (procentpunt)",
+                },
+                "color": {
+                    "field": "flag",
+                    "type": "nominal",
+                    "title": None,
+                    "scale": {"domain": FLAG_DOMAIN, "range": FLAG_RANGE},
+                    "legend": {"orient": "top"},
+                },
+                "tooltip": [
+                    {"field": "area", "type": "nominal", "title": "Zone"},
+                    {"field": "need_text", "type": "nominal", "title": "Aandeel nood"},
+                    {"field": "fte_text", "type": "nominal", "title": "Aandeel huisartsen-VTE"},
+                    {"field": "gap_text", "type": "nominal", "title": "Verschil"},
+                    {"field": "flag", "type": "nominal", "title": "Signaal"},
+                ],
+            },
+        }
     )
-    return charts.finish(chart)
 
 
+@charts.house_style
 def ratio_chart(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Need per inhabitant (x) vs GP FTE per inhabitant (y), both relative to Flanders;
-    the diagonal is 'supply rises in proportion to need' (altair)."""
+    """Vega-Lite spec: need per inhabitant (x) vs GP FTE per inhabitant (y), both
+    relative to Flanders; the diagonal is 'supply rises in proportion to need'."""
     values = [r["need_ratio"] for r in records] + [r["fte_ratio"] for r in records]
     lo = min(values, default=0.8)
     hi = max(values, default=1.2)
-    diagonal = (
-        alt.Chart(alt.InlineData(values=[{"x": lo, "y": lo}, {"x": hi, "y": hi}]))
-        .mark_line(color="#555555", strokeDash=[4, 3])
-        .encode(x="x:Q", y="y:Q")
-    )
-    zones = (
-        alt.Chart(alt.InlineData(values=records))
-        .mark_circle(opacity=0.85)
-        .encode(
-            x=alt.X(
-                "need_ratio:Q",
-                title="Nood per inwoner (Vlaanderen = 1)",
-                scale=alt.Scale(zero=False),
+    return layer_data(
+        {
+            "$schema": VEGA_LITE_SCHEMA,
+            "height": 380,
+            "title": vl_title(
+                "Stijgt het aanbod mee met de nood?",
+                [
+                    "Stippellijn: aanbod evenredig met nood. Rood: aanbod volgt nood niet "
+                    "(zie de tabel voor de reden)."
+                ],
             ),
-            y=alt.Y(
-                "fte_ratio:Q",
-                title="Huisartsen-VTE per inwoner (Vlaanderen = 1)",
-                scale=alt.Scale(zero=False),
-            ),
-            size=alt.Size("population:Q", legend=None),
-            color=alt.Color(
-                "flag:N", title=None, scale=alt.Scale(domain=FLAG_DOMAIN, range=FLAG_RANGE)
-            ),
-            tooltip=[
-                *charts.tooltip(("area", "Zone")),
-                alt.Tooltip("need_ratio:Q", title="Nood per inwoner", format=".2f"),
-                alt.Tooltip("fte_ratio:Q", title="VTE per inwoner", format=".2f"),
-                *charts.tooltip(("flag", "Signaal")),
+            "layer": [
+                {
+                    "data": {"values": [{"x": lo, "y": lo}, {"x": hi, "y": hi}]},
+                    "mark": {"type": "line", "color": "#555555", "strokeDash": [4, 3]},
+                    "encoding": {
+                        "x": {"field": "x", "type": "quantitative"},
+                        "y": {"field": "y", "type": "quantitative"},
+                    },
+                },
+                {
+                    "data": {"values": records},
+                    "mark": {"type": "circle", "opacity": 0.85},
+                    "encoding": {
+                        "x": {
+                            "field": "need_ratio",
+                            "type": "quantitative",
+                            "title": "Nood per inwoner (Vlaanderen = 1)",
+                            "scale": {"zero": False},
+                        },
+                        "y": {
+                            "field": "fte_ratio",
+                            "type": "quantitative",
+                            "title": "Huisartsen-VTE per inwoner (Vlaanderen = 1)",
+                            "scale": {"zero": False},
+                        },
+                        "size": {"field": "population", "type": "quantitative", "legend": None},
+                        "color": {
+                            "field": "flag",
+                            "type": "nominal",
+                            "title": None,
+                            "scale": {"domain": FLAG_DOMAIN, "range": FLAG_RANGE},
+                        },
+                        "tooltip": [
+                            {"field": "area", "type": "nominal", "title": "Zone"},
+                            {
+                                "field": "need_ratio",
+                                "type": "quantitative",
+                                "title": "Nood per inwoner",
+                                "format": ".2f",
+                            },
+                            {
+                                "field": "fte_ratio",
+                                "type": "quantitative",
+                                "title": "VTE per inwoner",
+                                "format": ".2f",
+                            },
+                            {"field": "flag", "type": "nominal", "title": "Signaal"},
+                        ],
+                    },
+                },
             ],
-        )
+        }
     )
-    chart = alt.layer(diagonal, zones).properties(
-        height=380,
-        title=charts.title(
-            "Stijgt het aanbod mee met de nood?",
-            [
-                "Stippellijn: aanbod evenredig met nood. Rood: aanbod volgt nood niet "
-                "(zie de tabel voor de reden)."
-            ],
-        ),
-    )
-    return charts.finish(chart)
 
 
 def allocation_records(frame: pl.DataFrame, *, mode: str) -> list[dict[str, Any]]:
@@ -276,38 +305,56 @@ def allocation_records(frame: pl.DataFrame, *, mode: str) -> list[dict[str, Any]
     ]
 
 
+@charts.house_style
 def allocation_chart(records: list[dict[str, Any]], *, mode: str) -> dict[str, Any]:
-    """Each zone's allocation (bar) and its fair share (black tick), altair."""
+    """Vega-Lite spec: each zone's allocation (bar) and its fair share (black tick)."""
     unit = "euro" if mode == "budget" else "VTE"
-    tooltip = charts.tooltip(
-        ("area", "Zone"),
-        ("allocation_text", "Toewijzing"),
-        ("fair_text", "Eerlijk aandeel"),
-        ("distance_text", "Afstand"),
+    tooltip = [
+        {"field": "area", "type": "nominal", "title": "Zone"},
+        {"field": "allocation_text", "type": "nominal", "title": "Toewijzing"},
+        {"field": "fair_text", "type": "nominal", "title": "Eerlijk aandeel"},
+        {"field": "distance_text", "type": "nominal", "title": "Afstand"},
+    ]
+    y = {
+        "field": "area",
+        "type": "nominal",
+        "sort": {"field": "fair_share", "order": "descending"},
+        "title": None,
+        "axis": {"labelLimit": LABEL_LIMIT},
+    }
+    return layer_data(
+        {
+            "$schema": VEGA_LITE_SCHEMA,
+            "data": {"values": records},
+            "height": {"step": ROW_STEP},
+            "title": vl_title(
+                "Toewijzing per zone",
+                ["Balk: toewijzing. Zwart streepje: eerlijk aandeel (volledig volgens nood)."],
+            ),
+            "layer": [
+                {
+                    "mark": {"type": "bar", "color": "#2c7fb8"},
+                    "encoding": {
+                        "y": y,
+                        "x": {
+                            "field": "allocation",
+                            "type": "quantitative",
+                            "title": f"Toewijzing ({unit})",
+                        },
+                        "tooltip": tooltip,
+                    },
+                },
+                {
+                    "mark": {"type": "tick", "color": "#222222", "thickness": 2, "size": 14},
+                    "encoding": {
+                        "y": y,
+                        "x": {"field": "fair_share", "type": "quantitative"},
+                        "tooltip": tooltip,
+                    },
+                },
+            ],
+        }
     )
-    y = alt.Y(
-        "area:N",
-        sort=alt.EncodingSortField(field="fair_share", order="descending"),
-        title=None,
-        axis=alt.Axis(labelLimit=LABEL_LIMIT),
-    )
-    base = alt.Chart()
-    chart = alt.layer(
-        base.mark_bar(color="#2c7fb8").encode(
-            y=y, x=alt.X("allocation:Q", title=f"Toewijzing ({unit})"), tooltip=tooltip
-        ),
-        base.mark_tick(color="#222222", thickness=2, size=14).encode(
-            y=y, x="fair_share:Q", tooltip=tooltip
-        ),
-        data=alt.InlineData(values=records),
-    ).properties(
-        height=alt.Step(ROW_STEP),
-        title=charts.title(
-            "Toewijzing per zone",
-            ["Balk: toewijzing. Zwart streepje: eerlijk aandeel (volledig volgens nood)."],
-        ),
-    )
-    return charts.finish(chart)
 
 
 COMPARISON_DOMAIN: Final = list(COMPARISON_TEXT.values())
@@ -339,53 +386,78 @@ def fte_need_records(frame: pl.DataFrame, *, year: int) -> list[dict[str, Any]]:
     return out
 
 
+@charts.house_style
 def fte_need_chart(records: list[dict[str, Any]], *, flanders: float | None) -> dict[str, Any]:
-    """GP FTE per 10,000 need-weighted inhabitants with 95% intervals, coloured by
-    comparison with Flanders (dashed rule). Sorted, not ranked (altair)."""
-    y = alt.Y(
-        "area:N",
-        sort=alt.EncodingSortField(field="value", order="descending"),
-        title=None,
-        axis=alt.Axis(labelLimit=LABEL_LIMIT),
-    )
-    tooltip = charts.tooltip(
-        ("area", "Zone"),
-        ("value_text", "VTE per 10.000 noodgewogen"),
-        ("interval_text", "Interval"),
-        ("denominator_text", "Noemer"),
-        ("comparison", "Tegenover Vlaanderen"),
-        ("year_text", "Jaar"),
-    )
+    """Vega-Lite spec: GP FTE per 10,000 need-weighted inhabitants with 95% intervals,
+    coloured by comparison with Flanders (dashed rule). Sorted, not ranked."""
+    y = {
+        "field": "area",
+        "type": "nominal",
+        "sort": {"field": "value", "order": "descending"},
+        "title": None,
+        "axis": {"labelLimit": LABEL_LIMIT},
+    }
+    tooltip = [
+        {"field": "area", "type": "nominal", "title": "Zone"},
+        {"field": "value_text", "type": "nominal", "title": "VTE per 10.000 noodgewogen"},
+        {"field": "interval_text", "type": "nominal", "title": "Interval"},
+        {"field": "denominator_text", "type": "nominal", "title": "Noemer"},
+        {"field": "comparison", "type": "nominal", "title": "Tegenover Vlaanderen"},
+        {"field": "year_text", "type": "nominal", "title": "Jaar"},
+    ]
     x_title = "Huisartsen-VTE per 10.000 noodgewogen inwoners"
-    base = alt.Chart()
-    layers: list[alt.Chart] = [
-        base.mark_rule(color="#7f8c8d", strokeWidth=2).encode(
-            y=y,
-            x=alt.X("ci_low:Q", title=x_title, scale=alt.Scale(zero=False)),
-            x2="ci_high",
-            tooltip=tooltip,
-        ),
-        base.mark_point(filled=True, size=45, opacity=1).encode(
-            y=y,
-            x=alt.X("value:Q", title=x_title),
-            color=alt.Color(
-                "comparison:N",
-                title=None,
-                scale=alt.Scale(domain=COMPARISON_DOMAIN, range=COMPARISON_RANGE),
-                legend=alt.Legend(orient="top"),
-            ),
-            tooltip=tooltip,
-        ),
+    layers: list[dict[str, Any]] = [
+        {
+            "mark": {"type": "rule", "color": "#7f8c8d", "strokeWidth": 2},
+            "encoding": {
+                "y": y,
+                "x": {
+                    "field": "ci_low",
+                    "type": "quantitative",
+                    "title": x_title,
+                    "scale": {"zero": False},
+                },
+                "x2": {"field": "ci_high"},
+                "tooltip": tooltip,
+            },
+        },
+        {
+            "mark": {"type": "point", "filled": True, "size": 45, "opacity": 1},
+            "encoding": {
+                "y": y,
+                "x": {"field": "value", "type": "quantitative", "title": x_title},
+                "color": {
+                    "field": "comparison",
+                    "type": "nominal",
+                    "title": None,
+                    "scale": {"domain": COMPARISON_DOMAIN, "range": COMPARISON_RANGE},
+                    "legend": {"orient": "top"},
+                },
+                "tooltip": tooltip,
+            },
+        },
     ]
     subtitle = ["Lijnstuk: 95%-interval (Poisson). Gesorteerd op waarde; geen rangschikking."]
     if flanders is not None:
         layers.append(
-            alt.Chart(alt.InlineData(values=[{"v": float(flanders)}]))
-            .mark_rule(color="#c0392b", strokeDash=[4, 3], strokeWidth=2)
-            .encode(x="v:Q")
+            {
+                "data": {"values": [{"v": float(flanders)}]},
+                "mark": {
+                    "type": "rule",
+                    "color": "#c0392b",
+                    "strokeDash": [4, 3],
+                    "strokeWidth": 2,
+                },
+                "encoding": {"x": {"field": "v", "type": "quantitative"}},
+            }
         )
         subtitle.append(f"Rode stippellijn: Vlaanderen ({labels.fmt_number(flanders, 2)}).")
-    chart = alt.layer(*layers, data=alt.InlineData(values=records)).properties(
-        height=alt.Step(ROW_STEP), title=charts.title("Huisartsen-VTE tegenover de nood", subtitle)
+    return layer_data(
+        {
+            "$schema": VEGA_LITE_SCHEMA,
+            "data": {"values": records},
+            "height": {"step": ROW_STEP},
+            "title": vl_title("Huisartsen-VTE tegenover de nood", subtitle),
+            "layer": layers,
+        }
     )
-    return charts.finish(chart)

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-import altair as alt
 import polars as pl
 
 from popmgmt.metrics.gradient import N_GROUPS
 from popmgmt.privacy import PRIMARY
 from popmgmt.views import charts, labels
+from popmgmt.views.need_display import VEGA_LITE_SCHEMA, layer_data, vl_title
 
 QUINTILE_LABELS: Final[Mapping[int, str]] = {
     1: "Q1 minst achtergesteld",
@@ -92,6 +92,7 @@ def quintile_records(frame: pl.DataFrame, *, unit: str | None) -> list[dict[str,
     return out
 
 
+@charts.house_style
 def quintile_chart(
     records: list[dict[str, Any]],
     *,
@@ -100,45 +101,64 @@ def quintile_chart(
     year: int,
     flanders_value: float | None,
 ) -> dict[str, Any]:
-    """The five quintiles of one year, value with its 95% interval, Flanders as a dashed
-    rule (altair, in the house style)."""
-    x = alt.X(
-        "q:N",
-        sort=[f"Q{q}" for q in range(1, N_GROUPS + 1)],
-        title="Kwintiel van kansarmoede (Q1 = minst, Q5 = meest achtergesteld)",
-        axis=alt.Axis(labelAngle=0),
-    )
+    """Vega-Lite spec: the five quintiles of one year, value with its 95% interval,
+    Flanders as a dashed rule."""
+    x = {
+        "field": "q",
+        "type": "nominal",
+        "sort": [f"Q{q}" for q in range(1, N_GROUPS + 1)],
+        "title": "Kwintiel van kansarmoede (Q1 = minst, Q5 = meest achtergesteld)",
+        "axis": {"labelAngle": 0},
+    }
     axis_title = f"{name} ({unit})" if unit else name
-    tooltip = charts.tooltip(
-        ("quintile", "Kwintiel"),
-        ("value_text", "Waarde"),
-        ("interval_text", "Interval"),
-        ("denominator_text", "Noemer"),
-    )
-    base = alt.Chart()
-    layers: list[alt.Chart] = [
-        base.mark_rule(color="#7f8c8d", strokeWidth=2).encode(
-            x=x,
-            y=alt.Y("ci_low:Q", title=axis_title, scale=alt.Scale(zero=False)),
-            y2="ci_high",
-            tooltip=tooltip,
-        ),
-        base.mark_point(filled=True, size=90, color="#1f6f8b", opacity=1).encode(
-            x=x, y=alt.Y("value:Q", title=axis_title), tooltip=tooltip
-        ),
+    tooltip = [
+        {"field": "quintile", "type": "nominal", "title": "Kwintiel"},
+        {"field": "value_text", "type": "nominal", "title": "Waarde"},
+        {"field": "interval_text", "type": "nominal", "title": "Interval"},
+        {"field": "denominator_text", "type": "nominal", "title": "Noemer"},
+    ]
+    layers: list[dict[str, Any]] = [
+        {
+            "mark": {"type": "rule", "color": "#7f8c8d", "strokeWidth": 2},
+            "encoding": {
+                "x": x,
+                "y": {
+                    "field": "ci_low",
+                    "type": "quantitative",
+                    "title": axis_title,
+                    "scale": {"zero": False},
+                },
+                "y2": {"field": "ci_high"},
+                "tooltip": tooltip,
+            },
+        },
+        {
+            "mark": {"type": "point", "filled": True, "size": 90, "color": "#1f6f8b", "opacity": 1},
+            "encoding": {
+                "x": x,
+                "y": {"field": "value", "type": "quantitative", "title": axis_title},
+                "tooltip": tooltip,
+            },
+        },
     ]
     subtitle = [f"Jaar {year}. Lijnstuk: 95%-interval."]
     if flanders_value is not None:
         layers.append(
-            alt.Chart(alt.InlineData(values=[{}]))
-            .mark_rule(color="#c0392b", strokeDash=[4, 3])
-            .encode(y=alt.datum(float(flanders_value)))
+            {
+                "mark": {"type": "rule", "color": "#c0392b", "strokeDash": [4, 3]},
+                "encoding": {"y": {"datum": float(flanders_value)}},
+            }
         )
         subtitle.append(f"Rode stippellijn: Vlaanderen ({labels.fmt_value(flanders_value, unit)}).")
-    chart = alt.layer(*layers, data=alt.InlineData(values=records)).properties(
-        height=320, title=charts.title(f"{name} per kwintiel", subtitle)
+    return layer_data(
+        {
+            "$schema": VEGA_LITE_SCHEMA,
+            "data": {"values": records},
+            "height": 320,
+            "title": vl_title(f"{name} per kwintiel", subtitle),
+            "layer": layers,
+        }
     )
-    return charts.finish(chart)
 
 
 def sii_records(frame: pl.DataFrame, *, unit: str | None) -> list[dict[str, Any]]:
@@ -155,64 +175,92 @@ def sii_records(frame: pl.DataFrame, *, unit: str | None) -> list[dict[str, Any]
     ]
 
 
+@charts.house_style
 def sii_trend_chart(records: list[dict[str, Any]], *, unit: str | None) -> dict[str, Any]:
-    """SII per year with its 95% interval as a band; 0 = no gradient (altair)."""
+    """Vega-Lite spec: SII per year with its 95% interval as a band; 0 = no gradient."""
     title_unit = f" ({unit})" if unit else ""
-    x = alt.X("year:O", title="Jaar", axis=alt.Axis(labelAngle=0))
-    base = alt.Chart()
-    chart = alt.layer(
-        base.mark_area(opacity=0.25, color="#1f6f8b").encode(
-            x=x,
-            y=alt.Y("sii_low:Q", title=f"Hellingsindex van ongelijkheid{title_unit}"),
-            y2="sii_high",
-        ),
-        base.mark_line(point=True, color="#1f6f8b").encode(
-            x=x,
-            y="sii:Q",
-            tooltip=[alt.Tooltip("year:O", title="Jaar"), *charts.tooltip(("sii_text", "SII"))],
-        ),
-        alt.Chart(alt.InlineData(values=[{}]))
-        .mark_rule(color="#555555", strokeDash=[2, 2])
-        .encode(y=alt.datum(0)),
-        data=alt.InlineData(values=records),
-    ).properties(
-        height=260,
-        title=charts.title(
-            "Evolutie van de kloof (hellingsindex)",
-            ["Band: 95%-interval. 0 = geen verschil tussen minst en meest achtergesteld."],
-        ),
+    x = {"field": "year", "type": "ordinal", "title": "Jaar", "axis": {"labelAngle": 0}}
+    return layer_data(
+        {
+            "$schema": VEGA_LITE_SCHEMA,
+            "data": {"values": records},
+            "height": 260,
+            "title": vl_title(
+                "Evolutie van de kloof (hellingsindex)",
+                ["Band: 95%-interval. 0 = geen verschil tussen minst en meest achtergesteld."],
+            ),
+            "layer": [
+                {
+                    "mark": {"type": "area", "opacity": 0.25, "color": "#1f6f8b"},
+                    "encoding": {
+                        "x": x,
+                        "y": {
+                            "field": "sii_low",
+                            "type": "quantitative",
+                            "title": f"Hellingsindex van ongelijkheid{title_unit}",
+                        },
+                        "y2": {"field": "sii_high"},
+                    },
+                },
+                {
+                    "mark": {"type": "line", "point": True, "color": "#1f6f8b"},
+                    "encoding": {
+                        "x": x,
+                        "y": {"field": "sii", "type": "quantitative"},
+                        "tooltip": [
+                            {"field": "year", "type": "ordinal", "title": "Jaar"},
+                            {"field": "sii_text", "type": "nominal", "title": "SII"},
+                        ],
+                    },
+                },
+                {
+                    "mark": {"type": "rule", "color": "#555555", "strokeDash": [2, 2]},
+                    "encoding": {"y": {"datum": 0}},
+                },
+            ],
+        }
     )
-    return charts.finish(chart)
 
 
+@charts.house_style
 def quintile_trend_chart(
     records: list[dict[str, Any]], *, unit: str | None, name: str
 ) -> dict[str, Any]:
-    """All five quintiles over the years (lines, altair)."""
+    """Vega-Lite spec: all five quintiles over the years (lines)."""
     order = [QUINTILE_LABELS[q] for q in range(1, N_GROUPS + 1)]
-    chart = (
-        alt.Chart(alt.InlineData(values=records))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("year:O", title="Jaar", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y(
-                "value:Q", title=f"{name} ({unit})" if unit else name, scale=alt.Scale(zero=False)
-            ),
-            color=alt.Color(
-                "quintile:N",
-                title="Kwintiel",
-                sort=order,
-                scale=alt.Scale(domain=order, scheme="orangered"),
-            ),
-            tooltip=[
-                alt.Tooltip("year:O", title="Jaar"),
-                *charts.tooltip(
-                    ("quintile", "Kwintiel"),
-                    ("value_text", "Waarde"),
-                    ("interval_text", "Interval"),
-                ),
-            ],
-        )
-        .properties(height=260, title=charts.title("Alle vijf kwintielen door de jaren"))
+    return layer_data(
+        {
+            "$schema": VEGA_LITE_SCHEMA,
+            "data": {"values": records},
+            "mark": {"type": "line", "point": True},
+            "height": 260,
+            "title": vl_title("Alle vijf kwintielen door de jaren"),
+            "encoding": {
+                "x": {
+                    "field": "year",
+                    "type": "ordinal",
+                    "title": "Jaar",
+                    "axis": {"labelAngle": 0},
+                },
+                "y": {
+                    "field": "value",
+                    "type": "quantitative",
+                    "title": f"{name} ({unit})" if unit else name,
+                    "scale": {"zero": False},
+                },
+                "color": {
+                    "field": "quintile",
+                    "type": "nominal",
+                    "title": "Kwintiel",
+                    "sort": order,
+                    "scale": {"domain": order, "scheme": "orangered"},
+                },
+                "tooltip": [
+                    {"field": "year", "type": "ordinal", "title": "Jaar"},
+                    {"field": "quintile", "type": "nominal", "title": "Kwintiel"},
+                    {"field": "value_text", "type": "nominal", "title": "Waarde"},
+                    {"field": "interval_text", "type": "nominal", "title": "Interval"},
+                ],
+            },
+        }
     )
-    return charts.finish(chart)

@@ -1,8 +1,9 @@
-"""The need index shown: Dutch display tables, charts (altair, house style of
-`popmgmt.views.charts`), the fast choropleth and downloads.
+"""The need index shown: Dutch display tables, plain Vega-Lite chart specs, the fast
+choropleth and downloads.
 
 The figures are `popmgmt.metrics.need`. Also here, shared by the 'Nood en aanbod' pages:
-`dutch_table` and the fast choropleth (`geometry_json`, `choropleth_deck`).
+the Vega-Lite helpers (`layer_data`, `vl_title`), `dutch_table` and the fast choropleth
+(`geometry_json`, `choropleth_deck`).
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Final
 
-import altair as alt
 import polars as pl
 
 from popmgmt.pipeline.codes import NEED_FAMILIES
 from popmgmt.views import charts, downloads, labels, maps
 
+VEGA_LITE_SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v6.json"
 ROW_STEP: Final = 22
 """Pixels per bar in the charts with one row per area (smaller steps drop labels)."""
 LABEL_LIMIT: Final = 220
@@ -98,58 +99,83 @@ def _imputed_text(source: str | None) -> str:
     return "eigen waarde"
 
 
+def vl_title(text: str, subtitle: Sequence[str] = ()) -> dict[str, Any]:
+    """A Vega-Lite title block (left-anchored, with subtitle lines)."""
+    title: dict[str, Any] = {"text": text, "anchor": "start"}
+    if subtitle:
+        title["subtitle"] = list(subtitle)
+    return title
+
+
 AUTOSIZE: Final = charts.AUTOSIZE
 layer_data = charts.layer_data
 """Top-level inline data into the layers (the house style's `charts.layer_data`)."""
 
 
-def _family_scale() -> alt.Scale:
-    return alt.Scale(
-        domain=[labels.label("need_family", f) for f in NEED_FAMILIES],
-        range=[FAMILY_COLOURS[f] for f in NEED_FAMILIES],
-    )
+def _family_scale() -> dict[str, Any]:
+    return {
+        "domain": [labels.label("need_family", f) for f in NEED_FAMILIES],
+        "range": [FAMILY_COLOURS[f] for f in NEED_FAMILIES],
+    }
 
 
+@charts.house_style
 def decomposition_chart(records: list[dict[str, Any]], *, title: str) -> dict[str, Any]:
-    """Each indicator's contribution (weight x z) to the index (altair, house style; no
-    schema validation, which cost tenths of a second per run)."""
-    chart = (
-        alt.Chart(alt.InlineData(values=records))
-        .mark_bar()
-        .encode(
-            y=alt.Y(
-                "indicator:N",
-                sort=alt.EncodingSortField(field="contribution", order="descending"),
-                title=None,
-                axis=alt.Axis(labelLimit=LABEL_LIMIT),
-            ),
-            x=alt.X("contribution:Q", title="Bijdrage aan de index (gewicht × z-score)"),
-            color=alt.Color("family:N", title="Familie", scale=_family_scale()),
-            tooltip=[
-                *charts.tooltip(
-                    ("indicator", "Indicator"),
-                    ("family", "Familie"),
-                    ("value_text", "Waarde"),
-                    ("flanders_text", "Vlaanderen"),
-                ),
-                alt.Tooltip("z:Q", title="z-score"),
-                alt.Tooltip("weight_pct:Q", title="Gewicht (%)"),
-                alt.Tooltip("contribution:Q", title="Bijdrage", format=".2f"),
-                *charts.tooltip(("imputed_text", "Herkomst")),
-            ],
-        )
-        .properties(
-            height=alt.Step(22),
-            title=charts.title(
+    """Vega-Lite spec: each indicator's contribution (weight x z) to the index.
+
+    Plain Vega-Lite (no altair objects): building and validating altair charts costs
+    tenths of a second per run, more than the page's whole budget.
+    """
+    return layer_data(
+        {
+            "$schema": VEGA_LITE_SCHEMA,
+            "data": {"values": records},
+            "mark": {"type": "bar"},
+            "height": {"step": 22},
+            "title": vl_title(
                 title,
                 [
                     "Rechts van 0: meer nood dan Vlaanderen; links: minder. "
                     "De balken tellen op tot de index."
                 ],
             ),
-        )
+            "encoding": {
+                "y": {
+                    "field": "indicator",
+                    "type": "nominal",
+                    "sort": {"field": "contribution", "order": "descending"},
+                    "title": None,
+                    "axis": {"labelLimit": LABEL_LIMIT},
+                },
+                "x": {
+                    "field": "contribution",
+                    "type": "quantitative",
+                    "title": "Bijdrage aan de index (gewicht × z-score)",
+                },
+                "color": {
+                    "field": "family",
+                    "type": "nominal",
+                    "title": "Familie",
+                    "scale": _family_scale(),
+                },
+                "tooltip": [
+                    {"field": "indicator", "type": "nominal", "title": "Indicator"},
+                    {"field": "family", "type": "nominal", "title": "Familie"},
+                    {"field": "value_text", "type": "nominal", "title": "Waarde"},
+                    {"field": "flanders_text", "type": "nominal", "title": "Vlaanderen"},
+                    {"field": "z", "type": "quantitative", "title": "z-score"},
+                    {"field": "weight_pct", "type": "quantitative", "title": "Gewicht (%)"},
+                    {
+                        "field": "contribution",
+                        "type": "quantitative",
+                        "title": "Bijdrage",
+                        "format": ".2f",
+                    },
+                    {"field": "imputed_text", "type": "nominal", "title": "Herkomst"},
+                ],
+            },
+        }
     )
-    return charts.finish(chart)
 
 
 def family_stack_records(
@@ -169,35 +195,57 @@ def family_stack_records(
     ]
 
 
+@charts.house_style
 def family_stack_chart(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Every zone's index split by family (diverging stacked bars, altair)."""
-    chart = (
-        alt.Chart(alt.InlineData(values=records))
-        .mark_bar()
-        .encode(
-            y=alt.Y(
-                "area:N",
-                sort=alt.EncodingSortField(field="index", op="max", order="descending"),
-                title=None,
-                axis=alt.Axis(labelLimit=LABEL_LIMIT),
-            ),
-            x=alt.X("contribution:Q", title="Nood-index, opgesplitst per familie"),
-            color=alt.Color("family:N", title="Familie", scale=_family_scale()),
-            tooltip=[
-                *charts.tooltip(("area", "Zone"), ("family", "Familie")),
-                alt.Tooltip("contribution:Q", title="Bijdrage", format=".2f"),
-                alt.Tooltip("index:Q", title="Nood-index", format=".2f"),
-            ],
-        )
-        .properties(
-            height=alt.Step(ROW_STEP),
-            title=charts.title(
+    """Vega-Lite spec: every zone's index split by family (diverging stacked bars)."""
+    return layer_data(
+        {
+            "$schema": VEGA_LITE_SCHEMA,
+            "data": {"values": records},
+            "mark": {"type": "bar"},
+            "height": {"step": ROW_STEP},
+            "title": vl_title(
                 "Nood-index per zone en wat hem drijft",
                 ["Gesorteerd op index; dit is geen rangschikking."],
             ),
-        )
+            "encoding": {
+                "y": {
+                    "field": "area",
+                    "type": "nominal",
+                    "sort": {"field": "index", "op": "max", "order": "descending"},
+                    "title": None,
+                    "axis": {"labelLimit": LABEL_LIMIT},
+                },
+                "x": {
+                    "field": "contribution",
+                    "type": "quantitative",
+                    "title": "Nood-index, opgesplitst per familie",
+                },
+                "color": {
+                    "field": "family",
+                    "type": "nominal",
+                    "title": "Familie",
+                    "scale": _family_scale(),
+                },
+                "tooltip": [
+                    {"field": "area", "type": "nominal", "title": "Zone"},
+                    {"field": "family", "type": "nominal", "title": "Familie"},
+                    {
+                        "field": "contribution",
+                        "type": "quantitative",
+                        "title": "Bijdrage",
+                        "format": ".2f",
+                    },
+                    {
+                        "field": "index",
+                        "type": "quantitative",
+                        "title": "Nood-index",
+                        "format": ".2f",
+                    },
+                ],
+            },
+        }
     )
-    return charts.finish(chart)
 
 
 # --------------------------------------------------------------------------- map

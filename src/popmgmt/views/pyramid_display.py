@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, replace
-from typing import Any, Final, cast
+from typing import Any, Final
 
-import altair as alt
 import polars as pl
 
 from popmgmt.metrics.pyramid import INPUTS, KAISER_REFERENCE, PARAM_NAMES, TIERS, PyramidParams
 from popmgmt.views import charts, labels
+from popmgmt.views.need_display import VEGA_LITE_SCHEMA, vl_title
 from popmgmt.views.query import format_mapping, parse_mapping
 
 TIER_LABELS: Final[Mapping[str, str]] = {
@@ -158,59 +158,85 @@ def pyramid_records(pyramid: pl.DataFrame, flanders: pl.DataFrame) -> list[dict[
     return out
 
 
+@charts.house_style
 def pyramid_chart(records: list[dict[str, Any]], *, title: str) -> dict[str, Any]:
-    """The pyramid as horizontal bars (complex on top), the zone above Flanders on the
-    same scale. Grey band: the Kaiser range; black whisker: the assumption range
-    (altair, in the house style)."""
+    """Vega-Lite spec: the pyramid as horizontal bars (complex on top), the zone above
+    Flanders on the same scale. Grey band: the Kaiser range; black whisker: the
+    assumption range."""
     tiers = [TIER_LABELS[t] for t in TIERS]
-    y = alt.Y("tier:N", sort=tiers, title=None, axis=alt.Axis(labelLimit=220))
-    tooltip = charts.tooltip(
-        ("area", "Gebied"),
-        ("tier", "Niveau"),
-        ("share_text", "Aandeel"),
-        ("persons_text", "Inwoners (schatting)"),
-        ("range_text", "Aannamebereik"),
-        ("kaiser_text", "Kaiser-piramide"),
-    )
+    y = {"field": "tier", "type": "nominal", "sort": tiers, "title": None}
+    tooltip = [
+        {"field": "area", "type": "nominal", "title": "Gebied"},
+        {"field": "tier", "type": "nominal", "title": "Niveau"},
+        {"field": "share_text", "type": "nominal", "title": "Aandeel"},
+        {"field": "persons_text", "type": "nominal", "title": "Inwoners (schatting)"},
+        {"field": "range_text", "type": "nominal", "title": "Aannamebereik"},
+        {"field": "kaiser_text", "type": "nominal", "title": "Kaiser-piramide"},
+    ]
     x_title = "Aandeel van de inwoners (%)"
     top = max([r["kaiser_high"] for r in records] + [r["high"] for r in records] + [1.0])
+    x_scale = {"domain": [0, top]}
 
-    def panel(area: str) -> alt.LayerChart:
-        base = alt.Chart(alt.InlineData(values=[r for r in records if r["area"] == area]))
-        layers = alt.layer(
-            base.mark_bar(color="#dddddd", height=26).encode(
-                y=y,
-                x=alt.X("kaiser_low:Q", title=x_title, scale=alt.Scale(domain=[0, top])),
-                x2="kaiser_high",
-                tooltip=tooltip,
-            ),
-            base.mark_bar(height=14).encode(
-                y=y,
-                x=alt.X("share:Q", title=x_title),
-                color=alt.Color(
-                    "tier:N",
-                    scale=alt.Scale(domain=tiers, range=[TIER_COLOURS[t] for t in TIERS]),
-                    legend=None,
-                ),
-                tooltip=tooltip,
-            ),
-            base.mark_rule(color="#222222", strokeWidth=2).encode(
-                y=y, x=alt.X("low:Q", title=x_title), x2="high", tooltip=tooltip
-            ),
-        )
-        return cast("alt.LayerChart", layers.properties(title=area, width=320, height=130))
+    def panel(area: str) -> dict[str, Any]:
+        data = {"values": [r for r in records if r["area"] == area]}
+        y_axis = {**y, "axis": {"labelLimit": 220}}
+        return {
+            "title": area,
+            "width": 320,
+            "height": 130,
+            "layer": [
+                {
+                    "data": data,
+                    "mark": {"type": "bar", "color": "#dddddd", "height": 26},
+                    "encoding": {
+                        "y": y_axis,
+                        "x": {
+                            "field": "kaiser_low",
+                            "type": "quantitative",
+                            "title": x_title,
+                            "scale": x_scale,
+                        },
+                        "x2": {"field": "kaiser_high"},
+                        "tooltip": tooltip,
+                    },
+                },
+                {
+                    "data": data,
+                    "mark": {"type": "bar", "height": 14},
+                    "encoding": {
+                        "y": y_axis,
+                        "x": {"field": "share", "type": "quantitative", "title": x_title},
+                        "color": {
+                            "field": "tier",
+                            "type": "nominal",
+                            "scale": {"domain": tiers, "range": [TIER_COLOURS[t] for t in TIERS]},
+                            "legend": None,
+                        },
+                        "tooltip": tooltip,
+                    },
+                },
+                {
+                    "data": data,
+                    "mark": {"type": "rule", "color": "#222222", "strokeWidth": 2},
+                    "encoding": {
+                        "y": y_axis,
+                        "x": {"field": "low", "type": "quantitative", "title": x_title},
+                        "x2": {"field": "high"},
+                        "tooltip": tooltip,
+                    },
+                },
+            ],
+        }
 
-    chart = (
-        alt.vconcat(panel("Zone"), panel("Vlaanderen"))
-        .resolve_scale(x="shared")
-        .properties(
-            title=charts.title(
-                title,
-                [
-                    "Grijze band: Kaiser-piramide. Zwart lijnstuk: bereik volgens de aannames "
-                    "(laag–hoog)."
-                ],
-            )
-        )
-    )
-    return charts.finish(chart)
+    return {
+        "$schema": VEGA_LITE_SCHEMA,
+        "title": vl_title(
+            title,
+            [
+                "Grijze band: Kaiser-piramide. Zwart lijnstuk: bereik volgens de aannames "
+                "(laag–hoog)."
+            ],
+        ),
+        "vconcat": [panel("Zone"), panel("Vlaanderen")],
+        "resolve": {"scale": {"x": "shared"}},
+    }

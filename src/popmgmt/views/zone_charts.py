@@ -1,17 +1,15 @@
-"""The zone profile's charts and municipality map.
+"""The zone profile's charts (Vega-Lite specifications as plain dicts) and municipality map.
 
-Charts are built with altair in the house style of `popmgmt.views.charts` and handed to
-`st.vega_lite_chart` as dicts (`charts.finish`: no schema validation, which took seconds
-per page run; data inline in each layer, as Streamlit ships it fastest). The map is a
-pydeck deck of plain dicts (`popmgmt.views.maps`).
+Charts are rendered with `st.vega_lite_chart`: building and validating the equivalent
+altair objects took seconds per page run, far over the page's time budget. Data go in as
+inline records. The map is a pydeck deck of plain dicts (`popmgmt.views.maps`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, cast
+from typing import Any, Final
 
-import altair as alt
 import polars as pl
 import pydeck as pdk
 
@@ -80,6 +78,21 @@ def municipality_map(
 Spec = dict[str, Any]
 
 
+def _title(text: str, subtitle: Sequence[str]) -> dict[str, Any]:
+    return {"text": text, "subtitle": list(subtitle), "anchor": "start"}
+
+
+def _with_data(records: list[dict[str, Any]], layers: list[Spec]) -> list[Spec]:
+    """The layers, each with the inline records (not top-level `data`: Streamlit would
+    convert top-level records through pandas to Arrow on every run)."""
+    return [{"data": {"values": records}, **layer} for layer in layers]
+
+
+def _tip(field: str, title: str) -> dict[str, str]:
+    return {"field": field, "type": "nominal", "title": title}
+
+
+@charts.house_style
 def population_index_spec(trend: pl.DataFrame, zone_name: str) -> Spec:
     """Zone and Flanders inhabitants as an index (first year = 100), one line each."""
     records = []
@@ -101,41 +114,51 @@ def population_index_spec(trend: pl.DataFrame, zone_name: str) -> Spec:
             )
     first = str(trend["year"].min()) if trend.height else ""
     domain = [zone_name, "Vlaanderen"]
-    chart = alt.layer(_line_layer(records, domain, first)).properties(
-        title=charts.title(
+    return {
+        "title": _title(
             "Evolutie van het aantal inwoners",
             [f"Index: {first} = 100. Bron: {labels.POPULATION_SOURCE}; {BOUNDARY_NOTE}."],
-        )
-    )
-    return charts.finish(chart, fit=False)
+        ),
+        "layer": [_line_layer(records, domain, first)],
+    }
 
 
-def _line_layer(records: list[dict[str, Any]], domain: list[str], first: str) -> alt.Chart:
-    line = (
-        alt.Chart(alt.InlineData(values=records))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("year:O", title="Jaar (1 januari)"),
-            y=alt.Y("index:Q", title=f"Index ({first} = 100)", scale=alt.Scale(zero=False)),
-            color=alt.Color(
-                "series:N",
-                title=None,
-                scale=alt.Scale(domain=domain, range=[ZONE_COLOUR, FLANDERS_COLOUR]),
-                legend=alt.Legend(orient="bottom"),
-            ),
-            strokeDash=alt.StrokeDash(
-                "series:N", scale=alt.Scale(domain=domain, range=[[1, 0], [4, 3]]), legend=None
-            ),
-            tooltip=[
-                *charts.tooltip(("series", "Gebied")),
-                alt.Tooltip("year:O", title="Jaar"),
-                *charts.tooltip(("population_text", "Inwoners"), ("index_text", "Index")),
+def _line_layer(records: list[dict[str, Any]], domain: list[str], first: str) -> Spec:
+    return {
+        "data": {"values": records},
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {"field": "year", "type": "ordinal", "title": "Jaar (1 januari)"},
+            "y": {
+                "field": "index",
+                "type": "quantitative",
+                "title": f"Index ({first} = 100)",
+                "scale": {"zero": False},
+            },
+            "color": {
+                "field": "series",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": domain, "range": [ZONE_COLOUR, FLANDERS_COLOUR]},
+                "legend": {"orient": "bottom"},
+            },
+            "strokeDash": {
+                "field": "series",
+                "type": "nominal",
+                "scale": {"domain": domain, "range": [[1, 0], [4, 3]]},
+                "legend": None,
+            },
+            "tooltip": [
+                _tip("series", "Gebied"),
+                {"field": "year", "type": "ordinal", "title": "Jaar"},
+                _tip("population_text", "Inwoners"),
+                _tip("index_text", "Index"),
             ],
-        )
-    )
-    return cast("alt.Chart", line)
+        },
+    }
 
 
+@charts.house_style
 def pyramid_spec(pyramid: pl.DataFrame, zone_name: str, year: int) -> Spec:
     """Population pyramid of the zone (bars) against Flanders (black ticks), in %.
 
@@ -175,50 +198,67 @@ def pyramid_spec(pyramid: pl.DataFrame, zone_name: str, year: int) -> Spec:
                 "population_text": labels.fmt_number(r["population"]),
             }
         )
-    y = alt.Y("age_band:N", sort=order, title="Leeftijd", axis=alt.Axis(labelFontSize=10))
-    x_axis = alt.Axis(
-        labelExpr="replace(format(abs(datum.value), '.1f'), '.', ',') + ' %'",
-        title="Aandeel van de inwoners (mannen links, vrouwen rechts)",
-    )
-    layers: list[alt.Chart] = [
-        alt.Chart(alt.InlineData(values=bars))
-        .mark_bar(opacity=0.85)
-        .encode(
-            x=alt.X("share:Q", axis=x_axis),
-            y=y,
-            color=alt.Color(
-                "sex:N",
-                title=None,
-                scale=alt.Scale(domain=list(SEX_COLOURS), range=list(SEX_COLOURS.values())),
-                legend=alt.Legend(orient="bottom"),
-            ),
-            tooltip=charts.tooltip(
-                ("sex", "Geslacht"),
-                ("age_band", "Leeftijd"),
-                ("population_text", "Inwoners"),
-                ("share_text", "Aandeel zone"),
-            ),
-        ),
-        alt.Chart(alt.InlineData(values=flemish))
-        .mark_tick(color="#222222", thickness=2, size=12)
-        .encode(
-            x="flanders:Q",
-            y=y,
-            tooltip=charts.tooltip(
-                ("sex", "Geslacht"),
-                ("age_band", "Leeftijd"),
-                ("flanders_text", "Aandeel Vlaanderen"),
-            ),
-        ),
+    y = {
+        "field": "age_band",
+        "type": "nominal",
+        "sort": order,
+        "title": "Leeftijd",
+        "axis": {"labelFontSize": 10},
+    }
+    x_axis = {
+        "labelExpr": "replace(format(abs(datum.value), '.1f'), '.', ',') + ' %'",
+        "title": "Aandeel van de inwoners (mannen links, vrouwen rechts)",
+    }
+    layers: list[Spec] = [
+        {
+            "data": {"values": bars},
+            "mark": {"type": "bar", "opacity": 0.85},
+            "encoding": {
+                "x": {"field": "share", "type": "quantitative", "axis": x_axis},
+                "y": y,
+                "color": {
+                    "field": "sex",
+                    "type": "nominal",
+                    "title": None,
+                    "scale": {"domain": list(SEX_COLOURS), "range": list(SEX_COLOURS.values())},
+                    "legend": {"orient": "bottom"},
+                },
+                "tooltip": [
+                    _tip("sex", "Geslacht"),
+                    _tip("age_band", "Leeftijd"),
+                    _tip("population_text", "Inwoners"),
+                    _tip("share_text", "Aandeel zone"),
+                ],
+            },
+        },
+        {
+            "data": {"values": flemish},
+            "mark": {"type": "tick", "color": "#222222", "thickness": 2, "size": 12},
+            "encoding": {
+                "x": {"field": "flanders", "type": "quantitative"},
+                "y": y,
+                "tooltip": [
+                    _tip("sex", "Geslacht"),
+                    _tip("age_band", "Leeftijd"),
+                    _tip("flanders_text", "Aandeel Vlaanderen"),
+                ],
+            },
+        },
     ]
     if hidden:
         layers.append(
-            alt.Chart(alt.InlineData(values=hidden))
-            .mark_text(fontSize=9, color="#555555")
-            .encode(x="x:Q", y=y, text="text:N")
+            {
+                "data": {"values": hidden},
+                "mark": {"type": "text", "fontSize": 9, "color": "#555555"},
+                "encoding": {
+                    "x": {"field": "x", "type": "quantitative"},
+                    "y": y,
+                    "text": {"field": "text", "type": "nominal"},
+                },
+            }
         )
-    chart = alt.layer(*layers).properties(
-        title=charts.title(
+    return {
+        "title": _title(
             f"Bevolkingspiramide {zone_name}, {year}",
             [
                 "Balken: de zone; zwarte streepjes: Vlaanderen. Beide als aandeel van het eigen "
@@ -226,9 +266,9 @@ def pyramid_spec(pyramid: pl.DataFrame, zone_name: str, year: int) -> Spec:
                 f"Bron: {labels.POPULATION_SOURCE}.",
             ],
         ),
-        height=alt.Step(14),
-    )
-    return charts.finish(chart, fit=False)
+        "height": {"step": 14},
+        "layer": layers,
+    }
 
 
 def spine_records(spine: pl.DataFrame) -> list[dict[str, Any]]:
@@ -277,6 +317,7 @@ def spine_records(spine: pl.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
+@charts.house_style
 def spine_spec(spine: pl.DataFrame, title: str) -> Spec:
     """Fingertips-style spine chart of `spine_frame` rows.
 
@@ -286,68 +327,123 @@ def spine_spec(spine: pl.DataFrame, title: str) -> Spec:
     gegevens" at the middle instead of a dot.
     """
     records = spine_records(spine)
-    y = alt.Y(
-        "label:N", sort=[r["label"] for r in records], title=None, axis=alt.Axis(labelLimit=320)
-    )
-    scale = alt.Scale(domain=[0, 1])
-    tooltip = charts.tooltip(
-        ("label", "Indicator"),
-        ("value_text", "Zone"),
-        ("interval_text", "Interval"),
-        ("denominator_text", "Noemer"),
-        ("flanders_text", "Vlaanderen"),
-        ("range_text", "Laagste – hoogste zone"),
-        ("comparison_text", "Vergelijking"),
-        ("year_text", "Jaar"),
-    )
-    axis = alt.Axis(
-        values=[0, 0.5, 1],
-        labelExpr=(
+    y = {
+        "field": "label",
+        "type": "nominal",
+        "sort": [r["label"] for r in records],
+        "title": None,
+        "axis": {"labelLimit": 320},
+    }
+    scale = {"domain": [0, 1]}
+    tooltip = [
+        _tip("label", "Indicator"),
+        _tip("value_text", "Zone"),
+        _tip("interval_text", "Interval"),
+        _tip("denominator_text", "Noemer"),
+        _tip("flanders_text", "Vlaanderen"),
+        _tip("range_text", "Laagste – hoogste zone"),
+        _tip("comparison_text", "Vergelijking"),
+        _tip("year_text", "Jaar"),
+    ]
+    axis = {
+        "values": [0, 0.5, 1],
+        "labelExpr": (
             "datum.value == 0 ? 'laagste zone' : datum.value == 1 ? 'hoogste zone' : 'Vlaanderen'"
         ),
-        title=None,
-        grid=False,
-    )
-    colours = alt.Color(
-        "comparison_text:N",
-        title="Vergelijking met Vlaanderen",
-        scale=alt.Scale(
-            domain=[comparison_label(c) for c in COMPARISON_ORDER],
-            range=[COMPARISON_COLOURS[c] for c in COMPARISON_ORDER],
-        ),
-        legend=alt.Legend(orient="bottom", columns=2, labelLimit=240),
-    )
-    base = alt.Chart(alt.InlineData(values=records))
-    middle = alt.datum(0.5, type="quantitative", scale=scale)
-    chart = alt.layer(
-        base.mark_bar(color=RANGE_COLOUR, height=14).encode(
-            x=alt.X("pos_min:Q", scale=scale, axis=axis), x2="pos_max", y=y, tooltip=tooltip
-        ),
-        base.mark_bar(color=MIDDLE_COLOUR, height=14).encode(
-            x=alt.X("pos_p25:Q", scale=scale), x2="pos_p75", y=y, tooltip=tooltip
-        ),
-        base.mark_tick(color=FLANDERS_COLOUR, thickness=2, size=20, opacity=1).encode(
-            x=middle, y=y
-        ),
-        base.transform_filter("datum.shown")
-        .mark_point(filled=True, size=110, opacity=1, stroke="#333333", strokeWidth=0.8)
-        .encode(x=alt.X("pos_value:Q", scale=scale), y=y, color=colours, tooltip=tooltip),
-        base.transform_filter("!datum.shown")
-        .mark_text(fontSize=11, color="#444444")
-        .encode(x=middle, y=y, text="value_text:N", tooltip=tooltip),
-    ).properties(
-        title=charts.title(
+        "title": None,
+        "grid": False,
+    }
+    colours = {
+        "field": "comparison_text",
+        "type": "nominal",
+        "title": "Vergelijking met Vlaanderen",
+        "scale": {
+            "domain": [comparison_label(c) for c in COMPARISON_ORDER],
+            "range": [COMPARISON_COLOURS[c] for c in COMPARISON_ORDER],
+        },
+        "legend": {"orient": "bottom", "columns": 2, "labelLimit": 240},
+    }
+    return {
+        "title": _title(
             title,
             [
                 "Grijze balk: spreiding over alle zones (donker: middelste helft); rode streep: "
                 "Vlaanderen; stip: deze zone, gekleurd volgens het 95%-interval.",
             ],
         ),
-        height=alt.Step(ROW_STEP),
-    )
-    return charts.finish(chart, fit=False)
+        "height": {"step": ROW_STEP},
+        "layer": _with_data(
+            records,
+            [
+                {
+                    "mark": {"type": "bar", "color": RANGE_COLOUR, "height": 14},
+                    "encoding": {
+                        "x": {
+                            "field": "pos_min",
+                            "type": "quantitative",
+                            "scale": scale,
+                            "axis": axis,
+                        },
+                        "x2": {"field": "pos_max"},
+                        "y": y,
+                        "tooltip": tooltip,
+                    },
+                },
+                {
+                    "mark": {"type": "bar", "color": MIDDLE_COLOUR, "height": 14},
+                    "encoding": {
+                        "x": {"field": "pos_p25", "type": "quantitative", "scale": scale},
+                        "x2": {"field": "pos_p75"},
+                        "y": y,
+                        "tooltip": tooltip,
+                    },
+                },
+                {
+                    "mark": {
+                        "type": "tick",
+                        "color": FLANDERS_COLOUR,
+                        "thickness": 2,
+                        "size": 20,
+                        "opacity": 1,
+                    },
+                    "encoding": {
+                        "x": {"datum": 0.5, "type": "quantitative", "scale": scale},
+                        "y": y,
+                    },
+                },
+                {
+                    "transform": [{"filter": "datum.shown"}],
+                    "mark": {
+                        "type": "point",
+                        "filled": True,
+                        "size": 110,
+                        "opacity": 1,
+                        "stroke": "#333333",
+                        "strokeWidth": 0.8,
+                    },
+                    "encoding": {
+                        "x": {"field": "pos_value", "type": "quantitative", "scale": scale},
+                        "y": y,
+                        "color": colours,
+                        "tooltip": tooltip,
+                    },
+                },
+                {
+                    "transform": [{"filter": "!datum.shown"}],
+                    "mark": {"type": "text", "fontSize": 11, "color": "#444444"},
+                    "encoding": {
+                        "x": {"datum": 0.5, "type": "quantitative", "scale": scale},
+                        "y": y,
+                        "text": {"field": "value_text", "type": "nominal"},
+                        "tooltip": tooltip,
+                    },
+                },
+            ],
+        ),
+    }
 
 
+@charts.house_style
 def trend_spec(series: pl.DataFrame, *, unit: str | None, indicator_name: str) -> Spec:
     """The zone (line, 95% band), Flanders (red dashes) and similar zones (grey) by year.
 
@@ -379,54 +475,82 @@ def trend_spec(series: pl.DataFrame, *, unit: str | None, indicator_name: str) -
                 **texts,
             }
         )
-    tooltip = charts.tooltip(
-        ("series", "Gebied"),
-        ("year_text", "Jaar"),
-        ("value_text", "Waarde"),
-        ("interval_text", "Interval"),
-        ("denominator_text", "Noemer"),
-    )
-    x = alt.X("year:O", title="Jaar")
+    tooltip = [
+        _tip("series", "Gebied"),
+        _tip("year_text", "Jaar"),
+        _tip("value_text", "Waarde"),
+        _tip("interval_text", "Interval"),
+        _tip("denominator_text", "Noemer"),
+    ]
+    x = {"field": "year", "type": "ordinal", "title": "Jaar"}
     axis_title = f"{indicator_name} ({unit})" if unit else indicator_name
-    y = alt.Y("value:Q", scale=alt.Scale(zero=False), title=axis_title)
-    base = alt.Chart(alt.InlineData(values=records))
+    y = {"field": "value", "type": "quantitative", "scale": {"zero": False}, "title": axis_title}
 
-    def only(role: str, field: str = "value") -> alt.Chart:
-        return base.transform_filter(f"datum.role == '{role}' && isValid(datum.{field})")
+    def only(role: str, field: str = "value") -> list[dict[str, str]]:
+        return [{"filter": f"datum.role == '{role}' && isValid(datum.{field})"}]
 
-    chart = alt.layer(
-        only("vergelijkbaar")
-        .mark_line(color=PEER_COLOUR, strokeWidth=1, opacity=0.8)
-        .encode(x=x, y=y, detail="series:N"),
-        only("vergelijkbaar")
-        .mark_point(color=PEER_COLOUR, size=18, filled=True)
-        .encode(x=x, y=y, tooltip=tooltip),
-        only("zone", "ci_low")
-        .mark_area(color=ZONE_COLOUR, opacity=0.18)
-        .encode(x=x, y="ci_low:Q", y2="ci_high"),
-        only("vlaanderen")
-        .mark_line(color=FLANDERS_COLOUR, strokeDash=[5, 3], point=True)
-        .encode(x=x, y=y, tooltip=tooltip),
-        only("zone")
-        .mark_line(
-            color=ZONE_COLOUR,
-            strokeWidth=3,
-            point=alt.OverlayMarkDef(size=50, color=ZONE_COLOUR),
-        )
-        .encode(x=x, y=y, tooltip=tooltip),
-    ).properties(
-        title=charts.title(
+    return {
+        "title": _title(
             f"{indicator_name}: trend",
             [
                 "Blauw: deze zone met 95%-interval; rode stippellijn: Vlaanderen; grijs: de "
                 "vergelijkbare zones. Ontbrekende punten: onderdrukt of geen gegevens.",
                 f"Let op: {BOUNDARY_NOTE}.",
             ],
-        )
-    )
-    return charts.finish(chart, fit=False)
+        ),
+        "layer": _with_data(
+            records,
+            [
+                {
+                    "transform": only("vergelijkbaar"),
+                    "mark": {
+                        "type": "line",
+                        "color": PEER_COLOUR,
+                        "strokeWidth": 1,
+                        "opacity": 0.8,
+                    },
+                    "encoding": {"x": x, "y": y, "detail": {"field": "series", "type": "nominal"}},
+                },
+                {
+                    "transform": only("vergelijkbaar"),
+                    "mark": {"type": "point", "color": PEER_COLOUR, "size": 18, "filled": True},
+                    "encoding": {"x": x, "y": y, "tooltip": tooltip},
+                },
+                {
+                    "transform": only("zone", "ci_low"),
+                    "mark": {"type": "area", "color": ZONE_COLOUR, "opacity": 0.18},
+                    "encoding": {
+                        "x": x,
+                        "y": {"field": "ci_low", "type": "quantitative"},
+                        "y2": {"field": "ci_high"},
+                    },
+                },
+                {
+                    "transform": only("vlaanderen"),
+                    "mark": {
+                        "type": "line",
+                        "color": FLANDERS_COLOUR,
+                        "strokeDash": [5, 3],
+                        "point": True,
+                    },
+                    "encoding": {"x": x, "y": y, "tooltip": tooltip},
+                },
+                {
+                    "transform": only("zone"),
+                    "mark": {
+                        "type": "line",
+                        "color": ZONE_COLOUR,
+                        "strokeWidth": 3,
+                        "point": {"size": 50, "color": ZONE_COLOUR},
+                    },
+                    "encoding": {"x": x, "y": y, "tooltip": tooltip},
+                },
+            ],
+        ),
+    }
 
 
+@charts.house_style
 def interval_spec(
     values: pl.DataFrame,
     *,
@@ -473,44 +597,65 @@ def interval_spec(
                 **texts,
             }
         )
-    y = alt.Y(
-        "area:N",
-        sort=alt.EncodingSortField(field="value", op="max", order="descending"),
-        title=None,
-        axis=alt.Axis(labelLimit=260),
-    )
-    tooltip = charts.tooltip(
-        ("area", "Zone"),
-        ("role", "Rol"),
-        ("value_text", "Waarde"),
-        ("interval_text", "Interval"),
-        ("denominator_text", "Noemer"),
-        ("year_text", "Jaar"),
-    )
+    y = {
+        "field": "area",
+        "type": "nominal",
+        "sort": {"field": "value", "op": "max", "order": "descending"},
+        "title": None,
+        "axis": {"labelLimit": 260},
+    }
+    tooltip = [
+        _tip("area", "Zone"),
+        _tip("role", "Rol"),
+        _tip("value_text", "Waarde"),
+        _tip("interval_text", "Interval"),
+        _tip("denominator_text", "Noemer"),
+        _tip("year_text", "Jaar"),
+    ]
     x_title = f"{indicator_name} ({unit})" if unit else indicator_name
-    x_scale = alt.Scale(zero=False, nice=True)
-    base = alt.Chart(alt.InlineData(values=records))
-    layers: list[alt.Chart] = [
-        base.mark_rule(color="#7f8c8d", strokeWidth=2).encode(
-            x=alt.X("ci_low:Q", scale=x_scale, title=x_title), x2="ci_high", y=y, tooltip=tooltip
-        ),
-        base.mark_point(filled=True, size=70, opacity=1).encode(
-            x=alt.X("value:Q", scale=x_scale),
-            y=y,
-            color=alt.Color(
-                "own:N",
-                scale=alt.Scale(domain=[True, False], range=[ZONE_COLOUR, PEER_COLOUR]),
-                legend=None,
-            ),
-            tooltip=tooltip,
-        ),
+    x_scale = {"zero": False, "nice": True}
+    layers: list[Spec] = [
+        {
+            "mark": {"type": "rule", "color": "#7f8c8d", "strokeWidth": 2},
+            "encoding": {
+                "x": {
+                    "field": "ci_low",
+                    "type": "quantitative",
+                    "scale": x_scale,
+                    "title": x_title,
+                },
+                "x2": {"field": "ci_high"},
+                "y": y,
+                "tooltip": tooltip,
+            },
+        },
+        {
+            "mark": {"type": "point", "filled": True, "size": 70, "opacity": 1},
+            "encoding": {
+                "x": {"field": "value", "type": "quantitative", "scale": x_scale},
+                "y": y,
+                "color": {
+                    "field": "own",
+                    "type": "nominal",
+                    "scale": {"domain": [True, False], "range": [ZONE_COLOUR, PEER_COLOUR]},
+                    "legend": None,
+                },
+                "tooltip": tooltip,
+            },
+        },
     ]
     subtitle = [labels.NOT_A_RANKING, "Blauw: deze zone; grijs: vergelijkbare en buurzones."]
     if flanders_value is not None:
         layers.append(
-            base.mark_rule(color=FLANDERS_COLOUR, strokeDash=[4, 3], strokeWidth=2).encode(
-                x=alt.datum(float(flanders_value), type="quantitative")
-            )
+            {
+                "mark": {
+                    "type": "rule",
+                    "color": FLANDERS_COLOUR,
+                    "strokeDash": [4, 3],
+                    "strokeWidth": 2,
+                },
+                "encoding": {"x": {"datum": float(flanders_value), "type": "quantitative"}},
+            }
         )
         subtitle.append(
             f"Rode stippellijn: Vlaanderen ({labels.fmt_value(flanders_value, unit)}). "
@@ -518,7 +663,8 @@ def interval_spec(
         )
     if left_out:
         subtitle.append("Niet getekend: " + "; ".join(left_out) + ".")
-    chart = alt.layer(*layers).properties(
-        title=charts.title(indicator_name, subtitle), height=alt.Step(26)
-    )
-    return charts.finish(chart, fit=False)
+    return {
+        "title": _title(indicator_name, subtitle),
+        "height": {"step": 26},
+        "layer": _with_data(records, layers),
+    }
