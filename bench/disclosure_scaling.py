@@ -33,8 +33,8 @@ import time
 import numpy as np
 import polars as pl
 
+from popmgmt.pipeline.refdata import load_refdata
 from popmgmt.privacy import TOTAL_COL, apply_disclosure_control
-from popmgmt.refdata import load_refdata
 
 BANDS = 20
 

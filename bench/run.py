@@ -9,7 +9,7 @@ Run from the repository root (or `make bench`)::
 Three parts, in one run, all in a temporary folder (the repository's `raw/` and
 `data/` are never touched):
 
-1. Demo write (`popmgmt.demo.write_demo`) and full build (`popmgmt.build.build`),
+1. Demo write (`popmgmt.pipeline.demo.write_demo`) and full build (`popmgmt.build.build`),
    each in a child process: wall time, peak RSS (the child's own
    `getrusage(RUSAGE_SELF).ru_maxrss`) and, for the build, the time per step
    (timestamps between the build's `progress` calls). A breakdown of the marts
@@ -19,8 +19,8 @@ Three parts, in one run, all in a temporary folder (the repository's `raw/` and
    values and the municipality -> zone membership; once in polars (lazy), once in
    pandas (groupby + vectorised numpy), once in DuckDB (SQL over Arrow). The three
    results are checked equal (max abs diff < 1e-9) and against
-   `popmgmt.stats.wilson_interval` before anything is timed.
-3. Page server runs: every page in app.py's navigation (`popmgmt.navigation`), run
+   `popmgmt.metrics.stats.wilson_interval` before anything is timed.
+3. Page server runs: every page in app.py's navigation (`popmgmt.app.navigation`), run
    with Streamlit's AppTest against the fresh build: cold (caches cleared), warm
    (median of reruns) and one interaction (the page's first selectbox moved to
    another option and back).
@@ -183,7 +183,7 @@ def machine_info() -> dict[str, Any]:
 
 
 def _child_demo(raw: Path, scale: float) -> dict[str, Any]:
-    from popmgmt.demo import write_demo  # noqa: PLC0415 (child process only)
+    from popmgmt.pipeline.demo import write_demo  # noqa: PLC0415 (child process only)
 
     start = time.perf_counter()
     rows = write_demo(raw, scale=scale)
@@ -286,7 +286,7 @@ def bench_marts_breakdown(raw_data: Any, refdata: Any) -> list[dict[str, Any]]:
     """
     from popmgmt import transform as tf  # noqa: PLC0415
     from popmgmt.build import final_guards  # noqa: PLC0415
-    from popmgmt.marts import AREAS, INDICATOR_VALUES, INDICATORS, POPULATION, PRACTICES  # noqa: PLC0415
+    from popmgmt.pipeline.marts import AREAS, INDICATOR_VALUES, INDICATORS, POPULATION, PRACTICES  # noqa: PLC0415
 
     inner: dict[str, float] = {}
 
@@ -485,7 +485,7 @@ def max_abs_diff(reference: pl.DataFrame, other: pl.DataFrame) -> float:
 
 def _check_against_stats(result: pl.DataFrame) -> float:
     """Max abs diff of the polars interval against the product's `stats.wilson_interval`."""
-    from popmgmt.stats import wilson_interval  # noqa: PLC0415
+    from popmgmt.metrics.stats import wilson_interval  # noqa: PLC0415
 
     low, high = wilson_interval(result["numerator"].to_numpy(), result["denominator"].to_numpy())
     return float(
@@ -571,8 +571,8 @@ def bench_aggregation(atlas: pl.DataFrame, members: pl.DataFrame, repeats: int) 
 
 
 def app_pages() -> list[dict[str, Any]]:
-    """Pages of app.py's navigation (`popmgmt.navigation.NAVIGATION`), in order."""
-    from popmgmt.navigation import NAVIGATION  # noqa: PLC0415
+    """Pages of app.py's navigation (`popmgmt.app.navigation.NAVIGATION`), in order."""
+    from popmgmt.app.navigation import NAVIGATION  # noqa: PLC0415
 
     return [
         {"path": page.path, "title": page.title, "section": section}
@@ -742,10 +742,10 @@ def run(quick: bool, out_json: Path | None, repeats: int | None = None) -> dict[
         raw, data = workdir / "raw", workdir / "data"
         results["build"] = bench_build(raw, data, scale, workdir)
 
-        from popmgmt.provenance import check_demo  # noqa: PLC0415
-        from popmgmt.refdata import load_refdata  # noqa: PLC0415
+        from popmgmt.pipeline.provenance import check_demo  # noqa: PLC0415
+        from popmgmt.pipeline.refdata import load_refdata  # noqa: PLC0415
+        from popmgmt.pipeline.validate import validate_raw  # noqa: PLC0415
         from popmgmt.transform import membership  # noqa: PLC0415
-        from popmgmt.validate import validate_raw  # noqa: PLC0415
 
         refdata = load_refdata()
         # A scaled demo covers a block of zones: completeness is checked against it.

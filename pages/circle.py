@@ -1,7 +1,8 @@
 """Huisartsenkring: de praktijken van een kring naast elkaar, om samen te leren.
 
-Layout only; everything is computed in `popmgmt.circle` (tables, charts, maps) and
-`popmgmt.funnel` (funnel plots). The page works with whatever practice frame
+Layout only; everything is computed in `popmgmt.views.circle` and its `circle_tables`,
+`circle_charts` and `circle_map`, and in `popmgmt.metrics.funnel` (funnel plots, drawn by
+`popmgmt.views.funnel_charts`). The page works with whatever practice frame
 `ui.load_marts()` gives it: when access control has removed the practice counts (a
 public user), it shows the public practice facts and says that details need sign-in.
 Query parameters: `kring` restores the chosen circle, `weergave` the open tab (only the
@@ -12,8 +13,18 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from popmgmt import circle, funnel, labels, maps, store, ui
-from popmgmt.codes import FLANDERS_CODE
+from popmgmt.app import store, ui
+from popmgmt.metrics import funnel
+from popmgmt.pipeline.codes import FLANDERS_CODE
+from popmgmt.views import (
+    circle,
+    circle_charts,
+    circle_map,
+    circle_tables,
+    funnel_charts,
+    labels,
+    maps,
+)
 
 CIRCLE_KEY = "circle_kring"
 TAB_KEY = "weergave"
@@ -33,7 +44,7 @@ REFERENCES = {"kring": "de kring", "vlaanderen": "Vlaanderen"}
 marts = ui.page_start()  # data check and demo label, on every page
 
 st.title("Praktijken van de kring")
-st.caption(circle.LEARNING_NOTE)
+st.caption(circle_tables.LEARNING_NOTE)
 
 circles = circle.circle_list(marts.areas)
 if circles.height == 0:
@@ -48,7 +59,9 @@ if CIRCLE_KEY not in st.session_state:
     asked = st.query_params.get(circle.QUERY_PARAM)
     chosen = circle.parse_circle_param(asked, codes)
     if asked is not None and chosen is None:
-        st.warning(circle.unknown_circle_message(labels.md_text(asked)), icon=":material/link_off:")
+        st.warning(
+            circle_tables.unknown_circle_message(labels.md_text(asked)), icon=":material/link_off:"
+        )
     st.session_state[CIRCLE_KEY] = chosen or codes[0]
 
 pick_col, year_col = st.columns([3, 1])
@@ -66,13 +79,13 @@ year = year_col.selectbox("Jaar", years, index=0, key=f"circle_year_{code}") if 
 
 # --- what the circle covers ---------------------------------------------------------------
 zones = circle.circle_zones(marts.areas, code)
-coverage = circle.coverage_features(ui.load_geojson("gemeente"), marts.areas, code, names)
-outlines = circle.zone_outline_features(ui.load_geojson("zone"), zones["zone_code"].to_list())
+coverage = circle_map.coverage_features(ui.load_geojson("gemeente"), marts.areas, code, names)
+outlines = circle_map.zone_outline_features(ui.load_geojson("zone"), zones["zone_code"].to_list())
 st.subheader("Gebied van de kring")
 text_col, map_col, legend_col = st.columns([2, 3, 1])
 with text_col:
     st.markdown(
-        circle.coverage_text(
+        circle_tables.coverage_text(
             ui.md_columns(zones, "zone_name"),
             circle_name=md_name,
             circle_code=labels.md_text(code),
@@ -86,13 +99,13 @@ with text_col:
     )
 with map_col:
     st.pydeck_chart(
-        circle.circle_deck(coverage, outlines, width_px=620, height_px=COVERAGE_HEIGHT),
+        circle_map.circle_deck(coverage, outlines, width_px=620, height_px=COVERAGE_HEIGHT),
         height=COVERAGE_HEIGHT,
         alt=f"Kaart van de gemeenten en zones van {name}",
         key="circle_coverage_map",
     )
 with legend_col:
-    st.html(maps.legend_html(circle.zone_legend(zones), title="Eerstelijnszone"))
+    st.html(maps.legend_html(circle_map.zone_legend(zones), title="Eerstelijnszone"))
 with st.expander("Gemeenten en zones van de kring"):
     municipalities = circle.circle_municipalities(marts.areas, code)
     st.dataframe(
@@ -127,26 +140,27 @@ details = circle.has_details(rows)
 
 
 def _public_note() -> None:
-    st.info(circle.PUBLIC_NOTE, icon=":material/lock:")
+    st.info(circle_tables.PUBLIC_NOTE, icon=":material/lock:")
 
 
 # --- the practices --------------------------------------------------------------------------
 if tab_practices.open:
     with tab_practices:
-        st.markdown(f"**{md_name}, {year}:** {circle.practice_counts_text(rows)}")
+        st.markdown(f"**{md_name}, {year}:** {circle_tables.practice_counts_text(rows)}")
         if not details:
             _public_note()
-        table = circle.practice_table(rows, marts.areas, details=details)
+        table = circle_tables.practice_table(rows, marts.areas, details=details)
         st.dataframe(table, hide_index=True, width="stretch")
         st.caption(
             "Praktijken staan onder een stabiel pseudoniem (PR-...), gesorteerd op dat "
-            f"pseudoniem: geen rangschikking. '{circle.SUPPRESSED_TEXT}': een aantal van 1 "
+            f"pseudoniem: geen rangschikking. '{circle_tables.SUPPRESSED_TEXT}': een aantal van 1 "
             "tot 4, of een aantal dat uit het gemeentetotaal af te leiden is. "
-            f"'{circle.NOT_BILLED_TEXT}': {circle.FLAT_RATE_NOTE} {circle.FTE_NOTE} "
+            f"'{circle_tables.NOT_BILLED_TEXT}': {circle_tables.FLAT_RATE_NOTE} "
+            f"{circle_tables.FTE_NOTE} "
             f"Praktijkvorm en patiëntenstop komen uit de bevraging. Jaar {year}. "
-            f"Bron: {circle.SOURCE_PRACTICES}."
+            f"Bron: {circle_tables.SOURCE_PRACTICES}."
         )
-        notes = circle.download_notes(
+        notes = circle_tables.download_notes(
             circle_name=name,
             circle_code=code,
             year=year,
@@ -155,13 +169,13 @@ if tab_practices.open:
         )
 
         def _xlsx() -> bytes:
-            return circle.table_xlsx(table, notes)
+            return circle_tables.table_xlsx(table, notes)
 
         xlsx_data: Callable[[], bytes] = _xlsx
         csv_col, xlsx_col, _ = st.columns([1, 1, 3])
         csv_col.download_button(
             "Download CSV",
-            data=circle.table_csv(table),
+            data=circle_tables.table_csv(table),
             file_name=f"praktijken_{code}_{year}.csv",
             mime="text/csv",
             on_click="ignore",
@@ -202,7 +216,7 @@ if tab_funnel.open:
             mode = c3.selectbox(
                 "Overdispersie",
                 list(funnel.OVERDISPERSION_MODES),
-                format_func=funnel.OVERDISPERSION_MODES.__getitem__,
+                format_func=funnel_charts.OVERDISPERSION_TEXT.__getitem__,
                 key="circle_overdispersion",
             )
             indicator = circle.contact_indicator(contact)
@@ -223,7 +237,7 @@ if tab_funnel.open:
             if n_flat:
                 st.info(
                     f"{n_flat} forfaitaire praktijk(en) niet getoond: "
-                    f"{circle.NOT_BILLED_TEXT}. {circle.FLAT_RATE_NOTE}",
+                    f"{circle_tables.NOT_BILLED_TEXT}. {circle_tables.FLAT_RATE_NOTE}",
                     icon=":material/info:",
                 )
             if target is None:
@@ -241,7 +255,7 @@ if tab_funnel.open:
                     keep_cols=["size_class"],
                 )
                 st.altair_chart(
-                    funnel.funnel_chart(
+                    funnel_charts.funnel_chart(
                         fun,
                         title=f"{circle.CONTACT_NAMES[contact]} per 100 toegewezen patiënten",
                         value_title="Per 100 toegewezen patiënten",
@@ -251,7 +265,7 @@ if tab_funnel.open:
                         label_title="Praktijk",
                         unit_word="praktijken",
                         year=year,
-                        source=str(meta.get("source") or circle.SOURCE_PRACTICES),
+                        source=str(meta.get("source") or circle_tables.SOURCE_PRACTICES),
                         notes=["Enkel praktijken met betaling per prestatie."],
                         tooltip_cols={"size_class": "Grootteklasse"},
                     ),
@@ -260,10 +274,12 @@ if tab_funnel.open:
                 bands = funnel.band_counts(fun)
                 st.caption(
                     " · ".join(
-                        f"{funnel.BAND_TEXT[b]}: {bands[b]}" for b in funnel.BANDS if bands[b]
+                        f"{funnel_charts.BAND_TEXT[b]}: {bands[b]}"
+                        for b in funnel.BANDS
+                        if bands[b]
                     )
                     + ". Kleine praktijken krijgen brede grenzen: een afwijking bij weinig "
-                    "patiënten kan toeval zijn. " + circle.LEARNING_NOTE
+                    "patiënten kan toeval zijn. " + circle_tables.LEARNING_NOTE
                 )
 
 # --- GMD patients against FTE ---------------------------------------------------------------
@@ -274,7 +290,7 @@ if tab_scatter.open:
         else:
             points = circle.gmd_fte_points(rows)
             st.altair_chart(
-                circle.gmd_fte_chart(
+                circle_charts.gmd_fte_chart(
                     points,
                     circle_ratio=circle.gmd_per_fte_ratio(rows),
                     flanders_ratio=circle.flanders_gmd_per_fte(
@@ -286,7 +302,7 @@ if tab_scatter.open:
                 ),
                 width="stretch",
             )
-            st.caption(circle.FTE_NOTE)
+            st.caption(circle_tables.FTE_NOTE)
 
 # --- distributions per payment system ---------------------------------------------------
 if tab_payment.open:
@@ -296,14 +312,14 @@ if tab_payment.open:
         else:
             measure = st.selectbox(
                 "Maat",
-                list(circle.DISTRIBUTION_MEASURES),
-                format_func=lambda m: circle.DISTRIBUTION_MEASURES[m][0],
+                list(circle_charts.DISTRIBUTION_MEASURES),
+                format_func=lambda m: circle_charts.DISTRIBUTION_MEASURES[m][0],
                 key="circle_distribution",
             )
-            st.altair_chart(circle.distribution_chart(rows, measure, year=year))
+            st.altair_chart(circle_charts.distribution_chart(rows, measure, year=year))
             st.caption(
                 "Forfaitaire praktijken en praktijken met betaling per prestatie staan apart: "
-                f"ze zijn anders gefinancierd. {circle.FLAT_RATE_NOTE}"
+                f"ze zijn anders gefinancierd. {circle_tables.FLAT_RATE_NOTE}"
             )
 
 # --- map of the practices ---------------------------------------------------------------
@@ -311,18 +327,18 @@ if tab_map.open:
     with tab_map:
         colour_by = st.radio(
             "Kleur volgens",
-            list(circle.FACT_TITLES),
-            format_func=circle.FACT_TITLES.__getitem__,
+            list(circle_map.FACT_TITLES),
+            format_func=circle_map.FACT_TITLES.__getitem__,
             horizontal=True,
             key="circle_map_colour",
         )
         practice_map, practice_legend = st.columns([4, 1])
         with practice_map:
             st.pydeck_chart(
-                circle.circle_deck(
+                circle_map.circle_deck(
                     coverage,
                     outlines,
-                    circle.practice_points(rows, colour_by),
+                    circle_map.practice_points(rows, colour_by),
                     width_px=1000,
                     height_px=PRACTICE_MAP_HEIGHT,
                 ),
@@ -333,14 +349,14 @@ if tab_map.open:
         with practice_legend:
             st.html(
                 maps.legend_html(
-                    circle.fact_legend(colour_by),
-                    title=f"{circle.FACT_TITLES[colour_by]} ({year})",
+                    circle_map.fact_legend(colour_by),
+                    title=f"{circle_map.FACT_TITLES[colour_by]} ({year})",
                 )
             )
         st.caption(
             "De kaart toont enkel kenmerken van de praktijk (patiëntenstop, praktijkvorm, "
             "betalingssysteem, grootteklasse), nooit gegevens over individuele huisartsen. "
-            f"Ligging: adres van de praktijk. Jaar {year}. Bron: {circle.SOURCE_PRACTICES}."
+            f"Ligging: adres van de praktijk. Jaar {year}. Bron: {circle_tables.SOURCE_PRACTICES}."
         )
 
 # --- the circle against Flanders and the other circles ----------------------------------
@@ -355,7 +371,7 @@ if tab_flanders.open:
     with tab_flanders:
         st.markdown(f"**{md_name} en Vlaanderen, {year}**")
         st.dataframe(
-            circle.aggregate_table(marts.values, marts.indicators, code, year, available),
+            circle_tables.aggregate_table(marts.values, marts.indicators, code, year, available),
             hide_index=True,
             width="stretch",
         )
@@ -392,7 +408,7 @@ if tab_flanders.open:
                 highlight_col="own",
             )
             st.altair_chart(
-                funnel.funnel_chart(
+                funnel_charts.funnel_chart(
                     circles_funnel,
                     title=f"{_indicator_name(agg_code)}: alle kringen",
                     value_title=str(agg_meta.get("unit") or "waarde"),
@@ -424,7 +440,7 @@ if tab_trend.open:
         )
         trend_meta = store.indicator_meta(marts, trend_code)
         st.altair_chart(
-            circle.trend_chart(
+            circle_charts.trend_chart(
                 circle.trend_rows(marts.values, trend_code, code),
                 circle_name=name,
                 indicator_name=_indicator_name(trend_code),
@@ -435,12 +451,14 @@ if tab_trend.open:
             width="stretch",
         )
         st.altair_chart(
-            circle.payment_chart(circle.payment_counts(marts.values, code), circle_name=name),
+            circle_charts.payment_chart(
+                circle.payment_counts(marts.values, code), circle_name=name
+            ),
             width="stretch",
         )
         st.caption(
             "De groei van de forfaitaire praktijken (medische huizen) verandert wat de "
-            f"contactcijfers meten: {circle.FLAT_RATE_NOTE}"
+            f"contactcijfers meten: {circle_tables.FLAT_RATE_NOTE}"
         )
 
 ui.footer(marts)

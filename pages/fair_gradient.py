@@ -1,7 +1,7 @@
 """Sociale gradiënt: any indicator across the five deprivation quintiles of municipalities,
 with intervals, the slope index of inequality and its trend over the years.
 
-Layout only; the methods live in `popmgmt.gradient`. The choices are in the URL:
+Layout only; the methods live in `popmgmt.metrics.gradient`. The choices are in the URL:
 `indicator`, `jaar`.
 """
 
@@ -13,8 +13,10 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from popmgmt import gradient, labels, need, store, ui
+from popmgmt.app import store, ui
+from popmgmt.metrics import gradient
 from popmgmt.privacy import PRIMARY
+from popmgmt.views import gradient_display, labels, need_display, query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_INDICATOR = "ima_chron"
@@ -88,7 +90,7 @@ option_labels = {
 qp = st.query_params
 first_run = "gradient_indicator" not in st.session_state
 problems: list[str] = []
-code_q, problem = need.parse_choice(qp.get("indicator"), codes, what="Indicator")
+code_q, problem = query.parse_choice(qp.get("indicator"), codes, what="Indicator")
 problems += [problem] if problem else []
 if "gradient_indicator" not in st.session_state:
     default = DEFAULT_INDICATOR if DEFAULT_INDICATOR in codes else codes[0]
@@ -113,7 +115,7 @@ if not years:
     st.stop()
 year_key = f"gradient_year_{code}"
 if year_key not in st.session_state:
-    year_q, problem = need.parse_choice(qp.get("jaar"), years, what="Jaar")
+    year_q, problem = query.parse_choice(qp.get("jaar"), years, what="Jaar")
     if problem and first_run:
         problems.append(problem)
     st.session_state[year_key] = year_q if year_q is not None else years[0]
@@ -160,18 +162,18 @@ def _quintile_text(frame: pl.DataFrame) -> str:
 
 
 m1, m2, m3 = st.columns(3)
-m1.metric(gradient.QUINTILE_LABELS[1], _quintile_text(q1), border=True)
-m2.metric(gradient.QUINTILE_LABELS[gradient.N_GROUPS], _quintile_text(q5), border=True)
+m1.metric(gradient_display.QUINTILE_LABELS[1], _quintile_text(q1), border=True)
+m2.metric(gradient_display.QUINTILE_LABELS[gradient.N_GROUPS], _quintile_text(q5), border=True)
 m3.metric(
     "Hellingsindex van ongelijkheid (SII)",
-    gradient.sii_text(sii_row, unit=unit).split(" (", 1)[0],
+    gradient_display.sii_text(sii_row, unit=unit).split(" (", 1)[0],
     help="Het gemodelleerde verschil tussen de meest en de minst achtergestelde kant van de "
     "bevolking, over alle vijf kwintielen. Positief: hoger bij meer kansarmoede.",
     border=True,
 )
 rii = None if sii_row is None else sii_row.get("rii")
 st.caption(
-    f"SII {gradient.sii_text(sii_row, unit=md_unit)}"
+    f"SII {gradient_display.sii_text(sii_row, unit=md_unit)}"
     + (
         ""
         if rii is None
@@ -183,8 +185,8 @@ st.caption(
 left, right = st.columns([3, 2])
 with left:
     st.vega_lite_chart(
-        spec=gradient.quintile_chart(
-            gradient.quintile_records(year_values, unit=unit),
+        spec=gradient_display.quintile_chart(
+            gradient_display.quintile_records(year_values, unit=unit),
             unit=unit,
             name=name,
             year=year,
@@ -194,7 +196,7 @@ with left:
     )
 with right:
     st.dataframe(
-        gradient.quintile_display_table(
+        gradient_display.quintile_display_table(
             year_values, unit=unit, denominator_label=meta.get("denominator_label")
         )
         .drop("Jaar", "Teller")
@@ -216,13 +218,15 @@ st.markdown("#### De kloof door de jaren")
 t_left, t_right = st.columns(2)
 with t_left:
     st.vega_lite_chart(
-        spec=gradient.sii_trend_chart(gradient.sii_records(sii, unit=unit), unit=unit),
+        spec=gradient_display.sii_trend_chart(
+            gradient_display.sii_records(sii, unit=unit), unit=unit
+        ),
         width="stretch",
     )
 with t_right:
     st.vega_lite_chart(
-        spec=gradient.quintile_trend_chart(
-            gradient.quintile_records(values, unit=unit), unit=unit, name=name
+        spec=gradient_display.quintile_trend_chart(
+            gradient_display.quintile_records(values, unit=unit), unit=unit, name=name
         ),
         width="stretch",
     )
@@ -231,12 +235,12 @@ last = sii.filter(pl.col("sii").is_not_null()).tail(1)
 if first.height and last.height and first["year"][0] != last["year"][0]:
     f_row, l_row = first.row(0, named=True), last.row(0, named=True)
     st.caption(
-        f"SII {f_row['year']}: {gradient.sii_text(f_row, unit=md_unit)}; "
-        f"{l_row['year']}: {gradient.sii_text(l_row, unit=md_unit)}. Overlappende intervallen "
-        "betekenen geen aantoonbare verandering."
+        f"SII {f_row['year']}: {gradient_display.sii_text(f_row, unit=md_unit)}; "
+        f"{l_row['year']}: {gradient_display.sii_text(l_row, unit=md_unit)}. "
+        "Overlappende intervallen betekenen geen aantoonbare verandering."
     )
 
-full = gradient.quintile_display_table(
+full = gradient_display.quintile_display_table(
     values, unit=unit, denominator_label=meta.get("denominator_label")
 )
 with st.expander("Tabel: alle jaren en kwintielen"):
@@ -244,7 +248,7 @@ with st.expander("Tabel: alle jaren en kwintielen"):
 d1, d2 = st.columns(2)
 d1.download_button(
     "Download CSV (alle jaren)",
-    data=functools.partial(need.to_csv_bytes, full),
+    data=functools.partial(need_display.to_csv_bytes, full),
     file_name=f"sociale-gradient-{code}.csv",
     mime="text/csv",
     on_click="ignore",
@@ -252,7 +256,7 @@ d1.download_button(
 )
 d2.download_button(
     "Download Excel (alle jaren)",
-    data=functools.partial(need.to_xlsx_bytes, full, sheet="sociale gradient"),
+    data=functools.partial(need_display.to_xlsx_bytes, full, sheet="sociale gradient"),
     file_name=f"sociale-gradient-{code}.xlsx",
     mime=XLSX,
     on_click="ignore",

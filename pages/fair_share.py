@@ -1,7 +1,7 @@
 """Nood en aanbod: need-weighted population vs GP capacity per zone, and the allocation
 simulator (proportional universalism).
 
-Layout only; the methods live in `popmgmt.fairshare`. Every choice is written to the URL
+Layout only; the methods live in `popmgmt.metrics.fairshare`. Every choice is written to the URL
 so that a proposal can be shared: `jaar`, `nood`, `modus`, `bedrag`, `universeel`.
 """
 
@@ -14,8 +14,10 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from popmgmt import fairshare, labels, need, store, ui
-from popmgmt.codes import ANTWERP_ZONE
+from popmgmt.app import store, ui
+from popmgmt.metrics import fairshare, need
+from popmgmt.pipeline.codes import ANTWERP_ZONE
+from popmgmt.views import fairshare_display, labels, need_display, query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SOURCE = "bron: IMA Atlas, IMA Patiënteel huisartsen en Statbel, bewerking popmgmt"
@@ -95,14 +97,16 @@ def _shares(build: tuple[str, str], year: int, key: tuple[bool, float, float]) -
 def _table(frame: pl.DataFrame) -> None:
     """Numbers in Belgian Dutch style on screen; the download keeps them as numbers."""
     keep = ("Jaar", "Jaar nood en aanbod")
-    st.dataframe(need.dutch_table(frame, keep=keep).to_arrow(), hide_index=True, width="stretch")
+    st.dataframe(
+        need_display.dutch_table(frame, keep=keep).to_arrow(), hide_index=True, width="stretch"
+    )
 
 
 def _downloads(frame: pl.DataFrame, *, stem: str, sheet: str, key: str) -> None:
     left, right = st.columns(2)
     left.download_button(
         "Download CSV",
-        data=functools.partial(need.to_csv_bytes, frame),
+        data=functools.partial(need_display.to_csv_bytes, frame),
         file_name=f"{stem}.csv",
         mime="text/csv",
         on_click="ignore",
@@ -110,7 +114,7 @@ def _downloads(frame: pl.DataFrame, *, stem: str, sheet: str, key: str) -> None:
     )
     right.download_button(
         "Download Excel",
-        data=functools.partial(need.to_xlsx_bytes, frame, sheet=sheet),
+        data=functools.partial(need_display.to_xlsx_bytes, frame, sheet=sheet),
         file_name=f"{stem}.xlsx",
         mime=XLSX,
         on_click="ignore",
@@ -138,20 +142,20 @@ def _init(key: str, value: Any) -> None:
         st.session_state[key] = value
 
 
-year_q, problem = need.parse_choice(qp.get("jaar"), years, what="Jaar")
+year_q, problem = query.parse_choice(qp.get("jaar"), years, what="Jaar")
 problems += [problem] if problem else []
-mode_q, problem = need.parse_choice(qp.get("modus"), list(fairshare.MODES), what="Modus")
+mode_q, problem = query.parse_choice(qp.get("modus"), list(fairshare.MODES), what="Modus")
 problems += [problem] if problem else []
 mode_default = mode_q or "budget"
-total_q, problem = need.parse_number(
+total_q, problem = query.parse_number(
     qp.get("bedrag"), minimum=0.0, maximum=TOTAL_MAX[mode_default], what="Bedrag"
 )
 problems += [problem] if problem else []
-universal_q, problem = need.parse_number(
+universal_q, problem = query.parse_number(
     qp.get("universeel"), minimum=0.0, maximum=100.0, what="Universeel deel"
 )
 problems += [problem] if problem else []
-need_q, need_problems = fairshare.params_from_query(qp.get("nood"))
+need_q, need_problems = fairshare_display.params_from_query(qp.get("nood"))
 problems += need_problems
 
 _init("fair_year", year_q if year_q is not None else years[0])
@@ -270,10 +274,10 @@ st.caption(
     f"noodgewogen inwoners (1 januari) · {SOURCE}"
 )
 
-records = fairshare.gap_records(shares)
+records = fairshare_display.gap_records(shares)
 left, right = st.columns([3, 2])
 with left:
-    st.vega_lite_chart(spec=fairshare.ratio_chart(records), width="stretch")
+    st.vega_lite_chart(spec=fairshare_display.ratio_chart(records), width="stretch")
 with right:
     st.markdown(
         "**Lezen:** elke bol is een zone. Rechts = meer nood per inwoner dan Vlaanderen, "
@@ -290,12 +294,14 @@ with right:
         )
     else:
         st.markdown("**Aanbod volgt nood niet:** geen zone.")
-st.vega_lite_chart(spec=fairshare.gap_chart(records), width="stretch")
+st.vega_lite_chart(spec=fairshare_display.gap_chart(records), width="stretch")
 st.vega_lite_chart(
-    spec=fairshare.fte_need_chart(fairshare.fte_need_records(shares, year=year), flanders=fl_rate),
+    spec=fairshare_display.fte_need_chart(
+        fairshare_display.fte_need_records(shares, year=year), flanders=fl_rate
+    ),
     width="stretch",
 )
-share_display = fairshare.shares_display_table(shares, year=year)
+share_display = fairshare_display.shares_display_table(shares, year=year)
 with st.expander("Tabel: aandelen, verschillen en signalen per zone"):
     _table(share_display)
     _downloads(
@@ -320,7 +326,7 @@ mode = str(
     s1.radio(
         "Wat verdeelt u?",
         list(fairshare.MODES),
-        format_func=fairshare.MODE_LABELS.__getitem__,
+        format_func=fairshare_display.MODE_LABELS.__getitem__,
         key="fair_mode",
     )
 )
@@ -346,9 +352,9 @@ universal_pct = int(
 )
 wanted = {
     "jaar": str(year),
-    "nood": fairshare.params_to_query(params),
+    "nood": fairshare_display.params_to_query(params),
     "modus": mode,
-    "bedrag": need.format_number(total),
+    "bedrag": query.format_number(total),
     "universeel": str(universal_pct),
 }
 if st.query_params.to_dict() != wanted:
@@ -384,10 +390,12 @@ st.caption(
     f"{year} · {SOURCE}."
 )
 st.vega_lite_chart(
-    spec=fairshare.allocation_chart(fairshare.allocation_records(allocation, mode=mode), mode=mode),
+    spec=fairshare_display.allocation_chart(
+        fairshare_display.allocation_records(allocation, mode=mode), mode=mode
+    ),
     width="stretch",
 )
-alloc_display = fairshare.allocation_display_table(
+alloc_display = fairshare_display.allocation_display_table(
     allocation.sort("area_name"), mode=mode, universal_share=universal_pct / 100.0, year=year
 )
 _table(alloc_display)

@@ -1,7 +1,7 @@
 """Huisartsarme gebieden (Departement Zorg): the Impulseo priority-zone rule on a map and in
 a table, with the margin to the threshold, and the number of GP-poor areas over time.
 
-Layout only; the rule and its application live in `popmgmt.gppoor`. A link restores the
+Layout only; the rule and its application live in `popmgmt.metrics.gppoor`. A link restores the
 view through the query parameters `level` (gemeente, zone) and `year`.
 """
 
@@ -12,9 +12,11 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from popmgmt import annotations as ann
-from popmgmt import gppoor, labels, maps, monitor, store, ui
-from popmgmt.indicators import GP_PER_10K
+from popmgmt.app import annotations as ann
+from popmgmt.app import store, ui
+from popmgmt.metrics import gppoor
+from popmgmt.metrics.indicators import GP_PER_10K
+from popmgmt.views import gppoor_display, labels, maps, monitor, monitor_charts
 
 LEVELS = {"gemeente": "Gemeenten", "zone": "Eerstelijnszones"}
 LEVEL_WORDS = {"gemeente": "gemeenten", "zone": "zones"}
@@ -41,7 +43,7 @@ def _assessed(
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _geometry(key: tuple[str, str], level: str, _geojson: dict[str, Any]) -> dict[str, str]:
     del key
-    return monitor.geometry_index(_geojson)
+    return monitor_charts.geometry_index(_geojson)
 
 
 # --- query parameters ----------------------------------------------------------------------
@@ -64,7 +66,7 @@ st.caption(
     f"jaren. Alle jaren op de grenzen van {bv} (oudere jaren omgezet naar de grenzen van {bv})."
 )
 link_slot = st.empty()
-st.markdown(gppoor.RULE_TEXT)
+st.markdown(gppoor_display.RULE_TEXT)
 
 if not store.available_years(marts, GP_PER_10K, level="gemeente"):
     st.info("Deze gegevens bevatten geen aantallen huisartsen per gemeente.")
@@ -96,7 +98,7 @@ words = LEVEL_WORDS[level]
 
 assessed = assessed_all.filter(pl.col("year") == year)
 methods = assessed["method"].unique().to_list()
-note = gppoor.method_note(methods)
+note = gppoor_display.method_note(methods)
 if set(methods) == {"gemeten"}:
     st.info(f"**Telling in {year}.** {note}", icon=":material/info:")
 else:
@@ -160,11 +162,11 @@ st.caption(
 
 # --- map ----------------------------------------------------------------------------------
 
-properties = gppoor.map_properties(assessed)
+properties = gppoor_display.map_properties(assessed)
 deck = maps.prebuilt_deck(
     _geometry(build_key, level, ui.load_geojson(level)),
     properties,
-    tooltip_html=gppoor.MAP_TOOLTIP_HTML,
+    tooltip_html=gppoor_display.MAP_TOOLTIP_HTML,
     layer_id=f"gp_poor_{level}",
 )
 map_col, legend_col = st.columns([4, 1])
@@ -174,7 +176,7 @@ with legend_col:
     present = {str(p["margin_class"]) for p in properties.values()}
     st.html(
         maps.legend_html(
-            gppoor.legend_items(present),
+            gppoor_display.legend_items(present),
             title=f"Marge tot de drempel, huisartsen < 65 per 100.000 ({year})",
         )
     )
@@ -191,7 +193,7 @@ zone_names = {
     row["area_code"]: row["area_name"]
     for row in marts.areas.filter(pl.col("level") == "zone").iter_rows(named=True)
 }
-frame = gppoor.display_table(assessed, zone_names=zone_names)
+frame = gppoor_display.display_table(assessed, zone_names=zone_names)
 if level == "zone":
     frame = frame.drop("Zone")
 st.dataframe(frame, hide_index=True, width="stretch")
@@ -211,15 +213,15 @@ except ann.AnnotationStoreError as exc:
         f"Beleidsmarkeringen niet leesbaar: {labels.md_text(str(exc))}", icon=":material/warning:"
     )
     shown = []
-ui.vega_chart(gppoor.trend_chart(trends, shown, unit_label=words))
+ui.vega_chart(gppoor_display.trend_chart(trends, shown, unit_label=words))
 st.caption(
     "De methode verschilt tussen de jaren: enkel in de bevragingsjaren is de leeftijd van de "
     "huisartsen gekend. De grijze reeks telt elk jaar alle actieve huisartsen en is dus "
     "onderling vergelijkbaar; de rode reeks is per jaar de beste schatting. Beleidsmarkeringen "
     "(donkere stippellijnen) beheert u op de pagina 'Vlaamse monitor'."
 )
-trend_frame = gppoor.trend_table(
-    {gppoor.BASIS_LABELS[k]: v for k, v in trends.items()}, unit_label=words
+trend_frame = gppoor_display.trend_table(
+    {gppoor_display.BASIS_LABELS[k]: v for k, v in trends.items()}, unit_label=words
 )
 st.dataframe(trend_frame, hide_index=True, width="stretch")
 ui.download_buttons(

@@ -1,8 +1,9 @@
 """Vlaamse monitor (Departement Zorg): trends, spread between zones, funnel plot, map,
 two-year comparison, payment systems and policy annotations.
 
-Layout only; the numbers come from `popmgmt.monitor` and `popmgmt.store`, the
-annotations from `popmgmt.annotations`. One view is drawn per run (the "Weergave"
+Layout only; the numbers come from `popmgmt.views.monitor` (tables in `monitor_tables`,
+charts and maps in `monitor_charts`) and `popmgmt.app.store`, the
+annotations from `popmgmt.app.annotations`. One view is drawn per run (the "Weergave"
 choice) to stay within the page's time budget. A link restores a view through its query
 parameters: view, indicator, year, level (and split, from, od, breaks).
 """
@@ -16,10 +17,11 @@ from typing import Any, cast
 import polars as pl
 import streamlit as st
 
-from popmgmt import annotations as ann
-from popmgmt import labels, maps, monitor, store, ui
-from popmgmt.codes import ANTWERP_ZONE
-from popmgmt.indicators import FLAT_RATE_POPULATION, GP_PER_10K
+from popmgmt.app import annotations as ann
+from popmgmt.app import store, ui
+from popmgmt.metrics.indicators import FLAT_RATE_POPULATION, GP_PER_10K
+from popmgmt.pipeline.codes import ANTWERP_ZONE
+from popmgmt.views import labels, maps, monitor, monitor_charts, monitor_tables
 
 VIEWS = {
     "trend": "Trend",
@@ -74,7 +76,7 @@ def _series_table(key: tuple[str, str], code: str, split: str) -> pl.DataFrame:
     im = for_indicator(code)
     unit = store.indicator_meta(im, code).get("unit")
     rows = monitor.split_trend(im.values, im.areas, code, cast("monitor.Split", split))
-    return monitor.series_table(rows, unit=unit, decimals=labels.default_decimals(unit))
+    return monitor_tables.series_table(rows, unit=unit, decimals=labels.default_decimals(unit))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -85,7 +87,7 @@ def _heatmap(key: tuple[str, str], code: str) -> dict[str, Any]:
     meta = store.indicator_meta(im, code)
     unit = meta.get("unit")
     zones = monitor.split_trend(im.values, im.areas, code, "zone")
-    return monitor.heatmap_chart(
+    return monitor_charts.heatmap_chart(
         zones,
         indicator_name=str(meta.get("name_nl") or code),
         unit=unit,
@@ -96,7 +98,7 @@ def _heatmap(key: tuple[str, str], code: str) -> dict[str, Any]:
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _geometry(key: tuple[str, str], level: str, _geojson: dict[str, Any]) -> dict[str, str]:
     del key
-    return monitor.geometry_index(_geojson)
+    return monitor_charts.geometry_index(_geojson)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -169,8 +171,8 @@ p_code = _param(
     "indicator",
 )  # fmt: skip
 p_level = _param("level", list(LEVELS), "zone", "niveau")
-p_split = _param("split", list(monitor.SPLITS), "geen", "opsplitsing")
-p_breaks = _param("breaks", list(monitor.BREAK_CHOICES), "vast", "klassenindeling")
+p_split = _param("split", list(monitor_tables.SPLITS), "geen", "opsplitsing")
+p_breaks = _param("breaks", list(monitor_tables.BREAK_CHOICES), "vast", "klassenindeling")
 p_od = _param("od", ["0", "1"], "0", "keuze voor overdispersie")
 
 # --- page head ------------------------------------------------------------------------------
@@ -393,14 +395,14 @@ def trend_view() -> None:
     decimals = labels.default_decimals(unit)
     left, right = st.columns([1, 2])
     level = pick_level(left)
-    split_list = list(monitor.SPLITS)
+    split_list = list(monitor_tables.SPLITS)
     split = cast(
         "monitor.Split",
         right.radio(
             "Opsplitsen",
             split_list,
             index=_index(split_list, p_split),
-            format_func=monitor.SPLITS.__getitem__,
+            format_func=monitor_tables.SPLITS.__getitem__,
             horizontal=True,
             key="monitor_split",
         ),
@@ -414,7 +416,7 @@ def trend_view() -> None:
     if last is not None and (summary := ui.flanders_summary(im, code, last)):
         st.markdown(summary)
     ui.vega_chart(
-        monitor.trend_chart(
+        monitor_charts.trend_chart(
             flanders,
             spread,
             split_rows,
@@ -433,14 +435,14 @@ def trend_view() -> None:
     )
     annotation_panel(code, name, shown)
     st.subheader("Tabel: Vlaanderen en spreiding per jaar")
-    trend_frame = monitor.trend_table(flanders, spread, unit=unit, decimals=decimals)
+    trend_frame = monitor_tables.trend_table(flanders, spread, unit=unit, decimals=decimals)
     if level == "gemeente":
         trend_frame = trend_frame.rename(
             {c: c.replace("zones", "gemeenten") for c in trend_frame.columns if "zones" in c}
         )
     table(trend_frame, monitor.file_stem("trend", code, level), "monitor_trend_table")
     if split != "geen":
-        with st.expander(f"Tabel: {monitor.SPLITS[split].lower()}, alle jaren"):
+        with st.expander(f"Tabel: {monitor_tables.SPLITS[split].lower()}, alle jaren"):
             table(
                 _series_table(build_key, code, split),
                 monitor.file_stem("trend", code, split),
@@ -475,7 +477,7 @@ def funnel_view() -> None:
         return
     size_label = str(meta.get("denominator_label") or "noemer")
     ui.vega_chart(
-        monitor.funnel_chart(
+        monitor_charts.funnel_chart(
             result,
             indicator_name=name,
             unit=unit,
@@ -484,14 +486,14 @@ def funnel_view() -> None:
             decimals=decimals,
         )
     )
-    st.caption(monitor.phi_text(result))
+    st.caption(monitor_tables.phi_text(result))
     outliers = result.outliers
     if outliers.height:
         lines = []
         for klass in ("hoog_998", "laag_998", "hoog_95", "laag_95"):
             part = outliers.filter(pl.col("funnel_class") == klass)
             if part.height:
-                text = monitor.comparison_text(klass, meta.get("direction"))
+                text = monitor_tables.comparison_text(klass, meta.get("direction"))
                 areas = ", ".join(
                     labels.md_text(
                         f"{r['area_name']} ({labels.fmt_value(r['value'], unit, decimals)})"
@@ -513,13 +515,13 @@ def funnel_view() -> None:
         )
     with st.expander("Secundaire weergave: alle gebieden met hun interval (geen rangschikking)"):
         ui.vega_chart(
-            monitor.interval_chart(
+            monitor_charts.interval_chart(
                 result, indicator_name=name, unit=unit, year=year, decimals=decimals
             )
         )
     st.subheader("Tabel: alle gebieden tegenover Vlaanderen")
     table(
-        monitor.funnel_table(
+        monitor_tables.funnel_table(
             result, unit=unit, decimals=decimals, direction=meta.get("direction"), year=year
         ),
         monitor.file_stem("trechter", code, level, year),
@@ -536,14 +538,14 @@ def map_view() -> None:
     c1, c2, c3 = st.columns([1, 1, 2])
     level = pick_level(c1)
     year = pick_year(c2, code, level)
-    choice_list = list(monitor.BREAK_CHOICES)
+    choice_list = list(monitor_tables.BREAK_CHOICES)
     choice = cast(
         "monitor.BreakChoice",
         c3.radio(
             "Klassen",
             choice_list,
             index=_index(choice_list, p_breaks),
-            format_func=monitor.BREAK_CHOICES.__getitem__,
+            format_func=monitor_tables.BREAK_CHOICES.__getitem__,
             key="monitor_breaks",
         ),
     )
@@ -556,7 +558,7 @@ def map_view() -> None:
     if summary := ui.flanders_summary(im, code, year):
         st.markdown(summary)
     geometry = _geometry(build_key, level, ui.load_geojson(level))
-    deck = monitor.choropleth_deck(
+    deck = monitor_charts.choropleth_deck(
         geometry,
         values,
         breaks=breaks,
@@ -573,7 +575,7 @@ def map_view() -> None:
         st.html(maps.legend_html(maps.legend_items(breaks, unit=unit), title=f"{name} ({year})"))
     years = store.available_years(im, code, level=level)
     st.caption(
-        f"{monitor.breaks_text(choice, breaks, years)} Grijs: onderdrukt of geen gegevens. "
+        f"{monitor_tables.breaks_text(choice, breaks, years)} Grijs: onderdrukt of geen gegevens. "
         f"Grenzen {bv} (oudere jaren omgezet naar de grenzen van {bv}). "
         f"{labels.ANTWERP_NOTE.replace('elz2', ANTWERP_ZONE)}"
     )
@@ -614,9 +616,9 @@ def compare_view() -> None:
         md_cunit = labels.md_text(cunit) if cunit else cunit
         st.markdown(
             f"**Vlaanderen, {year_from} → {year_to}: "
-            f"{monitor.signed_text(row['change'], md_cunit, decimals)}** "
-            f"(95%-BI {monitor.signed_text(row['change_low'], None, decimals)} tot "
-            f"{monitor.signed_text(row['change_high'], md_cunit, decimals)}; van "
+            f"{monitor_tables.signed_text(row['change'], md_cunit, decimals)}** "
+            f"(95%-BI {monitor_tables.signed_text(row['change_low'], None, decimals)} tot "
+            f"{monitor_tables.signed_text(row['change_high'], md_cunit, decimals)}; van "
             f"{labels.fmt_value(row['value_from'], md_unit, decimals)} naar "
             f"{labels.fmt_value(row['value_to'], md_unit, decimals)}) · "
             f"bron: {labels.md_text(meta.get('source') or 'onbekend')}"
@@ -624,13 +626,13 @@ def compare_view() -> None:
     counts = dict(comparison.group_by("change_class").len().iter_rows())
     st.markdown(
         " · ".join(
-            f"{monitor.change_class_text(k)}: **{counts.get(k, 0)}**"
-            for k in (*monitor.CHANGE_CLASSES, monitor.NOT_ASSESSED)
+            f"{monitor_tables.change_class_text(k)}: **{counts.get(k, 0)}**"
+            for k in (*monitor_tables.CHANGE_CLASSES, monitor.NOT_ASSESSED)
             if counts.get(k, 0)
         )
     )
     ui.vega_chart(
-        monitor.change_chart(
+        monitor_charts.change_chart(
             comparison,
             flemish_change=flemish_change,
             indicator_name=name,
@@ -647,7 +649,7 @@ def compare_view() -> None:
     )
     st.subheader(f"Tabel: verandering per gebied, {year_from}–{year_to}")
     table(
-        monitor.compare_table(
+        monitor_tables.compare_table(
             comparison, unit=unit, decimals=decimals, year_from=year_from, year_to=year_to
         ),
         monitor.file_stem("vergelijking", code, level, year_from, year_to),
@@ -681,7 +683,7 @@ def payment_view() -> None:
         flanders = monitor.flanders_trend(im.values, code)
         spread = monitor.spread_by_year(im.values, code, level="zone")
         ui.vega_chart(
-            monitor.trend_chart(
+            monitor_charts.trend_chart(
                 flanders,
                 spread,
                 monitor.split_trend(im.values, im.areas, code, "geen"),

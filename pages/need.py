@@ -1,7 +1,8 @@
 """Zorgnood per zone: the area need index (weights, map, quintiles, decomposition) and
 the risk pyramid of a zone.
 
-Layout only; the methods live in `popmgmt.need` and `popmgmt.pyramid`. Every choice
+Layout only; the methods live in `popmgmt.metrics.need` and `popmgmt.metrics.pyramid`,
+their tables and charts in `popmgmt.views.need_display` and `pyramid_display`. Every choice
 (year, zone, map level, weights, pyramid assumptions) is written to the URL, so a
 proposal can be shared as a link: `jaar`, `zone`, `kaart`, `fw`, `iw`, `pp`.
 """
@@ -14,8 +15,10 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from popmgmt import labels, maps, need, pyramid, store, ui
-from popmgmt.codes import ANTWERP_ZONE, NEED_FAMILIES
+from popmgmt.app import store, ui
+from popmgmt.metrics import need, pyramid
+from popmgmt.pipeline.codes import ANTWERP_ZONE, NEED_FAMILIES
+from popmgmt.views import labels, maps, need_display, pyramid_display, query
 
 MAP_LEVELS = {"zone": "Zones", "gemeente": "Gemeenten"}
 FAMILY_HELP = {
@@ -87,24 +90,24 @@ def _index(
         table = need.population_quintiles(table, value_col="need_index")
         out[f"table_{level}"] = table
         out[f"contrib_{level}"] = contributions
-        out[f"legend_{level}"] = need.quintile_legend(table)
+        out[f"legend_{level}"] = need_display.quintile_legend(table)
     # What the page shows and downloads, computed once per set of weights.
-    out["zone_display"] = need.index_display_table(
+    out["zone_display"] = need_display.index_display_table(
         out["table_zone"].sort("area_name"), area_title="Zone", year=year
     )
     zone_of = marts.areas.filter(pl.col("level") == "gemeente").select(
         "area_code", pl.col("zone_code").alias("Zone")
     )
-    out["mun_display"] = need.index_display_table(
+    out["mun_display"] = need_display.index_display_table(
         out["table_gemeente"].join(zone_of, on="area_code", how="left").sort("area_name"),
         area_title="Gemeente",
         year=year,
         extra=("Zone",),
     )
-    out["summary"] = need.quintile_summary(out["table_gemeente"])
+    out["summary"] = need_display.quintile_summary(out["table_gemeente"])
     for name in ("zone_display", "mun_display", "summary"):
-        out[f"{name}_text"] = need.dutch_table(out[name])
-    out["stack"] = need.family_stack_records(out["table_zone"])
+        out[f"{name}_text"] = need_display.dutch_table(out[name])
+    out["stack"] = need_display.family_stack_records(out["table_zone"])
     out["n_imputed_mun"] = int((out["table_gemeente"]["n_imputed"] > 0).sum())
     family_weights = weights.group_by("need_family", maintain_order=True).agg(
         pl.col("weight").sum()
@@ -122,7 +125,7 @@ def _index(
         .alias("Familie"),
         (pl.col("weight") * 100).round(1).alias("Gewicht (%)"),
     )
-    out["weights_table_text"] = need.dutch_table(out["weights_table"])
+    out["weights_table_text"] = need_display.dutch_table(out["weights_table"])
     return out
 
 
@@ -139,16 +142,16 @@ def _pyramid(
     fl_pyr = pyramid.pyramid_with_range(_pyramid_inputs(build, "vlaanderen", year), params)
     return {
         "missing": None,
-        "records": pyramid.pyramid_records(zone_pyr, fl_pyr),
-        "display": pyramid.pyramid_display_table(zone_pyr, fl_pyr, year=year),
-        "inputs": pyramid.inputs_display_table(zone_inputs, year=year),
+        "records": pyramid_display.pyramid_records(zone_pyr, fl_pyr),
+        "display": pyramid_display.pyramid_display_table(zone_pyr, fl_pyr, year=year),
+        "inputs": pyramid_display.inputs_display_table(zone_inputs, year=year),
     }
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _geometry(build: tuple[str, str], level: str) -> dict[str, str]:
     del build
-    return need.geometry_json(ui.load_geojson(level), decimals=4)
+    return need_display.geometry_json(ui.load_geojson(level), decimals=4)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -161,9 +164,9 @@ def _deck(
     indicator_key: tuple[tuple[str, float], ...],
 ) -> maps.PrebuiltDeck:
     table = _index(build, year, codes, family_key, indicator_key)[f"table_{level}"]
-    return need.choropleth_deck(
+    return need_display.choropleth_deck(
         _geometry(build, level),
-        need.index_map_features(table, year=year),
+        need_display.index_map_features(table, year=year),
         layer_id=f"need_{level}",
     )
 
@@ -179,7 +182,7 @@ def _pyramid_inputs(build: tuple[str, str], level: str, year: int) -> pl.DataFra
 def _table(frame: pl.DataFrame, text: pl.DataFrame | None = None) -> None:
     """Numbers in Belgian Dutch style on screen (`text`, computed once if given); the
     download keeps them as numbers."""
-    shown = need.dutch_table(frame) if text is None else text
+    shown = need_display.dutch_table(frame) if text is None else text
     st.dataframe(shown.to_arrow(), hide_index=True, width="stretch")
 
 
@@ -187,7 +190,7 @@ def _downloads(frame: pl.DataFrame, *, stem: str, sheet: str, key: str, what: st
     left, right = st.columns(2)
     left.download_button(
         f"Download {what}CSV".strip(),
-        data=functools.partial(need.to_csv_bytes, frame),
+        data=functools.partial(need_display.to_csv_bytes, frame),
         file_name=f"{stem}.csv",
         mime="text/csv",
         on_click="ignore",
@@ -195,7 +198,7 @@ def _downloads(frame: pl.DataFrame, *, stem: str, sheet: str, key: str, what: st
     )
     right.download_button(
         f"Download {what}Excel".strip(),
-        data=functools.partial(need.to_xlsx_bytes, frame, sheet=sheet),
+        data=functools.partial(need_display.to_xlsx_bytes, frame, sheet=sheet),
         file_name=f"{stem}.xlsx",
         mime=XLSX,
         on_click="ignore",
@@ -232,7 +235,7 @@ def _init(key: str, value: Any) -> None:
 
 
 def _from_url(name: str, options: list[Any], what: str) -> Any:
-    value, problem = need.parse_choice(qp.get(name), options, what=what)
+    value, problem = query.parse_choice(qp.get(name), options, what=what)
     if problem:
         problems.append(problem)
     return value
@@ -241,11 +244,11 @@ def _from_url(name: str, options: list[Any], what: str) -> Any:
 year_q = _from_url("jaar", years, "Jaar")
 zone_q = _from_url("zone", zone_codes, "Zonecode")
 level_q = _from_url("kaart", list(MAP_LEVELS), "Kaartniveau")
-fw_q, fw_problems = need.parse_mapping(qp.get("fw", ""), families, what="familiegewicht")
-iw_q, iw_problems = need.parse_mapping(
+fw_q, fw_problems = query.parse_mapping(qp.get("fw", ""), families, what="familiegewicht")
+iw_q, iw_problems = query.parse_mapping(
     qp.get("iw", ""), codes, maximum=INDICATOR_MAX, what="indicatorgewicht"
 )
-pp_q, pp_problems = pyramid.params_from_query(qp.get("pp"))
+pp_q, pp_problems = pyramid_display.params_from_query(qp.get("pp"))
 problems += fw_problems + iw_problems + pp_problems
 _init("need_year", year_q if year_q is not None else years[0])
 _init("need_zone", zone_q if zone_q is not None else zone_codes[0])
@@ -329,9 +332,9 @@ wanted = {
     "jaar": str(year),
     "zone": zone,
     "kaart": map_level,
-    "fw": need.format_mapping(dict(family_key)),
-    "iw": need.format_mapping(dict(indicator_key)),
-    "pp": pyramid.params_to_query(params),
+    "fw": query.format_mapping(dict(family_key)),
+    "iw": query.format_mapping(dict(indicator_key)),
+    "pp": pyramid_display.params_to_query(params),
 }
 if st.query_params.to_dict() != wanted:
     st.query_params.from_dict(wanted)
@@ -400,19 +403,21 @@ m1.metric(
     help="Gewogen som van de z-scores; 0 = Vlaanderen. Geen interval (samengestelde index).",
     border=True,
 )
-m2.metric("Kwintiel van de zones", need.QUINTILE_NAMES.get(zone_row["quintile"], "-"), border=True)
+m2.metric(
+    "Kwintiel van de zones", need_display.QUINTILE_NAMES.get(zone_row["quintile"], "-"), border=True
+)
 m3.metric("Inwoners (noemer)", labels.fmt_number(zone_row["population"]), border=True)
 st.caption(f"jaar {year} · {SOURCE} · geen interval: samengestelde index")
 st.vega_lite_chart(
-    spec=need.decomposition_chart(
-        need.decomposition_records(index["contrib_zone"], catalogue, zone),
+    spec=need_display.decomposition_chart(
+        need_display.decomposition_records(index["contrib_zone"], catalogue, zone),
         title=f"Opsplitsing van de nood-index: {zone_names[zone]} ({zone}), {year}",
     ),
     width="stretch",
 )
 
 with st.expander("Alle zones: nood-index per familie"):
-    st.vega_lite_chart(spec=need.family_stack_chart(index["stack"]), width="stretch")
+    st.vega_lite_chart(spec=need_display.family_stack_chart(index["stack"]), width="stretch")
 
 zone_display: pl.DataFrame = index["zone_display"]
 with st.expander("Tabel: nood-index per zone"):
@@ -495,7 +500,7 @@ with method_col:
         st.button("Standaardaannames herstellen", on_click=_reset_pyramid, key="need_reset_p")
 with chart_col:
     if pyr["missing"]:
-        roles = [pyramid.INPUT_LABELS.get(r.strip(), r) for r in pyr["missing"].split(",")]
+        roles = [pyramid_display.INPUT_LABELS.get(r.strip(), r) for r in pyr["missing"].split(",")]
         st.info(
             f"De piramide kan voor {year} niet berekend worden: geen gegevens voor "
             + ", ".join(roles)
@@ -504,7 +509,7 @@ with chart_col:
         )
     else:
         st.vega_lite_chart(
-            spec=pyramid.pyramid_chart(
+            spec=pyramid_display.pyramid_chart(
                 pyr["records"],
                 title=f"Risicopiramide {zone_names[zone]} en Vlaanderen, {year}",
             )

@@ -1,14 +1,15 @@
 """Overzicht Vlaanderen: headline figures, a zone map and chart for a chosen indicator.
 
-Layout only; the figures come from `popmgmt.store`, the map from `popmgmt.maps`, the
-chart from `popmgmt.charts`.
+Layout only; the figures come from `popmgmt.app.store`, the map from `popmgmt.views.maps`, the
+chart from `popmgmt.views.charts`.
 """
 
 import streamlit as st
 
-from popmgmt import charts, labels, maps, store, ui
-from popmgmt.codes import ANTWERP_ZONE
-from popmgmt.indicators import GMD_COVERAGE
+from popmgmt.app import store, ui
+from popmgmt.metrics.indicators import GMD_COVERAGE
+from popmgmt.pipeline.codes import ANTWERP_ZONE
+from popmgmt.views import charts, labels, maps
 
 N_CLASSES = 5
 BREAK_METHOD: maps.BreakMethod = "quantile"

@@ -1,9 +1,10 @@
 """Zoneprofiel: the environment analysis (omgevingsanalyse) of one first-line zone.
 
-Layout only. Figures come from `popmgmt.zone` (`build_profile`: population,
-municipalities, spine, peers, capacity; plus map, trend and chart specifications),
-`popmgmt.peers` (similar and neighbouring zones), `popmgmt.gppoor` (the GP-poor rule),
-`popmgmt.store` and `popmgmt.maps`; the printable report from `popmgmt.report`.
+Layout only. Figures come from `popmgmt.views.zone` (`build_profile`: population,
+municipalities, spine, peers, capacity) with `zone_model`, `zone_tables` and `zone_charts`
+(map, trend and chart specifications), `popmgmt.metrics.peers` (similar and neighbouring
+zones), `popmgmt.metrics.gppoor` (the GP-poor rule), `popmgmt.app.store` and
+`popmgmt.views.maps`; the printable report from `popmgmt.views.report`.
 Query parameters `zone` and `indicator` restore the view.
 """
 
@@ -14,8 +15,19 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from popmgmt import access, gppoor, labels, maps, peers, report, store, ui, zone
-from popmgmt.indicators import GMD_COVERAGE
+from popmgmt.app import access, store, ui
+from popmgmt.metrics import gppoor, peers
+from popmgmt.metrics.indicators import GMD_COVERAGE
+from popmgmt.views import (
+    labels,
+    maps,
+    peers_display,
+    report,
+    zone,
+    zone_charts,
+    zone_model,
+    zone_tables,
+)
 
 ZONE_KEY = "zone_profile_zone"
 INDICATOR_KEY = "zone_profile_indicator"
@@ -48,7 +60,7 @@ def _shared(_m: store.Marts, key: str) -> dict[str, pl.DataFrame]:
     return {
         "values": values,
         "population": population,
-        "ranges": zone.zone_ranges(_m.values),
+        "ranges": zone_model.zone_ranges(_m.values),
         "features": peers.zone_features(_m.areas, _m.population, _m.values),
         "adjacency": peers.zone_adjacency(store.load_geojson(_m, "zone")),
     }
@@ -212,11 +224,11 @@ names = dict(
 notes = [
     f"Zoneprofiel {zone_title}",
     f"Gegevens: {store.vintage_text(marts)}",
-    f"Grenzen {store.boundary_version(marts)}: {zone.BOUNDARY_NOTE}",
+    f"Grenzen {store.boundary_version(marts)}: {zone_tables.BOUNDARY_NOTE}",
     f"Bronvermelding: {store.attribution_text(marts)}",
     *([labels.DEMO_BADGE] if store.is_demo(marts) else []),
 ]
-antwerp = zone.antwerp_note(code)
+antwerp = zone_tables.antwerp_note(code)
 if antwerp:
     st.info(antwerp, icon=":material/info:")
 
@@ -251,10 +263,13 @@ c3.metric("Inwoners per km²", labels.fmt_number(summary["density"]), border=Tru
 c4.metric("Gemeenten", labels.fmt_number(summary["municipalities"]), border=True)
 
 left, right = st.columns(2)
-left.vega_lite_chart(spec=zone.population_index_spec(profile.trend, zone_name), width="stretch")
+left.vega_lite_chart(
+    spec=zone_charts.population_index_spec(profile.trend, zone_name), width="stretch"
+)
 if profile.pyramid_year is not None:
     right.vega_lite_chart(
-        spec=zone.pyramid_spec(profile.pyramid, zone_name, profile.pyramid_year), width="stretch"
+        spec=zone_charts.pyramid_spec(profile.pyramid, zone_name, profile.pyramid_year),
+        width="stretch",
     )
 with st.expander("Tabellen: inwoners per jaar en bevolkingspiramide"):
     _table(tables["inwoners"], code, "inwoners", notes)
@@ -272,8 +287,8 @@ else:
     breaks = maps.class_breaks(
         all_munis.filter(~pl.col("suppressed"))["value"], n=MAP_CLASSES, decimals=decimals
     )
-    deck = zone.municipality_map(
-        zone.select_features(ui.load_geojson("gemeente"), munis["area_code"].to_list()),
+    deck = zone_charts.municipality_map(
+        zone_model.select_features(ui.load_geojson("gemeente"), munis["area_code"].to_list()),
         muni_values,
         breaks=breaks,
         unit=unit,
@@ -297,26 +312,28 @@ else:
         f"Gemeenten op de grenzen van {store.boundary_version(marts)}. Bron: "
         f"{labels.md_text(meta.get('source') or 'onbekend')}."
     )
-muni_table = zone.municipality_display(munis, muni_values, unit=unit, indicator_name=indicator_name)
+muni_table = zone_tables.municipality_display(
+    munis, muni_values, unit=unit, indicator_name=indicator_name
+)
 _table(muni_table, code, "gemeenten", notes)
 
 # --- 3. spine chart ---------------------------------------------------------------------
 st.header("Indicatoren: de zone tegenover Vlaanderen")
-st.caption(zone.SIGNIFICANCE_METHOD)
+st.caption(zone_tables.SIGNIFICANCE_METHOD)
 spine = profile.spine
-for domain in zone.domains_present(spine):
+for domain in zone_model.domains_present(spine):
     part = spine.filter(pl.col("aim_domain") == domain)
     domain_label = labels.label("aim_domain", domain)
-    st.vega_lite_chart(spec=zone.spine_spec(part, domain_label), width="stretch")
+    st.vega_lite_chart(spec=zone_charts.spine_spec(part, domain_label), width="stretch")
     with st.expander(f"Definities: {domain_label} ({part.height} indicatoren)"):
-        st.markdown(zone.definitions_markdown(part, ui.md_indicators(marts)))
-st.markdown(zone.comparison_legend_markdown())
+        st.markdown(zone_tables.definitions_markdown(part, ui.md_indicators(marts)))
+st.markdown(zone_tables.comparison_legend_markdown())
 with st.expander("Tabel: alle indicatoren met interval, Vlaanderen en spreiding", expanded=True):
     _table(tables["indicatoren"], code, "indicatoren", notes)
 
 # --- 4. peers ---------------------------------------------------------------------------
 st.header("Vergelijkbare zones en buurzones")
-st.markdown(peers.method_text())
+st.markdown(peers_display.method_text())
 _table(tables["vergelijkbare_zones"], code, "vergelijkbare_zones", notes)
 st.markdown(
     "**Buurzones** (zones die een grens delen met deze zone, berekend uit de zonegrenzen): "
@@ -334,7 +351,7 @@ if compare_year is not None:
         code: "deze zone",
     }
     st.vega_lite_chart(
-        spec=zone.interval_spec(
+        spec=zone_charts.interval_spec(
             compare_values,
             flanders_value=None if flemish is None else flemish["value"],
             unit=unit,
@@ -350,7 +367,7 @@ with similar_tab:
     _table(tables["naast_vergelijkbare_zones"], code, "naast_vergelijkbare_zones", notes)
 with neighbour_tab:
     _table(tables["naast_buurzones"], code, "naast_buurzones", notes)
-st.caption(zone.comparison_legend_markdown())
+st.caption(zone_tables.comparison_legend_markdown())
 
 # --- 5. GP capacity ---------------------------------------------------------------------
 st.header("Huisartsencapaciteit")
@@ -361,7 +378,7 @@ st.caption(
 cap_rows: dict[str, dict[str, Any]] = {
     r["indicator_code"]: r for r in profile.capacity.iter_rows(named=True)
 }
-metric_codes = [c for c in zone.CAPACITY_CARDS if c in cap_rows]
+metric_codes = [c for c in zone_model.CAPACITY_CARDS if c in cap_rows]
 for start in range(0, len(metric_codes), 4):
     for column, indicator in zip(st.columns(4), metric_codes[start : start + 4], strict=False):
         r = cap_rows[indicator]
@@ -382,22 +399,24 @@ for start in range(0, len(metric_codes), 4):
                 texts["value_text"],
                 [
                     f"Vlaanderen: {labels.fmt_value(r['flanders_value'], r['unit'])}",
-                    zone.comparison_mark(r["position"])
+                    zone_tables.comparison_mark(r["position"])
                     + " "
-                    + zone.comparison_label(r["comparison"]),
+                    + zone_tables.comparison_label(r["comparison"]),
                     texts["interval_text"],
                     texts["denominator_text"],
                     texts["year_text"],
                 ],
             )
 gmd = cap_rows.get(GMD_COVERAGE)
-attrib = cap_rows.get(zone.ATTRIB_PER_FTE)
+attrib = cap_rows.get(zone_model.ATTRIB_PER_FTE)
 count_col1, count_col2 = st.columns(2)
 if gmd is not None:
     with count_col1:
         _card(
             "Inwoners met een GMD (naar woonplaats)",
-            zone.value_text(gmd["numerator"], gmd["suppressed"], gmd["suppression_reason"], None),
+            zone_tables.value_text(
+                gmd["numerator"], gmd["suppressed"], gmd["suppression_reason"], None
+            ),
             [
                 f"van {labels.fmt_number(gmd['denominator'])} rechthebbenden",
                 f"jaar {gmd['year']}",
@@ -407,7 +426,7 @@ if attrib is not None:
     with count_col2:
         _card(
             "Toegewezen patiënten (naar plaats van de praktijk)",
-            zone.value_text(
+            zone_tables.value_text(
                 attrib["numerator"], attrib["suppressed"], attrib["suppression_reason"], None
             ),
             ["bij actieve huisartsen met hun praktijk in de zone", f"jaar {attrib['year']}"],
@@ -416,7 +435,7 @@ st.subheader("Capaciteitsindicatoren")
 _table(tables["capaciteit"], code, "capaciteit", notes)
 
 st.subheader("Huisartsarme gebieden: de zone en haar gemeenten")
-st.caption(zone.gp_poor_note(profile.gp_poor))
+st.caption(zone_tables.gp_poor_note(profile.gp_poor))
 _table(tables["huisartsarm"], code, "huisartsarm", notes)
 
 st.subheader("Praktijken naar vorm, betalingssysteem en patiëntenstop")
@@ -432,7 +451,9 @@ if access.can_see_zone_detail(ui.current_role(), code):
     counts = ui.practice_counts(marts, code)
     if counts is not None:
         with st.expander("Praktijken per gemeente (voor de zorgraad van deze zone)"):
-            _table(zone.practice_counts_display(counts), code, "praktijken_per_gemeente", notes)
+            _table(
+                zone_tables.practice_counts_display(counts), code, "praktijken_per_gemeente", notes
+            )
 else:
     st.caption(
         "Praktijken per gemeente: voorbehouden aan de zorgraad van deze zone en aan "
@@ -441,17 +462,17 @@ else:
 
 # --- 6. trends --------------------------------------------------------------------------
 st.header("Trends")
-series = zone.trend_series(
+series = zone_model.trend_series(
     _shared(marts, key)["values"], indicator_code, code, profile.peer_codes, names
 )
 st.vega_lite_chart(
-    spec=zone.trend_spec(series, unit=unit, indicator_name=indicator_name), width="stretch"
+    spec=zone_charts.trend_spec(series, unit=unit, indicator_name=indicator_name), width="stretch"
 )
 st.caption(
-    f"Zonegrenzen: {zone.BOUNDARY_NOTE}. Er is dus geen grensbreuk binnen de reeks: oudere "
+    f"Zonegrenzen: {zone_tables.BOUNDARY_NOTE}. Er is dus geen grensbreuk binnen de reeks: oudere "
     "jaren zijn omgerekend naar de grenzen van 2025."
 )
-trend_table = zone.trend_display(series, unit=unit)
+trend_table = zone_tables.trend_display(series, unit=unit)
 with st.expander("Tabel: trend per jaar"):
     _table(trend_table, code, "trend", notes)
 with st.expander(f"Definitie: {md_indicator_name}"):

@@ -8,6 +8,7 @@ failure. The server is always terminated.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -18,12 +19,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from PIL import Image
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, sync_playwright
 
 CHROMIUM = os.environ.get("POPMGMT_CHROMIUM", "/usr/bin/chromium")
@@ -185,3 +187,29 @@ class Watch:
     def check(self) -> None:
         assert not self.outside, f"requests to other hosts: {self.outside}"
         assert not self.console_errors, (self.console_errors, self.not_found)
+
+
+def blend(rgb: Sequence[int], alpha: float) -> tuple[int, int, int]:
+    """A colour as drawn with opacity `alpha` (0-255) over a white page."""
+    r, g, b = (round(c * alpha / 255 + 255 * (1 - alpha / 255)) for c in rgb)
+    return r, g, b
+
+
+def pixels_near(
+    png: bytes, colours: Sequence[Sequence[int]], *, step: int = 3, tolerance: int = 24
+) -> list[tuple[int, int]]:
+    """Grid points (every `step` pixels) of a screenshot whose colour lies within
+    `tolerance` (sum of the channel differences, exclusive) of one of `colours`."""
+    found = []
+    with Image.open(io.BytesIO(png)) as img:
+        rgb_img = img.convert("RGB")
+        for y in range(0, rgb_img.height, step):
+            for x in range(0, rgb_img.width, step):
+                pixel = rgb_img.getpixel((x, y))
+                assert isinstance(pixel, tuple)
+                if any(
+                    sum(abs(p - q) for p, q in zip(pixel, c, strict=True)) < tolerance
+                    for c in colours
+                ):
+                    found.append((x, y))
+    return found

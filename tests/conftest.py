@@ -1,6 +1,6 @@
 """Shared fixtures: the app's path and a built data folder.
 
-`built_data` runs the real pipeline (`demo_raw`: `popmgmt.demo.write_demo` at scale
+`built_data` runs the real pipeline (`demo_raw`: `popmgmt.pipeline.demo.write_demo` at scale
 0.1, then `popmgmt.build.build`). `write_synthetic_marts` writes a small hand-made mart
 folder with known values (a few zones, two years, a suppressed cell, tiny squares) for
 exact tests of the store's queries.
@@ -16,14 +16,22 @@ from typing import Any
 
 import polars as pl
 import pytest
+from frames import square
 
+from popmgmt.app.store import Marts, load_marts
 from popmgmt.build import build
 from popmgmt.config import ConfigError
-from popmgmt.demo import write_demo
-from popmgmt.marts import AREAS, INDICATOR_VALUES, INDICATORS, MART_COLUMNS, POPULATION, PRACTICES
-from popmgmt.refdata import RefData, load_refdata
-from popmgmt.store import Marts, load_marts
-from popmgmt.validate import RawData, validate_raw
+from popmgmt.pipeline.demo import write_demo
+from popmgmt.pipeline.marts import (
+    AREAS,
+    INDICATOR_VALUES,
+    INDICATORS,
+    MART_COLUMNS,
+    POPULATION,
+    PRACTICES,
+)
+from popmgmt.pipeline.refdata import RefData, load_refdata
+from popmgmt.pipeline.validate import RawData, validate_raw
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_SCALE = 0.1
@@ -41,11 +49,6 @@ SYN_ZONES = {
 SYN_YEARS = (2022, 2023)
 SYN_SUPPRESSED = ("ima_mh", "elz6", 2023, "primair")
 SYN_SECONDARY = ("ima_mh", "elz5", 2023, "secundair")
-
-
-def _square(lon: float, lat: float, size: float = 0.3) -> dict[str, Any]:
-    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
-    return {"type": "Polygon", "coordinates": [ring]}
 
 
 SYN_INDICATORS: list[dict[str, Any]] = [
@@ -331,7 +334,7 @@ def write_synthetic_marts(out: Path) -> Path:
     zones_geo = {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "properties": {"area_code": zone}, "geometry": _square(lon, lat)}
+            {"type": "Feature", "properties": {"area_code": zone}, "geometry": square(lon, lat)}
             for zone, (_name, (lon, lat)) in SYN_ZONES.items()
         ],
     }

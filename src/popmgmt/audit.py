@@ -43,8 +43,8 @@ import polars as pl
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from popmgmt import codes
-from popmgmt.indicators import GP_PER_10K
+from popmgmt.metrics.indicators import GP_PER_10K
+from popmgmt.pipeline import codes
 from popmgmt.privacy import MIN_COUNT, PRIMARY, _solve_block
 from popmgmt.transform import CONTACT_COLUMNS, GP_COUNT_BY_FORM
 

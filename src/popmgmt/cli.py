@@ -11,10 +11,11 @@ from pathlib import Path
 
 from popmgmt.build import BuildError, build
 from popmgmt.config import ConfigError
-from popmgmt.demo import write_demo
-from popmgmt.provenance import check_demo
-from popmgmt.refdata import load_refdata
-from popmgmt.validate import ValidationError, validate_raw
+from popmgmt.pipeline.demo import write_demo
+from popmgmt.pipeline.problems import ValidationError
+from popmgmt.pipeline.provenance import check_demo
+from popmgmt.pipeline.refdata import load_refdata
+from popmgmt.pipeline.validate import validate_raw
 
 EXIT_OK = 0
 EXIT_INVALID = 1

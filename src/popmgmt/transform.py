@@ -13,15 +13,16 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from popmgmt import codes
-from popmgmt.indicators import (
+from popmgmt.metrics.indicators import (
     FULL_TIME_CONTACTS,
     FULL_TIME_ENROLLED,
     GP_PER_10K,
     GP_UNDER65_PER_100K,
     derived_catalogue,
 )
-from popmgmt.marts import (
+from popmgmt.metrics.stats import add_intervals
+from popmgmt.pipeline import codes
+from popmgmt.pipeline.marts import (
     AREAS,
     INDICATOR_VALUES,
     INDICATORS,
@@ -29,6 +30,8 @@ from popmgmt.marts import (
     POPULATION,
     PRACTICES,
 )
+from popmgmt.pipeline.refdata import RefData
+from popmgmt.pipeline.validate import RawData
 from popmgmt.privacy import (
     MIN_CONTRIBUTORS,
     MIN_COUNT,
@@ -38,9 +41,6 @@ from popmgmt.privacy import (
     apply_disclosure_control,
     audit_recoverable,
 )
-from popmgmt.refdata import RefData
-from popmgmt.stats import add_intervals
-from popmgmt.validate import RawData
 
 CONTACT_COLUMNS = ("RAADPL", "BEZAVOND", "BEZOEKIND", "INSTEL", "DIGICONT", "ADVIES")
 # Contacts in regular hours, counted for IMA's activity threshold.

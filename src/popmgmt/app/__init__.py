@@ -1,0 +1,2 @@
+"""Streamlit glue: loading and caching the marts, access and roles, annotations, shared widgets,
+navigation."""

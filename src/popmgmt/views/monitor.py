@@ -1,0 +1,487 @@
+"""The Flemish monitor (Departement Zorg): the figures behind its trends, spread between zones,
+funnel plots, two-year comparisons and fixed map classes.
+
+Pure functions, no Streamlit. Data functions take mart frames (`indicator_values`,
+`areas`) and return small polars frames. Their Dutch tables and texts are
+`popmgmt.views.monitor_tables`, their charts and maps `popmgmt.views.monitor_charts`.
+
+Scales: `value`, `ci_low`, `ci_high` are on the display scale (67.3 for 67.3%), as in the
+marts. Funnel targets are computed on the raw scale (`popmgmt.metrics.stats`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import numpy as np
+import polars as pl
+from scipy import stats as sps
+
+from popmgmt.metrics import stats
+from popmgmt.pipeline.codes import BRUSSELS_ZONE, FLANDERS_CODE
+from popmgmt.views import downloads, maps
+
+Split = Literal["geen", "provincie", "zone"]
+BreakChoice = Literal["vast", "gelijk", "jaar"]
+
+VALUE_COLUMNS: Final = (
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "suppressed",
+    "suppression_reason",
+)
+NOT_ASSESSED: Final = "niet_te_beoordelen"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _hide_suppressed(frame: pl.DataFrame) -> pl.DataFrame:
+    """A suppressed cell carries no number (never a 0)."""
+    hidden = pl.col("suppressed").fill_null(False)
+    cols = [c for c in ("numerator", "value", "ci_low", "ci_high") if c in frame.columns]
+    return frame.with_columns(
+        hidden.alias("suppressed"),
+        *[pl.when(hidden).then(None).otherwise(pl.col(c)).alias(c) for c in cols],
+    )
+
+
+def indicator_rows(values: pl.DataFrame, indicator_code: str, level: str) -> pl.DataFrame:
+    """The rows of one indicator at one level, suppressed numbers hidden."""
+    rows = values.filter((pl.col("indicator_code") == indicator_code) & (pl.col("level") == level))
+    return _hide_suppressed(rows.select("area_code", "year", *VALUE_COLUMNS))
+
+
+def indicator_kind(meta: Mapping[str, Any]) -> stats.Kind | None:
+    """`proportion` (Wilson interval), `rate` (Poisson), or None (no funnel possible)."""
+    method = meta.get("interval_method")
+    if method == "wilson":
+        return "proportion"
+    if method in ("poisson", "byar"):
+        return "rate"
+    return None
+
+
+def year_date(year: int) -> str:
+    """Where a yearly figure sits on a time axis: the middle of its year."""
+    return f"{int(year):04d}-07-01"
+
+
+def change_unit(unit: str | None) -> str | None:
+    """The unit of a difference: percentage points for a percentage."""
+    return "procentpunt" if unit == "%" else unit
+
+
+def _float(value: Any) -> float | None:
+    if value is None:
+        return None
+    f = float(value)
+    return f if math.isfinite(f) else None
+
+
+# --------------------------------------------------------------------------- trends
+
+
+TREND_COLUMNS: Final = ("year", *VALUE_COLUMNS)
+
+
+def flanders_trend(values: pl.DataFrame, indicator_code: str) -> pl.DataFrame:
+    """The Flemish series of one indicator: year, numerator, denominator, value, interval."""
+    rows = indicator_rows(values, indicator_code, "vlaanderen").filter(
+        pl.col("area_code") == FLANDERS_CODE
+    )
+    return rows.select(TREND_COLUMNS).sort("year")
+
+
+SPREAD_SCHEMA: Final = pl.Schema(
+    {
+        "year": pl.Int64,
+        "n_areas": pl.Int64,
+        "n_shown": pl.Int64,
+        "min": pl.Float64,
+        "p25": pl.Float64,
+        "median": pl.Float64,
+        "p75": pl.Float64,
+        "max": pl.Float64,
+    }
+)
+
+
+def spread_by_year(values: pl.DataFrame, indicator_code: str, level: str = "zone") -> pl.DataFrame:
+    """The spread between the Flemish areas of `level` per year.
+
+    Minimum, quartiles (linear interpolation, as numpy's default) and maximum of the
+    shown values; suppressed and missing values are left out (`n_areas - n_shown` of
+    them). Brussels (zone elz7) is not a Flemish zone and is left out of the spread.
+    """
+    rows = indicator_rows(values, indicator_code, level).filter(
+        pl.col("area_code") != BRUSSELS_ZONE
+    )
+    if rows.height == 0:
+        return pl.DataFrame(schema=SPREAD_SCHEMA)
+    v = pl.col("value").drop_nulls()
+    out = (
+        rows.group_by("year")
+        .agg(
+            pl.len().alias("n_areas"),
+            v.len().alias("n_shown"),
+            v.min().alias("min"),
+            v.quantile(0.25, interpolation="linear").alias("p25"),
+            v.median().alias("median"),
+            v.quantile(0.75, interpolation="linear").alias("p75"),
+            v.max().alias("max"),
+        )
+        .sort("year")
+    )
+    return out.select([pl.col(n).cast(t) for n, t in SPREAD_SCHEMA.items()])
+
+
+def zone_provinces(areas: pl.DataFrame) -> pl.DataFrame:
+    """zone_code -> province_code and province name, from the zones' municipalities.
+
+    A zone lies within one province (2025 borders); should one ever cross, the province
+    of most of its municipalities is taken.
+    """
+    provinces = areas.filter(pl.col("level") == "provincie").select(
+        pl.col("area_code").alias("province_code"), pl.col("area_name").alias("province_name")
+    )
+    municipalities = areas.filter(
+        (pl.col("level") == "gemeente") & pl.col("zone_code").is_not_null()
+    )
+    mode = (
+        municipalities.group_by("zone_code", "province_code")
+        .len()
+        .sort(["zone_code", "len", "province_code"], descending=[False, True, False])
+        .unique("zone_code", keep="first", maintain_order=True)
+        .select("zone_code", "province_code")
+    )
+    return mode.join(provinces, on="province_code", how="left")
+
+
+SPLIT_COLUMNS: Final = ("area_code", "area_name", "group", "year", *VALUE_COLUMNS)
+SPLIT_SCHEMA: Final = pl.Schema(
+    {
+        "area_code": pl.String,
+        "area_name": pl.String,
+        "group": pl.String,
+        "year": pl.Int64,
+        "numerator": pl.Float64,
+        "denominator": pl.Float64,
+        "value": pl.Float64,
+        "ci_low": pl.Float64,
+        "ci_high": pl.Float64,
+        "suppressed": pl.Boolean,
+        "suppression_reason": pl.String,
+    }
+)
+
+
+def split_trend(
+    values: pl.DataFrame, areas: pl.DataFrame, indicator_code: str, split: Split
+) -> pl.DataFrame:
+    """The series per province (`provincie`) or per zone (`zone`), from the marts' own
+    aggregates at that level. `group` is the province name (for a zone: its province).
+    Columns: `SPLIT_COLUMNS`; empty for `geen`.
+    """
+    if split == "geen":
+        return pl.DataFrame(schema=SPLIT_SCHEMA)
+    level = "provincie" if split == "provincie" else "zone"
+    names = areas.filter(pl.col("level") == level).select("area_code", "area_name")
+    rows = indicator_rows(values, indicator_code, level).join(names, on="area_code", how="left")
+    if split == "provincie":
+        rows = rows.with_columns(pl.col("area_name").alias("group"))
+    else:
+        rows = rows.join(
+            zone_provinces(areas).select(
+                pl.col("zone_code").alias("area_code"), pl.col("province_name").alias("group")
+            ),
+            on="area_code",
+            how="left",
+        ).with_columns(pl.col("group").fill_null("Brussel / onbekend"))
+    return rows.select([pl.col(n).cast(t) for n, t in SPLIT_SCHEMA.items()]).sort(
+        "area_name", "area_code", "year"
+    )
+
+
+# --------------------------------------------------------------------------- funnel
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """A funnel plot of one indicator, year and level against Flanders."""
+
+    points: pl.DataFrame
+    """Every area: area_code, area_name, numerator, denominator, value, ci_low, ci_high,
+    suppressed, suppression_reason, z, lo_95, hi_95, lo_998, hi_998, funnel_class."""
+    curve: pl.DataFrame
+    """Control limits over a grid of sizes: size, lo_95, hi_95, lo_998, hi_998."""
+    target: float
+    """The Flemish value (display scale)."""
+    kind: stats.Kind
+    phi: float | None
+    """Estimated overdispersion (winsorised, Spiegelhalter 2005); None with < 2 areas."""
+    phi_used: float
+    """The factor the limits were widened by (1.0 when not adjusted or phi <= 1)."""
+    chi2_p: float | None
+    """P-value of I x phi against chi-square(I): small means overdispersed."""
+    n_assessed: int
+
+    @property
+    def outliers(self) -> pl.DataFrame:
+        """The areas outside the 99.8% limits, then those outside 95%."""
+        order = {"hoog_998": 0, "laag_998": 1, "hoog_95": 2, "laag_95": 3}
+        return (
+            self.points.filter(pl.col("funnel_class").is_in(list(order)))
+            .with_columns(pl.col("funnel_class").replace_strict(order).alias("_o"))
+            .sort("_o", "area_name")
+            .drop("_o")
+        )
+
+
+def _size_grid(sizes: np.ndarray, kind: stats.Kind, n: int = 120) -> np.ndarray:
+    lo = max(float(np.min(sizes)) * 0.8, 1.0)
+    hi = float(np.max(sizes)) * 1.15
+    grid = np.geomspace(lo, hi, n) if hi > lo else np.array([lo])
+    if kind == "proportion":
+        grid = np.unique(np.round(grid))
+    return np.asarray(grid, dtype=np.float64)
+
+
+def funnel(
+    rows: pl.DataFrame,
+    *,
+    target_numerator: float,
+    target_denominator: float,
+    kind: stats.Kind,
+    multiplier: float,
+    adjust_overdispersion: bool = False,
+) -> Funnel:
+    """Funnel-plot data: each area's value against the Flemish value, with control limits.
+
+    `rows`: one row per area (area_code, area_name and `VALUE_COLUMNS`, as
+    `store.indicator_map_values` returns). The target is the Flemish
+    numerator/denominator (raw scale). Limits: `stats.funnel_limits` (exact binomial or
+    Poisson, 95% and 99.8%), at each area's own size for its class and over a grid for
+    the curve. With `adjust_overdispersion`, the limits are widened by sqrt(phi) when the
+    estimated phi (`stats.overdispersion`) exceeds 1. Areas with a suppressed or missing
+    numerator or denominator are `niet_te_beoordelen`.
+    """
+    if target_denominator <= 0:
+        raise ValueError("de noemer van Vlaanderen moet groter dan 0 zijn")
+    target_raw = float(target_numerator) / float(target_denominator)
+    ok = (
+        pl.col("numerator").is_not_null()
+        & pl.col("denominator").is_not_null()
+        & (pl.col("denominator") > 0)
+        & ~pl.col("suppressed").fill_null(False)
+    )
+    base = rows.with_columns(ok.alias("_ok"))
+    assessed = base.filter(pl.col("_ok"))
+    num = assessed["numerator"].cast(pl.Float64).to_numpy()
+    den = assessed["denominator"].cast(pl.Float64).to_numpy()
+    phi: float | None = None
+    chi2_p: float | None = None
+    if assessed.height >= 2:
+        phi = stats.overdispersion(num, target_raw, den, kind=kind)
+        chi2_p = float(sps.chi2.sf(assessed.height * phi, assessed.height))
+    phi_used = max(phi, 1.0) if (adjust_overdispersion and phi is not None) else 1.0
+    sizes = np.round(den) if kind == "proportion" else den
+    own = stats.funnel_limits(target_raw, sizes, kind=kind, multiplier=multiplier, phi=phi_used)
+    z = stats.z_scores(num, den, target_raw, kind=kind, phi=phi_used)
+    y = num / den * multiplier
+    klass = np.where(
+        y > own["hi_998"].to_numpy(),
+        "hoog_998",
+        np.where(
+            y > own["hi_95"].to_numpy(),
+            "hoog_95",
+            np.where(
+                y < own["lo_998"].to_numpy(),
+                "laag_998",
+                np.where(y < own["lo_95"].to_numpy(), "laag_95", "binnen"),
+            ),
+        ),
+    )
+    scored = assessed.select("area_code").with_columns(
+        pl.Series("z", z, dtype=pl.Float64).fill_nan(None),
+        own["lo_95"],
+        own["hi_95"],
+        own["lo_998"],
+        own["hi_998"],
+        pl.Series("funnel_class", klass, dtype=pl.String),
+    )
+    points = (
+        base.join(scored, on="area_code", how="left")
+        .with_columns(pl.col("funnel_class").fill_null(NOT_ASSESSED))
+        .drop("_ok")
+    )
+    if assessed.height:
+        curve = stats.funnel_limits(
+            target_raw,
+            _size_grid(den, kind),
+            kind=kind,
+            multiplier=multiplier,
+            phi=phi_used,
+        )
+    else:
+        curve = pl.DataFrame(
+            schema=dict.fromkeys(["size", "lo_95", "hi_95", "lo_998", "hi_998"], pl.Float64)
+        )
+    return Funnel(
+        points=points,
+        curve=curve,
+        target=target_raw * multiplier,
+        kind=kind,
+        phi=phi,
+        phi_used=phi_used,
+        chi2_p=chi2_p,
+        n_assessed=assessed.height,
+    )
+
+
+# --------------------------------------------------------------------------- two years
+
+
+COMPARE_SCHEMA: Final = pl.Schema(
+    {
+        "area_code": pl.String,
+        "area_name": pl.String,
+        "value_from": pl.Float64,
+        "ci_low_from": pl.Float64,
+        "ci_high_from": pl.Float64,
+        "suppressed_from": pl.Boolean,
+        "reason_from": pl.String,
+        "value_to": pl.Float64,
+        "ci_low_to": pl.Float64,
+        "ci_high_to": pl.Float64,
+        "suppressed_to": pl.Boolean,
+        "reason_to": pl.String,
+        "change": pl.Float64,
+        "change_low": pl.Float64,
+        "change_high": pl.Float64,
+        "change_class": pl.String,
+    }
+)
+
+
+def mover_difference(
+    value_from: pl.Expr,
+    low_from: pl.Expr,
+    high_from: pl.Expr,
+    value_to: pl.Expr,
+    low_to: pl.Expr,
+    high_to: pl.Expr,
+) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Change (to - from) with its interval by MOVER (Zou & Donner 2008).
+
+    Combines the two estimates' own (asymmetric) intervals: low = d - sqrt((to - low_to)²
+    + (high_from - from)²), high = d + sqrt((high_to - to)² + (from - low_from)²). With
+    Wilson intervals this is Newcombe's (1998) method 10 for a difference of proportions.
+    It treats the two years as independent samples.
+    """
+    change = value_to - value_from
+    low = change - ((value_to - low_to) ** 2 + (high_from - value_from) ** 2).sqrt()
+    high = change + ((high_to - value_to) ** 2 + (value_from - low_from) ** 2).sqrt()
+    return change, low, high
+
+
+def compare_years(
+    values: pl.DataFrame,
+    areas: pl.DataFrame,
+    indicator_code: str,
+    *,
+    level: str,
+    year_from: int,
+    year_to: int,
+) -> pl.DataFrame:
+    """Every area of `level`: its value in two years and the change, with a 95% interval.
+
+    The change interval is `mover_difference`; `change_class` is `gestegen` (interval
+    above 0), `gedaald` (below 0), `geen_verschil`, or `niet_te_beoordelen` (a value or
+    an interval missing or suppressed). Columns: `COMPARE_SCHEMA`.
+    """
+    names = areas.filter(pl.col("level") == level).select("area_code", "area_name")
+    rows = indicator_rows(values, indicator_code, level)
+
+    def year_part(year: int, suffix: str) -> pl.DataFrame:
+        return rows.filter(pl.col("year") == year).select(
+            "area_code",
+            pl.col("value").alias(f"value_{suffix}"),
+            pl.col("ci_low").alias(f"ci_low_{suffix}"),
+            pl.col("ci_high").alias(f"ci_high_{suffix}"),
+            pl.col("suppressed").alias(f"suppressed_{suffix}"),
+            pl.col("suppression_reason").alias(f"reason_{suffix}"),
+        )
+
+    frame = names.join(year_part(year_from, "from"), on="area_code", how="left").join(
+        year_part(year_to, "to"), on="area_code", how="left"
+    )
+    change, low, high = mover_difference(
+        pl.col("value_from"),
+        pl.col("ci_low_from"),
+        pl.col("ci_high_from"),
+        pl.col("value_to"),
+        pl.col("ci_low_to"),
+        pl.col("ci_high_to"),
+    )
+    frame = frame.with_columns(
+        change.alias("change"), low.alias("change_low"), high.alias("change_high")
+    ).with_columns(
+        pl.when(pl.col("change_low").is_null() | pl.col("change_high").is_null())
+        .then(pl.lit(NOT_ASSESSED))
+        .when(pl.col("change_low") > 0)
+        .then(pl.lit("gestegen"))
+        .when(pl.col("change_high") < 0)
+        .then(pl.lit("gedaald"))
+        .otherwise(pl.lit("geen_verschil"))
+        .alias("change_class"),
+        pl.col("suppressed_from").fill_null(False),
+        pl.col("suppressed_to").fill_null(False),
+    )
+    return frame.select([pl.col(n).cast(t) for n, t in COMPARE_SCHEMA.items()]).sort(
+        "area_name", "area_code"
+    )
+
+
+# --------------------------------------------------------------------------- map classes
+
+
+def map_breaks(
+    values: pl.DataFrame,
+    indicator_code: str,
+    *,
+    level: str,
+    year: int,
+    choice: BreakChoice,
+    n_classes: int = 5,
+    decimals: int | None = None,
+) -> list[float]:
+    """Class edges for the map. `vast`/`gelijk`: quantiles / equal intervals over the
+    shown values of ALL years together, so a colour means the same in every year;
+    `jaar`: quantiles of the chosen year only (the classes then shift between years)."""
+    rows = indicator_rows(values, indicator_code, level)
+    if choice == "jaar":
+        rows = rows.filter(pl.col("year") == year)
+    method: maps.BreakMethod = "equal" if choice == "gelijk" else "quantile"
+    return maps.class_breaks(rows["value"], n=n_classes, method=method, decimals=decimals)
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+csv_bytes = downloads.csv_bytes
+
+
+xlsx_bytes = downloads.xlsx_bytes
+
+
+def file_stem(*parts: object) -> str:
+    """A safe file name stem: "monitor_gp_per_10k_zone_2024"."""
+    text = "_".join(str(p) for p in parts if p not in (None, ""))
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)

@@ -1,0 +1,306 @@
+"""The zone profile page (`pages/zone.py`) with AppTest: zone and indicator choice,
+query parameters, messages, and figures that equal the marts (no browser)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from conftest import ROOT, write_synthetic_marts
+from streamlit.testing.v1 import AppTest
+
+from popmgmt.app import store, ui
+from popmgmt.views import labels, zone, zone_model, zone_tables
+
+PAGE = str(ROOT / "pages" / "zone.py")
+TIMEOUT = 90
+ZONE_LABEL = "Eerstelijnszone"
+INDICATOR_LABEL = "Indicator voor de kaart, de vergelijking met andere zones en de trend"
+
+
+@pytest.fixture
+def page(built_data: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("POPMGMT_DATA", str(built_data))
+    return AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+
+
+def _zones(marts: store.Marts) -> list[str]:
+    return sorted(marts.areas.filter(pl.col("level") == "zone")["area_code"].to_list())
+
+
+def _texts(at: AppTest) -> str:
+    parts: list[str] = []
+    for kind in ("markdown", "caption", "warning", "info", "error", "title", "header", "subheader"):
+        parts += [str(getattr(e, "value", "")) for e in at.get(kind)]
+    return "\n".join(parts)
+
+
+def _selectbox(at: AppTest, label: str) -> Any:
+    matches = [s for s in at.selectbox if s.label == label]
+    assert len(matches) == 1, [s.label for s in at.selectbox]
+    return matches[0]
+
+
+def _features(at: AppTest) -> list[dict[str, Any]]:
+    decks = at.get("deck_gl_json_chart")
+    assert len(decks) == 1
+    spec = json.loads(decks[0].proto.json)
+    features: list[dict[str, Any]] = spec["layers"][0]["data"]["features"]
+    return features
+
+
+def _table(at: AppTest, first_column: str) -> Any:
+    """The shown dataframe whose first column is `first_column` (a pandas frame)."""
+    found = [d.value for d in at.dataframe if list(d.value.columns)[:1] == [first_column]]
+    assert found, [list(d.value.columns)[:1] for d in at.dataframe]
+    return found[0]
+
+
+def _params(at: AppTest) -> dict[str, str]:
+    return {k: str(v) for k, v in dict(at.query_params).items()}
+
+
+def test_page_without_zone_asks_for_one(page: AppTest) -> None:
+    """Given no link, the page shows the demo label, asks for a zone, and the footer."""
+    page.run()
+    assert not page.exception
+    assert not page.error
+    assert [t.value for t in page.title] == ["Zoneprofiel"]
+    assert _selectbox(page, ZONE_LABEL).value is None
+    assert _selectbox(page, INDICATOR_LABEL).value == zone.DEFAULT_INDICATOR
+    text = _texts(page)
+    assert "Kies hierboven uw eerstelijnszone" in text
+    assert labels.DEMO_BANNER in [w.value for w in page.warning]
+    assert "Bronvermelding:" in text
+    assert not page.get("deck_gl_json_chart")
+
+
+def test_zone_link_restores_the_view(page: AppTest, marts: store.Marts) -> None:
+    """Given a link with zone and indicator, the widgets, map, spine chart and tables show
+    that zone and indicator, and the link keeps both."""
+    code = _zones(marts)[1]
+    page.query_params["zone"] = code
+    page.query_params["indicator"] = "gp_per_10k"
+    page.run()
+    assert not page.exception
+    assert not page.error
+    assert _selectbox(page, ZONE_LABEL).value == code
+    assert _selectbox(page, INDICATOR_LABEL).value == "gp_per_10k"
+    assert _params(page) == {"zone": code, "indicator": "gp_per_10k"}
+    name = marts.areas.filter(pl.col("area_code") == code)["area_name"][0]
+    headers = [h.value for h in page.header]
+    assert headers[0] == f"{name} ({code}) in één oogopslag"
+    for expected in ("Indicatoren: de zone tegenover Vlaanderen", "Huisartsencapaciteit", "Trends"):
+        assert expected in headers
+    # the map: exactly the zone's municipalities, with Dutch tooltips of the indicator
+    munis = marts.areas.filter((pl.col("level") == "gemeente") & (pl.col("zone_code") == code))
+    features = _features(page)
+    assert sorted(f["properties"]["area_code"] for f in features) == sorted(
+        munis["area_code"].to_list()
+    )
+    assert all(f["properties"]["tt_year"].startswith("jaar ") for f in features)
+    # spine charts, one per Quintuple Aim domain, plus the other charts
+    specs = [json.loads(c.proto.spec) for c in page.get("vega_lite_chart")]
+    titles = [s.get("title", {}).get("text", "") for s in specs]
+    for domain in ("Ervaring van zorg", "Gelijkheid (equity)"):
+        assert domain in titles
+    text = _texts(page)
+    assert zone_tables.BOUNDARY_NOTE in text
+    assert "Wilson" in text  # the significance method is named
+    assert "niet te scheiden" not in text  # not Antwerp
+    labels_ = [e.label for e in page.expander]
+    assert any(lbl.startswith("Definities: ") for lbl in labels_)
+    assert len(page.get("download_button")) >= 2 * 8 + 1
+
+
+def test_figures_on_the_page_equal_the_marts(page: AppTest, marts: store.Marts) -> None:
+    """For two zones and three indicators, the page's indicator table shows the mart's
+    value and interval, and the municipality table the mart's municipal values."""
+    for code in _zones(marts)[:2]:
+        at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+        at.query_params["zone"] = code
+        at.query_params["indicator"] = "ima_gmd"
+        at.run()
+        assert not at.exception
+        spine = _table(at, "Domein (Quintuple Aim)")
+        shown = {row["Indicator"]: row for row in spine.to_dict("records")}
+        for indicator in ("ima_gmd", "gp_per_10k", "pop_65plus"):
+            meta = store.indicator_meta(marts, indicator)
+            year = store.latest_year(marts, indicator, level="zone")
+            assert year is not None
+            row = (
+                store.indicator_map_values(marts, indicator, year, level="zone")
+                .filter(pl.col("area_code") == code)
+                .row(0, named=True)
+            )
+            texts = labels.value_texts(
+                value=row["value"],
+                ci_low=row["ci_low"],
+                ci_high=row["ci_high"],
+                denominator=row["denominator"],
+                suppressed=row["suppressed"],
+                reason=row["suppression_reason"],
+                unit=meta["unit"],
+                denominator_label=None,
+                year=year,
+            )
+            cell = shown[meta["name_nl"]]
+            assert cell["Zone"] == texts["value_text"]
+            assert cell["95%-betrouwbaarheidsinterval"] == texts["interval_text"]
+            assert cell["Jaar"] == str(year)
+            flemish = store.flanders_value(marts, indicator, year)
+            assert flemish is not None
+            assert cell["Vlaanderen"] == labels.fmt_value(flemish["value"], meta["unit"])
+        munis = _table(at, "Gemeente")
+        year = store.latest_year(marts, "ima_gmd", level="gemeente")
+        assert year is not None
+        expected = store.indicator_map_values(marts, "ima_gmd", year, level="gemeente").filter(
+            pl.col("area_code").is_in(
+                marts.areas.filter(pl.col("zone_code") == code)["area_code"].implode()
+            )
+        )
+        by_name = {r["Gemeente"]: r for r in munis.to_dict("records")}
+        for r in expected.iter_rows(named=True):
+            cell = by_name[f"{r['area_name']} ({r['area_code']})"]
+            assert cell["Inwoners met een globaal medisch dossier (GMD)"] == (
+                labels.suppressed_text(r["suppression_reason"])
+                if r["suppressed"]
+                else labels.fmt_value(r["value"], "%")
+            )
+
+
+def test_suppressed_municipal_cell_shows_reason(page: AppTest, marts: store.Marts) -> None:
+    """A municipal cell the build suppressed reads "onderdrukt (...)" in the table and is
+    grey on the map, never 0."""
+    latest = zone_model.latest_years(marts.values, level="gemeente")
+    hidden = (
+        marts.values.filter((pl.col("level") == "gemeente") & pl.col("suppressed"))
+        .join(latest, on=["indicator_code", "year"], how="semi")
+        .join(
+            marts.areas.filter(pl.col("level") == "gemeente").select("area_code", "zone_code"),
+            on="area_code",
+        )
+        .sort("indicator_code", "area_code")
+    )
+    if hidden.height == 0:
+        pytest.skip("no suppressed municipal cell in the latest year of this build")
+    cell = hidden.row(0, named=True)
+    page.query_params["zone"] = cell["zone_code"]
+    page.query_params["indicator"] = cell["indicator_code"]
+    page.run()
+    assert not page.exception
+    name = store.indicator_meta(marts, cell["indicator_code"])["name_nl"]
+    munis = _table(page, "Gemeente")
+    row = next(
+        r for r in munis.to_dict("records") if r["Gemeente"].endswith(f"({cell['area_code']})")
+    )
+    assert row[name] == labels.suppressed_text(cell["suppression_reason"])
+    assert row["Teller"] == ""
+    feature = next(f for f in _features(page) if f["properties"]["area_code"] == cell["area_code"])
+    assert feature["properties"]["class_index"] == -1
+    assert feature["properties"]["tt_value"].startswith("onderdrukt (")
+
+
+def test_unknown_zone_in_link(page: AppTest) -> None:
+    """Given a link with an unknown zone, a clear Dutch message names it; no traceback,
+    no map; the bad code leaves the link."""
+    page.query_params["zone"] = "elz999"
+    page.run()
+    assert not page.exception
+    errors = [e.value for e in page.error]
+    assert len(errors) == 1
+    assert "'elz999'" in errors[0]
+    assert "bestaat niet" in errors[0]
+    assert _selectbox(page, ZONE_LABEL).value is None
+    assert not page.get("deck_gl_json_chart")
+    assert "zone" not in _params(page)
+
+
+def test_unknown_indicator_in_link(page: AppTest, marts: store.Marts) -> None:
+    code = _zones(marts)[0]
+    page.query_params["zone"] = code
+    page.query_params["indicator"] = "bestaat_niet"
+    page.run()
+    assert not page.exception
+    assert any("'bestaat_niet'" in w.value for w in page.warning)
+    assert _selectbox(page, INDICATOR_LABEL).value == zone.DEFAULT_INDICATOR
+    assert _params(page) == {"zone": code, "indicator": zone.DEFAULT_INDICATOR}
+    assert _features(page)
+
+
+def test_choosing_zone_and_indicator_updates_view_and_link(
+    page: AppTest, marts: store.Marts
+) -> None:
+    """When the user picks a zone, then an indicator, then another zone, the page and
+    the link follow each choice."""
+    first, second = _zones(marts)[:2]
+    page.run()
+    _selectbox(page, ZONE_LABEL).set_value(first).run()
+    assert not page.exception
+    assert _params(page) == {"zone": first, "indicator": zone.DEFAULT_INDICATOR}
+    before = [(f["properties"]["tt_name"], f["properties"]["tt_value"]) for f in _features(page)]
+
+    _selectbox(page, INDICATOR_LABEL).set_value("gp_per_10k").run()
+    assert not page.exception
+    assert _params(page) == {"zone": first, "indicator": "gp_per_10k"}
+    after = [(f["properties"]["tt_name"], f["properties"]["tt_value"]) for f in _features(page)]
+    assert after != before
+    assert any(
+        "Huisartsen per 10.000 inwoners: trend"
+        in json.loads(c.proto.spec).get("title", {}).get("text", "")
+        for c in page.get("vega_lite_chart")
+    )
+
+    _selectbox(page, ZONE_LABEL).set_value(second).run()
+    assert not page.exception
+    assert _params(page) == {"zone": second, "indicator": "gp_per_10k"}
+    names = {f["properties"]["area_code"] for f in _features(page)}
+    assert names == set(
+        marts.areas.filter((pl.col("level") == "gemeente") & (pl.col("zone_code") == second))[
+            "area_code"
+        ].to_list()
+    )
+
+
+def test_care_council_role_sees_practices_per_municipality(
+    page: AppTest, marts: store.Marts
+) -> None:
+    """The demo role of the zone's care council sees practice counts per municipality;
+    the public role is told they are reserved."""
+    code = _zones(marts)[0]
+    page.query_params["zone"] = code
+    page.run()
+    assert not any(e.label.startswith("Praktijken per gemeente") for e in page.expander)
+    assert "Praktijken per gemeente: voorbehouden aan de zorgraad" in _texts(page)
+
+    council = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    council.session_state[ui.ROLE_STATE] = f"zorgraad:{code}"
+    council.query_params["zone"] = code
+    council.run()
+    assert not council.exception
+    assert any(e.label.startswith("Praktijken per gemeente") for e in council.expander)
+    tables = [d.value for d in council.dataframe if "Praktijken" in d.value.columns]
+    assert len(tables) == 1
+    munis = marts.areas.filter((pl.col("level") == "gemeente") & (pl.col("zone_code") == code))
+    assert len(tables[0]) == munis.height
+
+
+def test_antwerp_note_on_minimal_marts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given minimal contract-shaped marts and a link to elz2, the page says that
+    Antwerp's four city zones cannot be separated, and survives missing parts."""
+    data = write_synthetic_marts(tmp_path / "data")
+    monkeypatch.setenv("POPMGMT_DATA", str(data))
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.query_params["zone"] = "elz2"
+    at.run()
+    assert not at.exception
+    assert not at.error
+    assert labels.ANTWERP_NOTE in [i.value for i in at.info]
+    other = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    other.query_params["zone"] = "elz1"
+    other.run()
+    assert not other.exception
+    assert labels.ANTWERP_NOTE not in [i.value for i in other.info]

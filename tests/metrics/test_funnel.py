@@ -1,0 +1,217 @@
+"""Funnel-plot data and chart (`popmgmt.metrics.funnel`): limits against a reference computation,
+small units, suppression, overdispersion, and the method named on the chart."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from frames import funnel_data, funnel_spread_units, funnel_units
+
+from popmgmt.metrics import funnel, stats
+
+
+# --------------------------------------------------------------------------- reference
+def _poisson_cdf(k: int, mean: float) -> float:
+    if k < 0:
+        return 0.0
+    return sum(math.exp(-mean) * mean**i / math.factorial(i) for i in range(k + 1))
+
+
+def _binomial_cdf(k: int, n: int, p: float) -> float:
+    if k < 0:
+        return 0.0
+    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))
+
+
+def _reference_limit(p: float, cdf: Callable[[int], float], n: float) -> float:
+    """Spiegelhalter (2005, appendix A.1.1), written out independently of scipy:
+    r = the smallest count with P(X <= r) >= p; the limit is
+    (r - (P(X <= r) - p) / P(X = r)) / n, clipped at 0."""
+    r = 0
+    while cdf(r) < p:
+        r += 1
+    share = (cdf(r) - p) / (cdf(r) - cdf(r - 1))
+    return max((r - share) / n, 0.0)
+
+
+# Known values: rate 0.1 per patient, 100 patients (Poisson mean 10), per 100 patients.
+# 2.5%: r = 4, 97.5%: r = 17, 0.1%: r = 2, 99.9%: r = 21 (from the Poisson cdf).
+KNOWN_RATE_100 = {"lo_95": 3.7752, "hi_95": 16.1600, "lo_998": 1.2205, "hi_998": 20.6620}
+# Proportion 0.2, 50 patients (binomial), per 100.
+KNOWN_PROPORTION_50 = {"lo_95": 8.4405, "hi_95": 30.7094, "lo_998": 3.4776, "hi_998": 37.9144}
+
+
+def test_rate_limits_match_known_values() -> None:
+    """Given a rate of 10 per 100 and a practice of 100 patients, then the four limits
+    are the hand-computed exact Poisson values (per 100)."""
+    result = funnel_data(funnel_units([10.0], [100.0]), target=0.1, multiplier=100.0)
+    row = result.points.row(0, named=True)
+    for key, expected in KNOWN_RATE_100.items():
+        assert row[key] == pytest.approx(expected, abs=5e-4), key
+
+
+def test_proportion_limits_match_known_values() -> None:
+    result = funnel_data(
+        funnel_units([10.0], [50.0]), target=0.2, kind="proportion", multiplier=100.0
+    )
+    row = result.points.row(0, named=True)
+    for key, expected in KNOWN_PROPORTION_50.items():
+        assert row[key] == pytest.approx(expected, abs=5e-4), key
+
+
+@pytest.mark.parametrize("size", [7.0, 20.0, 100.0, 250.0, 1000.0])
+def test_rate_limits_match_reference_computation(size: float) -> None:
+    """Limits at every size equal the independent reference computation."""
+    target = 0.1
+    result = funnel_data(
+        funnel_units([1.0 * round(size * target)], [size]), target=target, min_count=0
+    )
+    row = result.points.row(0, named=True)
+    mean = target * size
+    for level, name in ((0.95, "95"), (0.998, "998")):
+        lo_p, hi_p = (1 - level) / 2, (1 + level) / 2
+        cdf = lambda k: _poisson_cdf(k, mean)  # noqa: E731
+        assert row[f"lo_{name}"] == pytest.approx(_reference_limit(lo_p, cdf, size), abs=1e-9)
+        assert row[f"hi_{name}"] == pytest.approx(_reference_limit(hi_p, cdf, size), abs=1e-9)
+
+
+@pytest.mark.parametrize("size", [10, 40, 300])
+def test_proportion_limits_match_reference_computation(size: int) -> None:
+    target = 0.3
+    result = funnel_data(
+        funnel_units([float(round(size * target))], [float(size)]),
+        target=target,
+        kind="proportion",
+        min_count=0,
+    )
+    row = result.points.row(0, named=True)
+    for level, name in ((0.95, "95"), (0.998, "998")):
+        lo_p, hi_p = (1 - level) / 2, (1 + level) / 2
+        cdf = lambda k: _binomial_cdf(k, size, target)  # noqa: E731
+        assert row[f"lo_{name}"] == pytest.approx(_reference_limit(lo_p, cdf, size), abs=1e-9)
+        assert row[f"hi_{name}"] == pytest.approx(_reference_limit(hi_p, cdf, size), abs=1e-9)
+
+
+def test_large_units_approach_normal_limits() -> None:
+    """For a large practice the exact limits are close to target ± z·sqrt(target/n)."""
+    size, target = 200_000.0, 0.05
+    result = funnel_data(funnel_units([size * target], [size]), target=target)
+    row = result.points.row(0, named=True)
+    sd = math.sqrt(target / size)
+    assert row["hi_95"] == pytest.approx(target + 1.959964 * sd, rel=2e-3)
+    assert row["lo_998"] == pytest.approx(target - 3.090232 * sd, rel=2e-3)
+
+
+def test_limits_are_stats_funnel_limits() -> None:
+    """The grid limits are exactly `stats.funnel_limits` (no reimplementation)."""
+    result = funnel_data(funnel_units([30.0, 50.0], [300.0, 900.0]), target=0.08, multiplier=100.0)
+    expected = stats.funnel_limits(0.08, result.limits["size"], kind="rate", multiplier=100.0)
+    assert result.limits.equals(expected)
+
+
+# --------------------------------------------------------------------------- small units
+def test_small_practice_with_no_events_is_inside() -> None:
+    """Given a small practice (20 patients, 1 event expected) with 0 events, then it lies
+    within the limits: wide limits, no false alarm."""
+    result = funnel_data(funnel_units([0.0], [20.0]), target=0.05)
+    row = result.points.row(0, named=True)
+    assert row["band"] == "binnen"
+    assert row["lo_95"] == 0.0
+    assert row["value"] == 0.0
+
+
+def test_wide_limits_for_small_units() -> None:
+    result = funnel_data(funnel_units([10.0, 1000.0], [100.0, 10_000.0]), target=0.1)
+    small, large = result.points.iter_rows(named=True)
+    assert small["hi_95"] - small["lo_95"] > 5 * (large["hi_95"] - large["lo_95"])
+
+
+def test_no_false_alarms_under_the_null() -> None:
+    """Given 4,000 units of 10-200 patients drawn from the target rate itself, then about
+    5% fall outside the 95% limits and hardly any outside the 99.8% limits."""
+    rng = np.random.default_rng(7)
+    sizes = rng.integers(10, 200, size=4000).astype(float)
+    observed = rng.poisson(0.08 * sizes).astype(float)
+    keep = (observed == 0) | (observed >= funnel.MIN_COUNT)  # 1-4 would be suppressed
+    result = funnel_data(
+        funnel_units(observed[keep].tolist(), sizes[keep].tolist()),
+        target=0.08,
+        overdispersion_mode="nooit",
+    )
+    counts = funnel.band_counts(result)
+    n = result.points.height
+    outside_95 = n - counts["binnen"]
+    outside_998 = counts["hoger_998"] + counts["lager_998"]
+    assert outside_95 / n < 0.06
+    assert outside_998 / n < 0.005
+
+
+def test_person_sizes_of_one_to_four_are_left_out() -> None:
+    units = funnel_units([0.0, 0.0], [3.0, 30.0])
+    assert funnel_data(units, target=0.1).points["label"].to_list() == ["U1"]
+    # An exposure (FTE) of 3 is not a count of persons: kept.
+    assert funnel_data(units, target=0.1, size_is_count=False).points.height == 2
+
+
+def test_min_count_zero_keeps_small_counts() -> None:
+    """Counts of practices are not person counts: the caller may switch the guard off."""
+    units = funnel_units([2.0], [30.0])
+    assert funnel_data(units, target=0.1, min_count=0, size_is_count=False).points.height == 1
+
+
+# --------------------------------------------------------------------------- bands
+def test_bands() -> None:
+    units = funnel_units([10.0, 30.0, 0.0, 16.0, 200.0], [100.0] * 4 + [1000.0])
+    result = funnel_data(units, target=0.1, overdispersion_mode="nooit")
+    bands = dict(zip(result.points["label"], result.points["band"], strict=True))
+    assert bands["U0"] == "binnen"  # 10 of 100: the target itself
+    assert bands["U1"] == "hoger_998"  # 30 > 20.66
+    assert bands["U2"] == "lager_998"  # 0 < 1.22
+    assert bands["U3"] == "binnen"  # 16 < 16.16
+    assert bands["U4"] == "hoger_998"  # 200 of 1000
+    assert funnel.band_counts(result) == {
+        "binnen": 2,
+        "hoger_95": 0,
+        "lager_95": 0,
+        "hoger_998": 2,
+        "lager_998": 1,
+    }
+
+
+def test_overdispersion_is_stats_overdispersion() -> None:
+    units = funnel_spread_units()
+    result = funnel_data(units, target=0.09, overdispersion_mode="auto")
+    expected = stats.overdispersion(units["observed"], 0.09, units["size"], kind="rate")
+    assert result.phi == pytest.approx(expected)
+    assert result.phi is not None
+    assert result.phi > 1
+    assert result.phi_significant is funnel.phi_is_significant(result.phi, units.height)
+    assert result.phi_significant
+    assert result.phi_used == pytest.approx(expected)
+    widened = stats.funnel_limits(0.09, units["size"], kind="rate", phi=expected)
+    assert result.points["hi_95"].to_list() == pytest.approx(widened["hi_95"].to_list())
+
+
+def test_overdispersion_modes() -> None:
+    units = funnel_spread_units()
+    never = funnel_data(units, target=0.09, overdispersion_mode="nooit")
+    always = funnel_data(units, target=0.09, overdispersion_mode="altijd")
+    assert never.phi_used == 1.0
+    assert always.phi_used == pytest.approx(never.phi)
+    assert (always.points["hi_95"] > never.points["hi_95"]).all()
+    with pytest.raises(ValueError, match="overdispersiemodus"):
+        funnel_data(units, target=0.09, overdispersion_mode="soms")
+
+
+def test_phi_is_significant_against_chi_square() -> None:
+    # chi-square(20) 95% quantile: 31.41.
+    assert funnel.phi_is_significant(1.6, 20)
+    assert not funnel.phi_is_significant(1.5, 20)
+
+
+def test_only_95_and_998_levels() -> None:
+    with pytest.raises(ValueError, match="95% en 99,8%"):
+        funnel_data(funnel_units([10.0], [100.0]), target=0.1, levels=(0.9, 0.99))
