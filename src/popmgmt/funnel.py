@@ -6,8 +6,8 @@ around a reference value that narrow as the size grows (Spiegelhalter 2005). A u
 outside the 95% limits differs more than chance alone would usually give; outside the
 99.8% limits, much more. Small units get wide limits, so they do not raise false alarms.
 
-The statistics are `popmgmt.stats.funnel_limits` (exact binomial / Poisson limits,
-interpolated) and `popmgmt.stats.overdispersion` (winsorised z-scores); this module
+The statistics are `popmgmt.stats.funnel_limits` (Wilson score / exact Poisson
+limits) and `popmgmt.stats.overdispersion` (winsorised z-scores); this module
 only prepares the units, decides whether to widen for overdispersion, classifies each
 unit against the limits at its own size, and draws. No Streamlit here: the circle view
 and the Flemish monitor share it.
@@ -70,7 +70,7 @@ NOT_A_LEAGUE_TABLE: Final = (
 )
 KIND_METHOD: Final[dict[str, str]] = {
     "rate": "exacte Poisson-grenzen",
-    "proportion": "exacte binomiale grenzen",
+    "proportion": "Wilson-scoregrenzen",
 }
 
 POINT_SCHEMA: Final = pl.Schema(

@@ -1,0 +1,1 @@
+"""Statistics: pure polars/numpy functions, no Streamlit, no display text."""
