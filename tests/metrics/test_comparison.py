@@ -13,6 +13,8 @@ import math
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from popmgmt import stats
 from popmgmt.metrics import comparison as cmp
@@ -215,3 +217,34 @@ def test_label_codes() -> None:
     )
     with pytest.raises(ValueError, match="richting"):
         cmp.label("binnen", "omhoog")
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), spread=st.floats(0.0, 0.05))
+def test_label_agrees_with_adjusted_z(seed: int, spread: float) -> None:
+    """Whatever the spread, the label says the same as the z-score the method uses:
+    outside 95% exactly when |z_adjusted| > 1.96, outside 99.8% when > 3.09 (additive
+    method; the plain method's labels follow the funnel limits, tested above)."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(500, 50_000, 30).astype(float)
+    true = np.sin(np.arcsin(np.sqrt(0.3)) + rng.normal(0.0, spread, 30)) ** 2
+    units = _units(list(rng.binomial(sizes.astype(np.int64), true).astype(float)), list(sizes))
+    out = cmp.compare_units(
+        units,
+        unit_col="unit",
+        observed_col="o",
+        size_col="n",
+        kind="proportion",
+        direction="hoger_beter",
+        target=0.3,
+    )
+    counts = cmp.label_counts(out)
+    assert sum(counts.values()) == 30
+    if out["method"][0] != cmp.METHOD_ADDITIVE:
+        return
+    for z, code in zip(out["z_adjusted"], out["label"], strict=True):
+        if min(abs(abs(z) - 1.959964), abs(abs(z) - 3.090232)) < 1e-6:
+            continue
+        expected = "gelijk" if abs(z) <= 1.959964 else ("beter" if z > 0 else "slechter")
+        expected += "" if expected == "gelijk" else ("_998" if abs(z) > 3.090232 else "_95")
+        assert code == expected
