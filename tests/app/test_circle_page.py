@@ -336,7 +336,7 @@ def test_circle_against_flanders_and_other_circles(page: AppTest, circles: list[
     assert "Zwarte ring" in _subtitle(spec)
     _selectbox(page, "Indicator voor alle kringen").set_value("practices_flat_rate").run()
     (spec,) = _charts(page)
-    assert "exacte binomiale grenzen" in _subtitle(spec)
+    assert "Wilson-scoregrenzen" in _subtitle(spec)
 
 
 def test_trend(page: AppTest, circles: list[str]) -> None:

@@ -247,7 +247,7 @@ def test_flanders_summary_and_definition(syn: store.Marts) -> None:
     assert "**Huisartsen per 10.000 inwoners** (`gp_per_10k`)" in text
     assert "- **Formule:** huisartsen / (inwoners / 10.000)" in text
     assert "- **Eerste jaar:** 2015" in text
-    interval = "Poisson-interval (95%): exact onder 10, anders de benadering van Byar"
+    interval = "Exact Poisson-interval (95%, Garwood)"
     assert f"- **Interval:** {interval}" in text
     assert "- **Bron:** IMA, Patiënteel huisartsen; Statbel" in text
 

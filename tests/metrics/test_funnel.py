@@ -5,43 +5,48 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from statistics import NormalDist
 
 import numpy as np
 import pytest
 from frames import funnel_data, funnel_spread_units, funnel_units
+from scipy import special
 
 from popmgmt.metrics import funnel, stats
 
 
 # --------------------------------------------------------------------------- reference
-def _poisson_cdf(k: int, mean: float) -> float:
-    if k < 0:
-        return 0.0
-    return sum(math.exp(-mean) * mean**i / math.factorial(i) for i in range(k + 1))
+def _bisect(f: Callable[[float], float], lo: float, hi: float) -> float:
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if f(mid) > 0 else (mid, hi)
+    return (lo + hi) / 2
 
 
-def _binomial_cdf(k: int, n: int, p: float) -> float:
-    if k < 0:
-        return 0.0
-    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))
+def _rate_reference(p: float, target: float, n: float) -> float:
+    """The rate whose exact Poisson interval just touches the target (PHEindicatormethods
+    `poisson_funnel`), by bisection on the forward regularised gamma function: the upper
+    limit e/n has P(Gamma(e) <= target n) = 1 - p (the exact lower limit of e events is
+    target n), the lower limit e/n has P(Gamma(e + 1) <= target n) = 1 - p, else 0."""
+    lam = target * n
+    top = lam + 50 * math.sqrt(lam) + 50
+    if p > 0.5:
+        return _bisect(lambda e: (1 - p) - float(special.gammainc(e, lam)), 1e-12, top) / n
+    f = lambda s: (1 - p) - float(special.gammainc(s, lam))  # noqa: E731
+    return 0.0 if f(1.0) > 0 else (_bisect(f, 1.0, top) - 1.0) / n
 
 
-def _reference_limit(p: float, cdf: Callable[[int], float], n: float) -> float:
-    """Spiegelhalter (2005, appendix A.1.1), written out independently of scipy:
-    r = the smallest count with P(X <= r) >= p; the limit is
-    (r - (P(X <= r) - p) / P(X = r)) / n, clipped at 0."""
-    r = 0
-    while cdf(r) < p:
-        r += 1
-    share = (cdf(r) - p) / (cdf(r) - cdf(r - 1))
-    return max((r - share) / n, 0.0)
+def _proportion_reference(p: float, target: float, n: int) -> float:
+    """The proportion whose Wilson interval just touches the target: the score limit."""
+    z = NormalDist().inv_cdf(p)
+    return min(max(target + z * math.sqrt(target * (1 - target) / n), 0.0), 1.0)
 
 
-# Known values: rate 0.1 per patient, 100 patients (Poisson mean 10), per 100 patients.
-# 2.5%: r = 4, 97.5%: r = 17, 0.1%: r = 2, 99.9%: r = 21 (from the Poisson cdf).
-KNOWN_RATE_100 = {"lo_95": 3.7752, "hi_95": 16.1600, "lo_998": 1.2205, "hi_998": 20.6620}
-# Proportion 0.2, 50 patients (binomial), per 100.
-KNOWN_PROPORTION_50 = {"lo_95": 8.4405, "hi_95": 30.7094, "lo_998": 3.4776, "hi_998": 37.9144}
+# Known values: rate 0.1 per patient, 100 patients (Poisson mean 10), per 100 patients:
+# the counts whose exact 95%/99.8% interval just touches 10 (`_rate_reference`).
+KNOWN_RATE_100 = {"lo_95": 3.8336, "hi_95": 17.1272, "lo_998": 1.3715, "hi_998": 21.5706}
+# Proportion 0.2, 50 patients, per 100: 20 -/+ z * sqrt(0.2 * 0.8 / 50) * 100.
+KNOWN_PROPORTION_50 = {"lo_95": 8.9128, "hi_95": 31.0872, "lo_998": 2.5190, "hi_998": 37.4810}
 
 
 def test_rate_limits_match_known_values() -> None:
@@ -70,12 +75,10 @@ def test_rate_limits_match_reference_computation(size: float) -> None:
         funnel_units([1.0 * round(size * target)], [size]), target=target, min_count=0
     )
     row = result.points.row(0, named=True)
-    mean = target * size
     for level, name in ((0.95, "95"), (0.998, "998")):
         lo_p, hi_p = (1 - level) / 2, (1 + level) / 2
-        cdf = lambda k: _poisson_cdf(k, mean)  # noqa: E731
-        assert row[f"lo_{name}"] == pytest.approx(_reference_limit(lo_p, cdf, size), abs=1e-9)
-        assert row[f"hi_{name}"] == pytest.approx(_reference_limit(hi_p, cdf, size), abs=1e-9)
+        assert row[f"lo_{name}"] == pytest.approx(_rate_reference(lo_p, target, size), abs=1e-9)
+        assert row[f"hi_{name}"] == pytest.approx(_rate_reference(hi_p, target, size), abs=1e-9)
 
 
 @pytest.mark.parametrize("size", [10, 40, 300])
@@ -90,9 +93,10 @@ def test_proportion_limits_match_reference_computation(size: int) -> None:
     row = result.points.row(0, named=True)
     for level, name in ((0.95, "95"), (0.998, "998")):
         lo_p, hi_p = (1 - level) / 2, (1 + level) / 2
-        cdf = lambda k: _binomial_cdf(k, size, target)  # noqa: E731
-        assert row[f"lo_{name}"] == pytest.approx(_reference_limit(lo_p, cdf, size), abs=1e-9)
-        assert row[f"hi_{name}"] == pytest.approx(_reference_limit(hi_p, cdf, size), abs=1e-9)
+        lo = _proportion_reference(lo_p, target, size)
+        hi = _proportion_reference(hi_p, target, size)
+        assert row[f"lo_{name}"] == pytest.approx(lo, abs=1e-9)
+        assert row[f"hi_{name}"] == pytest.approx(hi, abs=1e-9)
 
 
 def test_large_units_approach_normal_limits() -> None:

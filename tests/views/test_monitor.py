@@ -84,18 +84,18 @@ def _validate(spec: dict[str, Any]) -> None:
 
 
 # --- funnel limits and overdispersion against reference values ---------------------------
-# The reference limits were computed independently of scipy, with exact rational binomial
-# CDFs (fractions + math.comb) and 60-digit Poisson CDFs (decimal), then Spiegelhalter
-# (2005, appendix A.1.1): limit = (r - (F(r) - p) / (F(r) - F(r - 1))) / n, with r the
-# smallest integer with F(r) >= p.
+# The reference limits are the values whose own interval just touches the target, as
+# PHEindicatormethods' calculate_funnel_limits: proportions target ± z·sqrt(p(1-p)/n)
+# (Wilson score), rates by 200-step bisection on the forward regularised gamma function
+# (exact Poisson), not with the closed-form inverse the code uses.
 
 BINOMIAL_REFERENCE = {  # target 0.2: size -> (lo_95, hi_95, lo_998, hi_998)
-    50: (0.08440482201226912, 0.30709388335205806, 0.03477614320750781, 0.3791440976750376),
-    200: (0.14341670897159883, 0.25434677205786194, 0.11484998959002231, 0.28896904424404146),
+    50: (0.08912769405202578, 0.3108723059479742, 0.025190062469359675, 0.37480993753064035),
+    200: (0.14456384702601288, 0.25543615297398714, 0.11259503123467984, 0.2874049687653202),
 }
 POISSON_REFERENCE = {  # target 0.008 per unit: exposure -> limits
-    1000: (0.0023928587852661315, 0.013542475676822818, 0.000247619748380216, 0.01762958539660018),
-    20000: (0.00675912369546095, 0.009238341542760082, 0.0060931725138466996, 0.009998960794215792),
+    1000: (0.002495858886453707, 0.014468252808102757, 0.0004425244813044755, 0.018526961291263803),
+    20000: (0.006759739380484965, 0.009287660853323635, 0.006093907861974398, 0.010048836763128259),
 }
 
 

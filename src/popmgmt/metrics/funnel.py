@@ -6,8 +6,8 @@ around a reference value that narrow as the size grows (Spiegelhalter 2005). A u
 outside the 95% limits differs more than chance alone would usually give; outside the
 99.8% limits, much more. Small units get wide limits, so they do not raise false alarms.
 
-The statistics are `popmgmt.metrics.stats.funnel_limits` (exact binomial / Poisson limits,
-interpolated) and `popmgmt.metrics.stats.overdispersion` (winsorised z-scores); this module
+The statistics are `popmgmt.metrics.stats.funnel_limits` (Wilson score / exact Poisson
+limits) and `popmgmt.metrics.stats.overdispersion` (winsorised z-scores); this module
 only prepares the units, decides whether to widen for overdispersion, classifies each
 unit against the limits at its own size. The chart and its Dutch text are
 `popmgmt.views.funnel_charts`; the circle view and the Flemish monitor share both.

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 import statsmodels.api as sm
+from scipy import special
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
@@ -31,9 +32,6 @@ Kind = Literal["proportion", "rate"]
 INTERVAL_METHODS: Final = ("wilson", "poisson", "none")
 COMPARISONS: Final = ("beter", "vergelijkbaar", "slechter", "hoger", "lager")
 
-# Counts below this use the exact (Garwood) Poisson interval, counts from it on
-# Byar's approximation (as PHE Fingertips / PHEindicatormethods::phe_rate do).
-BYAR_FROM: Final = 10.0
 # Directly standardised rates are not published below this many events (DOMAIN 6).
 DSR_MIN_EVENTS: Final = 10
 
@@ -125,12 +123,13 @@ def _byar(count: FloatArray, confidence: float) -> tuple[FloatArray, FloatArray]
 
 
 def poisson_interval(count: ArrayLike, confidence: float = 0.95) -> tuple[FloatArray, FloatArray]:
-    """Confidence interval for a Poisson count, element-wise.
+    """Exact (Garwood) confidence interval for a Poisson count, element-wise.
 
-    Exact (Garwood) for counts below 10, Byar's approximation from 10 on, as
-    PHE Fingertips does. Counts may be non-integer (e.g. FTE): the chi-square
-    form extends continuously. Zero gives (0, upper). NaN gives NaN. Divide by
-    the exposure to get the interval of a rate.
+    Exact for every count (no switch to Byar's approximation, so the limits are
+    monotone in the count and agree with `funnel_limits` about every point).
+    Counts may be non-integer (e.g. FTE): the chi-square form extends
+    continuously. Zero gives (0, upper). NaN gives NaN. Divide by the exposure
+    to get the interval of a rate.
     """
     _check_confidence(confidence)
     x = np.atleast_1d(_as_float(count))
@@ -139,12 +138,8 @@ def poisson_interval(count: ArrayLike, confidence: float = 0.95) -> tuple[FloatA
         raise ValueError("Poisson-interval: aantallen moeten >= 0 zijn")
     low = np.full(x.shape, np.nan)
     high = np.full(x.shape, np.nan)
-    small = finite & (x < BYAR_FROM)
-    large = finite & (x >= BYAR_FROM)
-    if small.any():
-        low[small], high[small] = _exact_poisson(x[small], confidence)
-    if large.any():
-        low[large], high[large] = _byar(x[large], confidence)
+    if finite.any():
+        low[finite], high[finite] = _exact_poisson(x[finite], confidence)
     return low.reshape(np.shape(count)), high.reshape(np.shape(count))
 
 
@@ -223,14 +218,28 @@ def _check_target(target: float | FloatArray, kind: Kind) -> None:
         raise ValueError(f"kind moet 'proportion' of 'rate' zijn, niet {kind!r}")
 
 
-def _exact_limit(p: float, target: float, n: FloatArray, kind: Kind) -> FloatArray:
-    """Spiegelhalter (2005, appendix A.1.1) interpolated exact p-quantile of y/n."""
-    dist = sps.binom(n, target) if kind == "proportion" else sps.poisson(target * n)
-    r = np.asarray(dist.ppf(p), dtype=np.float64)
-    cdf_r = np.asarray(dist.cdf(r), dtype=np.float64)
-    pmf_r = cdf_r - np.asarray(dist.cdf(r - 1.0), dtype=np.float64)
-    share = np.divide(cdf_r - p, pmf_r, out=np.zeros(n.shape), where=pmf_r > 0)
-    return (r - share) / n
+def _limit(p: float, target: float, n: FloatArray, kind: Kind) -> FloatArray:
+    """The value y/n at size n whose own interval just touches `target` (raw scale).
+
+    Proportion: the Wilson score interval of y/n touches the target where
+    |y/n - target| = z sqrt(target (1 - target) / n) (the score test the Wilson
+    interval inverts), so the limit is target + z_p sqrt(target (1 - target) / n).
+    Rate: the exact (Garwood) Poisson interval. The upper limit is e/n with e the
+    (continuous) count whose exact lower limit is target * n, i.e. the gamma CDF
+    with shape e at target * n equals 1 - p; the lower limit is e/n with the exact
+    upper limit of e equal to target * n (gamma CDF with shape e + 1 at target * n
+    equals 1 - p), 0 when no e >= 0 qualifies. As PHEindicatormethods
+    `calculate_funnel_limits` (`sigma_adjustment`, `poisson_funnel`), but solved in
+    closed form instead of by bisection.
+    """
+    if kind == "proportion":
+        z = float(sps.norm.ppf(p))
+        return np.asarray(target + z * np.sqrt(target * (1.0 - target) / n), dtype=np.float64)
+    if target == 0:
+        return np.zeros(n.shape)
+    shape = np.asarray(special.gdtrib(1.0, 1.0 - p, target * n), dtype=np.float64)
+    events = shape if p > 0.5 else np.maximum(shape - 1.0, 0.0)
+    return events / n
 
 
 def funnel_limits(
@@ -245,11 +254,13 @@ def funnel_limits(
     """Funnel-plot control limits around `target` for each size (Spiegelhalter 2005).
 
     `target` is on the raw scale (a proportion in [0, 1], or a rate per unit of
-    size); `sizes` are denominators (persons) or exposures. Limits are the exact
-    binomial (proportion) or Poisson (rate) quantiles, interpolated between
-    integers as in Spiegelhalter (2005), then widened around the target by
-    sqrt(phi) when phi > 1 (phi <= 1 leaves them as they are), clipped to the
-    possible range and multiplied by `multiplier`. Columns: `size`, and
+    size); `sizes` are denominators (persons) or exposures. Limits are the values
+    whose own interval just touches the target (see `_limit`): Wilson score
+    (proportion) or exact Poisson (rate), as PHEindicatormethods
+    `calculate_funnel_limits`, so a point lies outside the funnel exactly when
+    its `wilson_interval` / `poisson_interval` excludes the target. They are then
+    widened around the target by sqrt(phi) when phi > 1 (phi <= 1 leaves them as
+    they are), clipped to the possible range and multiplied by `multiplier`. Columns: `size`, and
     `lo_<level>`, `hi_<level>` per level (`lo_95`, `hi_95`, `lo_998`, `hi_998`).
     Sizes that are null or <= 0 give null limits.
     """
@@ -265,7 +276,7 @@ def funnel_limits(
         name = _level_name(level)
         for side, p in (("lo", (1.0 - level) / 2.0), ("hi", (1.0 + level) / 2.0)):
             limit = np.full(n.shape, np.nan)
-            limit[ok] = target + widen * (_exact_limit(p, target, n[ok], kind) - target)
+            limit[ok] = target + widen * (_limit(p, target, n[ok], kind) - target)
             limit = np.clip(limit, 0.0, 1.0 if kind == "proportion" else np.inf)
             columns[f"{side}_{name}"] = _series(f"{side}_{name}", limit * multiplier)
     return pl.DataFrame(columns)
@@ -409,7 +420,8 @@ def direct_standardised_rate(
     (default the 2013 European Standard Population on codes.POP_AGE_BANDS).
     DSR = sum(w_i * d_i / n_i) / sum(w_i). Dobson et al. (1991): with O the total
     events and var = sum((w_i / W)^2 * d_i / n_i^2), the limits are
-    DSR + sqrt(var / O) * (O_limit - O), O_limit from `poisson_interval`.
+    DSR + sqrt(var / O) * (O_limit - O), O_limit Byar's limit of O (as
+    PHEindicatormethods `calculate_dsr`; O >= 10, where Byar is within 0.5% of exact).
     A band with population 0 must have 0 events (it contributes rate 0). Groups
     with fewer than `min_events` events (or any null input) get null
     value/interval. Output: `by`, `events`, `population`, `value`, `ci_low`,
@@ -454,7 +466,8 @@ def direct_standardised_rate(
     dsr = _as_float(grouped["_dsr"])
     var = _as_float(grouped["_var"])
     ok = (~grouped["_null"].to_numpy()) & np.isfinite(o) & (o >= min_events) & (o > 0)
-    o_low, o_high = poisson_interval(np.where(ok, o, np.nan), confidence)
+    # Byar's limits for the total count, as PHEindicatormethods `calculate_dsr` does
+    o_low, o_high = _byar(np.where(ok, o, np.nan), confidence)
     scale = np.sqrt(np.divide(var, o, out=np.full(o.shape, np.nan), where=ok))
     value = np.where(ok, dsr, np.nan)
     return grouped.select(

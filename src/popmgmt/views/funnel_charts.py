@@ -43,7 +43,7 @@ NOT_A_LEAGUE_TABLE: Final = (
 )
 KIND_METHOD: Final[dict[str, str]] = {
     "rate": "exacte Poisson-grenzen",
-    "proportion": "exacte binomiale grenzen",
+    "proportion": "Wilson-scoregrenzen",
 }
 
 

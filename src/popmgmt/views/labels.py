@@ -97,7 +97,7 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
     },
     "interval_method": {
         "wilson": "Wilson-score-interval (95%)",
-        "poisson": "Poisson-interval (95%): exact onder 10, anders de benadering van Byar",
+        "poisson": "Exact Poisson-interval (95%, Garwood)",
         "dobson": "Dobson-interval voor gestandaardiseerde cijfers (95%)",
         "none": "Geen interval",
     },
