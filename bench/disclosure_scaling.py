@@ -9,7 +9,7 @@ The real geography (municipality -> zone, GP circle, province -> Flanders) with
 each municipality split into `factor` sub-areas (statistical sectors stand-in).
 Each sub-area holds a synthetic population table (2 sexes x 20 age bands, one
 year), drawn so that a share of cells is small. The table is controlled by
-`popmgmt.privacy.apply_disclosure_control` with the constraints the build uses
+`popmgmt.pipeline.privacy.apply_disclosure_control` with the constraints the build uses
 (bands -> total, M + V = T, sub-area -> municipality -> zone/circle/province ->
 Flanders), exact audit included. Each run is a child process: wall time and
 peak RSS of the child. Rounds are interleaved (1x, 4x, 16x, 1x, ...) so that a
@@ -33,8 +33,8 @@ import time
 import numpy as np
 import polars as pl
 
+from popmgmt.pipeline.privacy import TOTAL_COL, apply_disclosure_control
 from popmgmt.pipeline.refdata import load_refdata
-from popmgmt.privacy import TOTAL_COL, apply_disclosure_control
 
 BANDS = 20
 

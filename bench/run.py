@@ -9,7 +9,7 @@ Run from the repository root (or `make bench`)::
 Three parts, in one run, all in a temporary folder (the repository's `raw/` and
 `data/` are never touched):
 
-1. Demo write (`popmgmt.pipeline.demo.write_demo`) and full build (`popmgmt.build.build`),
+1. Demo write (`popmgmt.pipeline.demo.write_demo`) and full build (`popmgmt.pipeline.build.build`),
    each in a child process: wall time, peak RSS (the child's own
    `getrusage(RUSAGE_SELF).ru_maxrss`) and, for the build, the time per step
    (timestamps between the build's `progress` calls). A breakdown of the marts
@@ -192,7 +192,7 @@ def _child_demo(raw: Path, scale: float) -> dict[str, Any]:
 
 
 def _child_build(raw: Path, data: Path) -> dict[str, Any]:
-    from popmgmt.build import build  # noqa: PLC0415 (child process only)
+    from popmgmt.pipeline.build import build  # noqa: PLC0415 (child process only)
 
     marks: list[tuple[str, float]] = []
     start = time.perf_counter()
@@ -267,13 +267,14 @@ def bench_build(raw: Path, data: Path, scale: float, workdir: Path) -> dict[str,
     return {"scale": scale, "demo": demo, "build": build}
 
 
-# Helpers inside `popmgmt.transform` whose time is reported within each mart function.
+# Helpers whose time is reported within each mart function: (module in
+# `popmgmt.pipeline`, name looked up there at call time).
 INNER_FUNCTIONS = (
-    "population_cells",
-    "roll_up",
-    "add_intervals",
-    "hierarchy_constraints",
-    "apply_disclosure_control",
+    ("transform", "population_cells"),
+    ("transform", "roll_up"),
+    ("transform", "add_intervals"),
+    ("transform", "hierarchy_constraints"),
+    ("control", "apply_disclosure_control"),
 )
 
 
@@ -284,8 +285,9 @@ def bench_marts_breakdown(raw_data: Any, refdata: Any) -> list[dict[str, Any]]:
     restored afterwards), so each mart's time shows how much went into them
     (inclusive times: `roll_up` inside `population_cells` counts in both).
     """
-    from popmgmt import transform as tf  # noqa: PLC0415
-    from popmgmt.build import final_guards  # noqa: PLC0415
+    from popmgmt.pipeline import control, geography, practices  # noqa: PLC0415
+    from popmgmt.pipeline import transform as tf  # noqa: PLC0415
+    from popmgmt.pipeline.build import final_guards  # noqa: PLC0415
     from popmgmt.pipeline.marts import AREAS, INDICATOR_VALUES, INDICATORS, POPULATION, PRACTICES  # noqa: PLC0415
 
     inner: dict[str, float] = {}
@@ -310,13 +312,16 @@ def bench_marts_breakdown(raw_data: Any, refdata: Any) -> list[dict[str, Any]]:
         timings.append({"step": name, "seconds": seconds, "inner": dict(inner)})
         return out
 
-    originals = {name: getattr(tf, name) for name in INNER_FUNCTIONS}
-    for name, fn in originals.items():
-        setattr(tf, name, wrap(name, fn))
+    modules = {"transform": tf, "control": control}
+    originals = {(mod, name): getattr(modules[mod], name) for mod, name in INNER_FUNCTIONS}
+    for (mod, name), fn in originals.items():
+        setattr(modules[mod], name, wrap(name, fn))
     try:
         present = raw_data.population["REFNIS"].unique().sort().to_list()
-        members = timed("membership", lambda: tf.membership(refdata, raw_data.circles, present))
-        gps = timed("gp_years", lambda: tf.gp_years(raw_data))
+        members = timed(
+            "membership", lambda: geography.membership(refdata, raw_data.circles, present)
+        )
+        gps = timed("gp_years", lambda: practices.gp_years(raw_data))
         survey_years = raw_data.survey_practices["SURVEY_YEAR"].unique().to_list()
         first_survey = min(survey_years) if survey_years else None
         cat = timed("catalogue", lambda: tf.catalogue(raw_data.atlas_metadata, first_survey))
@@ -327,7 +332,9 @@ def bench_marts_breakdown(raw_data: Any, refdata: Any) -> list[dict[str, Any]]:
         )
         counts = pl.concat([atlas, derived])
         marts = {
-            AREAS: timed("areas_mart", lambda: tf.areas_mart(refdata, raw_data.circles, members)),
+            AREAS: timed(
+                "areas_mart", lambda: geography.areas_mart(refdata, raw_data.circles, members)
+            ),
             INDICATORS: cat,
             INDICATOR_VALUES: timed(
                 "indicator_values_mart", lambda: tf.indicator_values_mart(counts, members, cat)
@@ -336,13 +343,14 @@ def bench_marts_breakdown(raw_data: Any, refdata: Any) -> list[dict[str, Any]]:
                 "population_mart", lambda: tf.population_mart(raw_data.population, members)
             ),
             PRACTICES: timed(
-                "practice_mart", lambda: tf.practice_mart(raw_data, gps, members, b"bench-key")
+                "practice_mart",
+                lambda: practices.practice_mart(raw_data, gps, members, b"bench-key"),
             ),
         }
         timed("final_guards (privacy guards)", lambda: final_guards(marts))
     finally:
-        for name, fn in originals.items():
-            setattr(tf, name, fn)
+        for (mod, name), fn in originals.items():
+            setattr(modules[mod], name, fn)
 
     total = sum(t["seconds"] for t in timings)
     rows: list[list[object]] = []
@@ -742,10 +750,10 @@ def run(quick: bool, out_json: Path | None, repeats: int | None = None) -> dict[
         raw, data = workdir / "raw", workdir / "data"
         results["build"] = bench_build(raw, data, scale, workdir)
 
+        from popmgmt.pipeline.geography import membership  # noqa: PLC0415
         from popmgmt.pipeline.provenance import check_demo  # noqa: PLC0415
         from popmgmt.pipeline.refdata import load_refdata  # noqa: PLC0415
         from popmgmt.pipeline.validate import validate_raw  # noqa: PLC0415
-        from popmgmt.transform import membership  # noqa: PLC0415
 
         refdata = load_refdata()
         # A scaled demo covers a block of zones: completeness is checked against it.

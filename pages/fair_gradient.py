@@ -15,7 +15,7 @@ import streamlit as st
 
 from popmgmt.app import store, ui
 from popmgmt.metrics import gradient
-from popmgmt.privacy import PRIMARY
+from popmgmt.pipeline.privacy import PRIMARY
 from popmgmt.views import gradient_display, labels, need_display, query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

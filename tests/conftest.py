@@ -1,7 +1,7 @@
 """Shared fixtures: the app's path and a built data folder.
 
 `built_data` runs the real pipeline (`demo_raw`: `popmgmt.pipeline.demo.write_demo` at scale
-0.1, then `popmgmt.build.build`). `write_synthetic_marts` writes a small hand-made mart
+0.1, then `popmgmt.pipeline.build.build`). `write_synthetic_marts` writes a small hand-made mart
 folder with known values (a few zones, two years, a suppressed cell, tiny squares) for
 exact tests of the store's queries.
 """
@@ -19,8 +19,8 @@ import pytest
 from frames import square
 
 from popmgmt.app.store import Marts, load_marts
-from popmgmt.build import build
 from popmgmt.config import ConfigError
+from popmgmt.pipeline.build import build
 from popmgmt.pipeline.demo import write_demo
 from popmgmt.pipeline.marts import (
     AREAS,

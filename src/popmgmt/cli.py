@@ -9,8 +9,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from popmgmt.build import BuildError, build
 from popmgmt.config import ConfigError
+from popmgmt.pipeline.build import BuildError, build
 from popmgmt.pipeline.demo import write_demo
 from popmgmt.pipeline.problems import ValidationError
 from popmgmt.pipeline.provenance import check_demo

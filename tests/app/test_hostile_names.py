@@ -35,8 +35,8 @@ from popmgmt.app import annotations as ann
 from popmgmt.app import roles
 from popmgmt.app.access import Role
 from popmgmt.app.navigation import NAVIGATION
-from popmgmt.build import PSEUDONYM_KEY_ENV, build
 from popmgmt.config import refdata_dir
+from popmgmt.pipeline.build import PSEUDONYM_KEY_ENV, build
 from popmgmt.pipeline.demo import write_demo
 from popmgmt.pipeline.refdata import load_refdata
 from popmgmt.pipeline.schemas import ATLAS_METADATA_FILE, CIRCLES_FILE

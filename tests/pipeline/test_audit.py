@@ -1,4 +1,4 @@
-"""The build's own attacker (`popmgmt.audit`): what it recovers, and that the build obeys it.
+"""The build's own attacker (`pipeline.audit`): what it recovers, and that the build obeys it.
 
 The solver is checked against an independent rank test on random linked
 tables; the audit of a real demo build must find nothing; a figure made
@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from popmgmt import build as build_module
-from popmgmt.audit import audit_marts, solve
-from popmgmt.build import BuildError, build
+from popmgmt.pipeline import build as build_module
+from popmgmt.pipeline.audit import audit_marts, solve
+from popmgmt.pipeline.build import BuildError, build
 from popmgmt.pipeline.refdata import RefData
 
 MARTS = ("indicator_values", "population", "practices", "areas")

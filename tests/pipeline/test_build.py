@@ -10,14 +10,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from popmgmt import build as build_module
-from popmgmt.build import build
 from popmgmt.cli import EXIT_ERROR, EXIT_INVALID, EXIT_OK, main
+from popmgmt.pipeline import build as build_module
+from popmgmt.pipeline.build import build
+from popmgmt.pipeline.geography import hierarchy_constraints, membership
 from popmgmt.pipeline.marts import MART_COLUMNS
+from popmgmt.pipeline.privacy import check_constraints
 from popmgmt.pipeline.problems import ValidationError
 from popmgmt.pipeline.refdata import RefData
-from popmgmt.privacy import check_constraints
-from popmgmt.transform import hierarchy_constraints, membership
 
 
 def _tree_digest(folder: Path) -> dict[str, str]:

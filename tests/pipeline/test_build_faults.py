@@ -23,8 +23,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from popmgmt import build as build_module
-from popmgmt.build import (
+from popmgmt.cli import EXIT_ERROR, EXIT_INVALID, main
+from popmgmt.pipeline import build as build_module
+from popmgmt.pipeline.build import (
     DEMO_PSEUDONYM_KEY,
     PSEUDONYM_KEY_ENV,
     BuildError,
@@ -33,7 +34,6 @@ from popmgmt.build import (
     pseudonym_key,
     remove_stale_temporaries,
 )
-from popmgmt.cli import EXIT_ERROR, EXIT_INVALID, main
 from popmgmt.pipeline.demo import demo_municipalities
 from popmgmt.pipeline.problems import ValidationError
 from popmgmt.pipeline.provenance import DemoCheck, check_demo
@@ -177,7 +177,7 @@ def test_a_really_read_only_disk(
 _KILLABLE_BUILD = """
 import sys, time
 from pathlib import Path
-from popmgmt import build as b
+from popmgmt.pipeline import build as b
 
 def hang(tmp, out):
     print("geschreven", flush=True)
@@ -248,7 +248,8 @@ def test_a_second_build_into_the_same_folder_is_refused(
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from popmgmt.build import build_lock\n"
+            "import sys, time; from pathlib import Path\n"
+            "from popmgmt.pipeline.build import build_lock\n"
             f"with build_lock(Path({str(data)!r})):\n"
             "    print('vast', flush=True); time.sleep(60)",
         ],

@@ -20,20 +20,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from popmgmt.build import build, previous_release
 from popmgmt.pipeline import codes
+from popmgmt.pipeline.build import build, previous_release
+from popmgmt.pipeline.geography import HIERARCHY, LEVEL_COLUMN, membership
+from popmgmt.pipeline.practices import pseudonyms
 from popmgmt.pipeline.provenance import check_demo
 from popmgmt.pipeline.refdata import RefData
+from popmgmt.pipeline.transform import POP_PLUS_BANDS, PRACTICE_TOTALS, compute_marts
 from popmgmt.pipeline.validate import validate_raw
-from popmgmt.transform import (
-    HIERARCHY,
-    LEVEL_COLUMN,
-    POP_PLUS_BANDS,
-    PRACTICE_TOTALS,
-    compute_marts,
-    membership,
-    pseudonyms,
-)
 
 Var = tuple[str, ...]
 

@@ -24,8 +24,8 @@ from popmgmt.pipeline import read_raw
 from popmgmt.pipeline.demo import demo_municipalities
 from popmgmt.pipeline.problems import Problem, ValidationError
 from popmgmt.pipeline.refdata import RefData
+from popmgmt.pipeline.transform import compute_marts
 from popmgmt.pipeline.validate import validate_raw
-from popmgmt.transform import compute_marts
 
 POPULATION = "bevolking.csv"
 REGISTER = "praktijkregister.csv"

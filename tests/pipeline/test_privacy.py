@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from popmgmt.privacy import (
+from popmgmt.pipeline.privacy import (
     MIN_COUNT,
     apply_disclosure_control,
     assert_no_small_counts,

@@ -5,17 +5,17 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from popmgmt import transform
-from popmgmt.transform import (
+from popmgmt.pipeline import practices
+from popmgmt.pipeline.control import DisclosureError
+from popmgmt.pipeline.geography import hierarchy_constraints, roll_up
+from popmgmt.pipeline.practices import (
     PRACTICE_SUMS,
-    age_band_expr,
     contributor_rule_fails,
     control_practice_counts,
     fails_expr,
-    hierarchy_constraints,
     pseudonym,
-    roll_up,
 )
+from popmgmt.pipeline.transform import age_band_expr
 
 MEMBERS = pl.DataFrame(
     {
@@ -75,12 +75,12 @@ def test_pseudonym_is_stable_keyed_and_hides_the_number() -> None:
 
 
 def test_two_practices_sharing_a_pseudonym_stop_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(transform, "PSEUDONYM_HEX", 1)
+    monkeypatch.setattr(practices, "PSEUDONYM_HEX", 1)
     numbers = [f"8{i:07d}" for i in range(40)]  # 40 numbers in 16 one-digit pseudonyms
-    with pytest.raises(transform.DisclosureError, match="POPMGMT_PSEUDONYM_KEY"):
-        transform.pseudonyms(numbers, b"k1")
+    with pytest.raises(DisclosureError, match="POPMGMT_PSEUDONYM_KEY"):
+        practices.pseudonyms(numbers, b"k1")
     monkeypatch.undo()
-    ids = transform.pseudonyms(numbers, b"k1")
+    ids = practices.pseudonyms(numbers, b"k1")
     assert ids["practice_id"].is_unique().all()
     assert ids.height == 40
 

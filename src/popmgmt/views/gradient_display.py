@@ -10,7 +10,7 @@ from typing import Any, Final
 import polars as pl
 
 from popmgmt.metrics.gradient import N_GROUPS
-from popmgmt.privacy import PRIMARY
+from popmgmt.pipeline.privacy import PRIMARY
 from popmgmt.views import charts, labels
 from popmgmt.views.need_display import VEGA_LITE_SCHEMA, layer_data, vl_title
 

@@ -37,15 +37,16 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 from popmgmt import __version__
-from popmgmt.audit import audit_marts
 from popmgmt.pipeline import codes
+from popmgmt.pipeline.audit import audit_marts
+from popmgmt.pipeline.control import DisclosureError
 from popmgmt.pipeline.geo import simplify_geometry
 from popmgmt.pipeline.marts import INDICATOR_VALUES, MART_COLUMNS, POPULATION, PRACTICES
+from popmgmt.pipeline.privacy import assert_no_small_counts
 from popmgmt.pipeline.provenance import DemoCheck, check_demo
 from popmgmt.pipeline.refdata import ATTRIBUTION, RefData, load_refdata
+from popmgmt.pipeline.transform import compute_marts
 from popmgmt.pipeline.validate import RawData, validate_raw
-from popmgmt.privacy import assert_no_small_counts
-from popmgmt.transform import DisclosureError, compute_marts
 
 PSEUDONYM_KEY_ENV = "POPMGMT_PSEUDONYM_KEY"
 # Used only for verified demo data when the environment gives no key; the

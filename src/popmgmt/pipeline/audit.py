@@ -1,6 +1,6 @@
 """The build's own attacker: what can be recovered from everything published together.
 
-Each mart is protected by `popmgmt.transform` with the relations it knows; this
+Each mart is protected by `popmgmt.pipeline.transform` with the relations it knows; this
 module checks the result as an outsider would, from the published marts alone
 (`docs/privacy.md`, "The build's own audit"). It writes every published figure
 of every mart as a variable (known, or unknown where hidden) and every relation
@@ -45,8 +45,8 @@ from scipy.sparse.csgraph import connected_components
 
 from popmgmt.metrics.indicators import GP_PER_10K
 from popmgmt.pipeline import codes
-from popmgmt.privacy import MIN_COUNT, PRIMARY, _solve_block
-from popmgmt.transform import CONTACT_COLUMNS, GP_COUNT_BY_FORM
+from popmgmt.pipeline.practices import CONTACT_COLUMNS, GP_COUNT_BY_FORM
+from popmgmt.pipeline.privacy import MIN_COUNT, PRIMARY, _solve_block
 
 # Denominators that are sums of GPs' own data (FTE, attributed patients): a
 # primary cell of these indicators hides its denominator for the GPs' sake too.

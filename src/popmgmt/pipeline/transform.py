@@ -7,21 +7,29 @@ no RIZIV number and no GP-level row reaches a mart.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from collections.abc import Sequence
-
 import polars as pl
 
 from popmgmt.metrics.indicators import (
-    FULL_TIME_CONTACTS,
-    FULL_TIME_ENROLLED,
     GP_PER_10K,
     GP_UNDER65_PER_100K,
     derived_catalogue,
 )
 from popmgmt.metrics.stats import add_intervals
 from popmgmt.pipeline import codes
+from popmgmt.pipeline.control import (
+    DisclosureError,
+    control_table,
+    honest_reason,
+    small_count,
+    with_forced,
+)
+from popmgmt.pipeline.geography import (
+    LEVEL_COLUMN,
+    areas_mart,
+    hierarchy_constraints,
+    membership,
+    roll_up,
+)
 from popmgmt.pipeline.marts import (
     AREAS,
     INDICATOR_VALUES,
@@ -30,267 +38,19 @@ from popmgmt.pipeline.marts import (
     POPULATION,
     PRACTICES,
 )
+from popmgmt.pipeline.practices import (
+    CONTACT_COLUMNS,
+    FTE_SCALE,
+    contributor_rule_fails,
+    fails_expr,
+    gp_years,
+    practice_mart,
+)
+from popmgmt.pipeline.privacy import (
+    TOTAL_COL,
+)
 from popmgmt.pipeline.refdata import RefData
 from popmgmt.pipeline.validate import RawData
-from popmgmt.privacy import (
-    MIN_CONTRIBUTORS,
-    MIN_COUNT,
-    P_PERCENT,
-    SECONDARY,
-    TOTAL_COL,
-    apply_disclosure_control,
-    audit_recoverable,
-)
-
-CONTACT_COLUMNS = ("RAADPL", "BEZAVOND", "BEZOEKIND", "INSTEL", "DIGICONT", "ADVIES")
-# Contacts in regular hours, counted for IMA's activity threshold.
-REGULAR_HOURS_CONTACTS = ("RAADPL", "BEZOEKIND", "INSTEL")
-SIZE_CLASSES = (
-    (1_000, "< 1.000"),
-    (2_500, "1.000-2.499"),
-    (5_000, "2.500-4.999"),
-    (10_000, "5.000-9.999"),
-)
-SIZE_CLASS_LARGEST = ">= 10.000"
-# FTE in thousandths, so that sums are exact integers.
-FTE_SCALE = 1000
-
-# Per level, the membership column that names the area a municipality belongs to.
-LEVEL_COLUMN = {
-    "gemeente": "refnis",
-    "zone": "zone_code",
-    "kring": "circle_code",
-    "provincie": "province_code",
-    "vlaanderen": "flanders_code",
-}
-# Additive links published side by side: (parent level, child level).
-HIERARCHY = (
-    ("zone", "gemeente"),
-    ("kring", "gemeente"),
-    ("provincie", "gemeente"),
-    ("vlaanderen", "zone"),
-    ("vlaanderen", "kring"),
-    ("vlaanderen", "provincie"),
-)
-
-
-# --------------------------------------------------------------------------- geography
-
-
-def membership(refdata: RefData, circles: pl.DataFrame, present: Sequence[str]) -> pl.DataFrame:
-    """One row per municipality with data: its zone, circle, province, Flanders.
-
-    `present` lists the 2025 REFNIS codes that the raw population holds.
-    Brussels municipalities belong to zone elz7 and to no circle, province or
-    Flanders total.
-    """
-    muni = refdata.municipalities.filter(pl.col("nis_code_2025").is_in(list(present)))
-    flemish = pl.col("region_nis") == codes.FLANDERS_CODE
-    return (
-        muni.join(
-            circles.select(pl.col("REFNIS").alias("nis_code_2025"), pl.col("CIRCLE_CODE")),
-            on="nis_code_2025",
-            how="left",
-        )
-        .select(
-            pl.col("nis_code_2025").alias("refnis"),
-            pl.col("elz_code_pinc").alias("zone_code"),
-            pl.when(flemish).then(pl.col("CIRCLE_CODE")).alias("circle_code"),
-            pl.when(flemish).then(pl.col("province_nis")).alias("province_code"),
-            pl.when(flemish).then(pl.lit(codes.FLANDERS_CODE)).alias("flanders_code"),
-        )
-        .sort("refnis")
-    )
-
-
-def areas_mart(refdata: RefData, circles: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
-    """Every area at every level, with names, area and a centroid."""
-    muni = refdata.municipalities.join(
-        members, left_on="nis_code_2025", right_on="refnis", how="inner"
-    )
-    gemeente = muni.select(
-        pl.lit("gemeente").alias("level"),
-        pl.col("nis_code_2025").alias("area_code"),
-        pl.col("name_nl").alias("area_name"),
-        "zone_code",
-        "circle_code",
-        "province_code",
-        "area_km2",
-        "centroid_lat",
-        "centroid_lon",
-    )
-    names = {
-        "zone": muni.group_by("zone_code").agg(pl.col("elz_name").first().alias("area_name")),
-        "provincie": muni.group_by("province_code").agg(
-            pl.col("province_nl").first().alias("area_name")
-        ),
-        "kring": circles.group_by(pl.col("CIRCLE_CODE").alias("circle_code")).agg(
-            pl.col("CIRCLE_NAME").first().alias("area_name")
-        ),
-        "vlaanderen": pl.DataFrame(
-            {"flanders_code": [codes.FLANDERS_CODE], "area_name": ["Vlaanderen"]}
-        ),
-    }
-    frames = [gemeente]
-    for level, name_frame in names.items():
-        col = LEVEL_COLUMN[level]
-        # Area-weighted centroid of the member municipalities.
-        agg = (
-            muni.filter(pl.col(col).is_not_null())
-            .group_by(col)
-            .agg(
-                pl.col("area_km2").sum(),
-                (
-                    (pl.col("centroid_lat") * pl.col("area_km2")).sum() / pl.col("area_km2").sum()
-                ).alias("centroid_lat"),
-                (
-                    (pl.col("centroid_lon") * pl.col("area_km2")).sum() / pl.col("area_km2").sum()
-                ).alias("centroid_lon"),
-            )
-            .join(name_frame, on=col, how="left")
-        )
-        frames.append(
-            agg.select(
-                pl.lit(level).alias("level"),
-                pl.col(col).alias("area_code"),
-                "area_name",
-                (pl.col(col) if level == "zone" else pl.lit(None, pl.String)).alias("zone_code"),
-                (pl.col(col) if level == "kring" else pl.lit(None, pl.String)).alias("circle_code"),
-                (pl.col(col) if level == "provincie" else pl.lit(None, pl.String)).alias(
-                    "province_code"
-                ),
-                "area_km2",
-                "centroid_lat",
-                "centroid_lon",
-            )
-        )
-    order = pl.col("level").replace_strict(
-        {lvl: i for i, lvl in enumerate(codes.LEVELS)}, return_dtype=pl.Int8
-    )
-    return pl.concat(frames).sort(order, "area_code").select(list(MART_COLUMNS[AREAS]))
-
-
-def roll_up(
-    gemeente: pl.DataFrame, members: pl.DataFrame, keys: Sequence[str], sums: Sequence[str]
-) -> pl.DataFrame:
-    """Aggregate municipality rows (column `refnis`) to every level.
-
-    Returns `level`, `area_code`, the keys and the summed columns. A sum over
-    only nulls stays null (not 0), so "not recorded" never becomes zero.
-    """
-    joined = gemeente.join(members, on="refnis", how="inner")
-    frames = []
-    for level, col in LEVEL_COLUMN.items():
-        part = (
-            joined.filter(pl.col(col).is_not_null())
-            .group_by(col, *keys)
-            .agg(
-                pl.when(pl.col(s).is_not_null().any()).then(pl.col(s).sum()).alias(s) for s in sums
-            )
-            .select(pl.lit(level).alias("level"), pl.col(col).alias("area_code"), *keys, *sums)
-        )
-        frames.append(part)
-    return pl.concat(frames)
-
-
-def hierarchy_constraints(
-    cells: pl.DataFrame, members: pl.DataFrame, keys: Sequence[str], id_col: str = "cell_id"
-) -> pl.DataFrame:
-    """Additive constraints between levels: each parent cell with its children.
-
-    `cells` has `level`, `area_code`, the keys and `id_col`. For each link in
-    HIERARCHY and each key combination, one constraint holds the parent cell
-    and its child cells (the parent is a member too, marked `is_total`).
-    """
-    frames = []
-    for n, (parent, child) in enumerate(HIERARCHY):
-        pcol, ccol = LEVEL_COLUMN[parent], LEVEL_COLUMN[child]
-        link = members.select(pcol, ccol).drop_nulls().unique()
-        children = (
-            cells.filter(pl.col("level") == child)
-            .join(link, left_on="area_code", right_on=ccol, how="inner")
-            .select(pl.col(pcol).alias("parent"), *keys, id_col, pl.lit(False).alias(TOTAL_COL))
-        )
-        parents = cells.filter(pl.col("level") == parent).select(
-            pl.col("area_code").alias("parent"), *keys, id_col, pl.lit(True).alias(TOTAL_COL)
-        )
-        both = pl.concat([parents, children])
-        frames.append(
-            both.with_columns(
-                pl.concat_str(
-                    pl.lit(f"h{n}"),
-                    "parent",
-                    *[pl.col(k).cast(pl.String) for k in keys],
-                    separator="|",
-                ).alias("constraint_id")
-            ).select("constraint_id", id_col, TOTAL_COL)
-        )
-    return pl.concat(frames)
-
-
-class DisclosureError(RuntimeError):
-    """A suppressed cell could still be recovered: the build must not publish."""
-
-
-def _controlled(
-    table: str,
-    cells: pl.DataFrame,
-    *,
-    count_cols: Sequence[str],
-    constraints: pl.DataFrame,
-    rank_col: str,
-    null_cols: Sequence[str] = (),
-) -> pl.DataFrame:
-    """Disclosure control on `cells` (id column `cell_id`), then an exact audit.
-
-    The constraints mark their totals (`is_total`), so the control also closes
-    differences between crossing partitions (a zone total minus a circle total
-    inside it); the audit proves no primary cell is left recoverable.
-    """
-    controlled = apply_disclosure_control(
-        cells,
-        id_col="cell_id",
-        count_cols=count_cols,
-        constraints=constraints,
-        rank_col=rank_col,
-        null_cols=null_cols,
-    )
-    problems = audit_recoverable(controlled, constraints, "cell_id")
-    if problems:
-        shown = "; ".join(problems[:5])
-        raise DisclosureError(f"{table}: {len(problems)} onderdrukte cellen afleidbaar ({shown})")
-    return controlled
-
-
-# --------------------------------------------------------------------------- releases
-
-
-def _with_forced(cells: pl.DataFrame, forced: pl.DataFrame | None, keys: list[str]) -> pl.DataFrame:
-    """Add `_forced_check`: 1 where an earlier release hid the cell, so it stays hidden
-    (a count of 1 makes it primary for the control), else null."""
-    if forced is not None and forced.height:
-        marked = (
-            forced.select(keys).unique().with_columns(pl.lit(1, pl.Int64).alias("_forced_check"))
-        )
-        return cells.join(marked, on=keys, how="left")
-    return cells.with_columns(pl.lit(None, pl.Int64).alias("_forced_check"))
-
-
-def _small_count(col: pl.Expr) -> pl.Expr:
-    return ((col > 0) & (col < MIN_COUNT)).fill_null(False)
-
-
-def _honest_reason(controlled: pl.DataFrame, own_primary: pl.Expr) -> pl.DataFrame:
-    """A cell hidden only because an earlier release hid it is "secundair"."""
-    return controlled.with_columns(
-        pl.when(pl.col("suppressed") & ~own_primary)
-        .then(pl.lit(SECONDARY))
-        .otherwise(pl.col("suppression_reason"))
-        .alias("suppression_reason")
-    )
-
-
-# --------------------------------------------------------------------------- population
 
 
 def age_band_expr(age: pl.Expr) -> pl.Expr:
@@ -364,373 +124,18 @@ def population_mart(
         ]
     )
     across = hierarchy_constraints(cells, members, keys)
-    cells = _with_forced(cells, forced, ["level", "area_code", "year", "sex", "age_band"])
-    controlled = _controlled(
+    cells = with_forced(cells, forced, ["level", "area_code", "year", "sex", "age_band"])
+    controlled = control_table(
         "bevolking",
         cells.with_columns(pl.col("population").alias("_own")),
         count_cols=["population", "_forced_check"],
         constraints=pl.concat([within, across]),
         rank_col="population",
     )
-    controlled = _honest_reason(controlled, _small_count(pl.col("_own")))
+    controlled = honest_reason(controlled, small_count(pl.col("_own")))
     return controlled.sort("level", "area_code", "year", "sex", "age_band").select(
         list(MART_COLUMNS[POPULATION])
     )
-
-
-# --------------------------------------------------------------------------- GPs and practices
-
-
-# 16 hex digits (64 bits): for 10,000 practices the chance that two share a
-# pseudonym is about 3 in a billion, and the build refuses if it ever happens.
-PSEUDONYM_HEX = 16
-
-
-def pseudonym(value: str, key: bytes) -> str:
-    """Stable practice pseudonym: PR- and 16 hex digits of an HMAC of the number."""
-    digest = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
-    return "PR-" + digest[:PSEUDONYM_HEX].upper()
-
-
-def pseudonyms(numbers: Sequence[str], key: bytes) -> pl.DataFrame:
-    """`RIZIV_HCI` -> `practice_id`; refuses when two practices would share one."""
-    unique = sorted(set(numbers))
-    frame = pl.DataFrame(
-        {"RIZIV_HCI": unique, "practice_id": [pseudonym(h, key) for h in unique]},
-        schema={"RIZIV_HCI": pl.String, "practice_id": pl.String},
-    )
-    if frame["practice_id"].is_duplicated().any():
-        raise DisclosureError(
-            "twee praktijken krijgen hetzelfde pseudoniem; kies een andere POPMGMT_PSEUDONYM_KEY"
-        )
-    return frame
-
-
-def gp_years(raw: RawData) -> pl.DataFrame:
-    """One row per GP per year with place, activity, FTE and age (internal only)."""
-    ima = raw.ima
-    regular = pl.sum_horizontal(*[pl.col(c).fill_null(0) for c in REGULAR_HOURS_CONTACTS])
-    total = pl.sum_horizontal(*[pl.col(c).fill_null(0) for c in CONTACT_COLUMNS])
-    flat = pl.col("FF_MH").cast(pl.Int8) == 1
-    birth = (
-        raw.survey_gps.group_by("RIZIV_ID").agg(pl.col("BIRTH_YEAR").max())
-        if raw.survey_gps.height
-        else pl.DataFrame(schema={"RIZIV_ID": pl.String, "BIRTH_YEAR": pl.Int64})
-    )
-    return (
-        ima.join(raw.register.select("RIZIV_HCI", "REFNIS"), on="RIZIV_HCI", how="left")
-        .join(birth, on="RIZIV_ID", how="left")
-        .with_columns(
-            pl.col("RIZIV_SPEC").is_in(list(codes.RIZIV_SPEC_TRAINEE)).alias("trainee"),
-            flat.alias("flat_rate"),
-            pl.when(flat)
-            .then(pl.col("PAT_GMD") > 0)
-            .otherwise(regular >= codes.ACTIVE_CONTACTS_THRESHOLD)
-            .alias("active"),
-            pl.when(flat)
-            .then((pl.col("PAT_GMD") / FULL_TIME_ENROLLED).clip(0, 1))
-            .otherwise((total / FULL_TIME_CONTACTS).clip(0, 1))
-            .alias("fte"),
-            (pl.col("YEAR") - pl.col("BIRTH_YEAR")).alias("age"),
-        )
-        # FTE in exact thousandths: sums are then the same whatever the order.
-        .with_columns((pl.col("fte") * FTE_SCALE).round(0).cast(pl.Int64).alias("fte_milli"))
-        .sort("RIZIV_HCI", "YEAR", "RIZIV_ID")
-    )
-
-
-def contributor_rule_fails(values: pl.Expr) -> list[pl.Expr]:
-    """Aggregations over GP rows: `_n` contributors, `_t1`/`_t2` the two largest."""
-    top = values.fill_null(0).top_k(2)
-    return [
-        (values.fill_null(0) > 0).sum().alias("_n"),
-        top.get(0, null_on_oob=True).fill_null(0).alias("_t1"),
-        top.get(1, null_on_oob=True).fill_null(0).alias("_t2"),
-        values.fill_null(0).sum().alias("_sum"),
-    ]
-
-
-def fails_expr(prefix: str = "") -> pl.Expr:
-    """True where a sum of GPs' data may not be published (privacy contributor rule)."""
-    n, t1, t2, total = (pl.col(f"{prefix}{c}") for c in ("_n", "_t1", "_t2", "_sum"))
-    few = (n > 0) & (n < MIN_CONTRIBUTORS)
-    dominated = (n >= MIN_CONTRIBUTORS) & (t1 > 0) & (total - t1 - t2 < P_PERCENT * t1)
-    return few | dominated
-
-
-def practice_mart(
-    raw: RawData,
-    gps: pl.DataFrame,
-    members: pl.DataFrame,
-    key: bytes,
-    hidden_totals: pl.DataFrame | None = None,
-    forced: pl.DataFrame | None = None,
-    hidden_gp_counts: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """Practice x year facts: only practice-level facts, counts controlled.
-
-    `hidden_gp_counts` (`refnis`, `year`): municipalities whose number of GPs
-    the indicators mart hides. Where every practice there states its number of
-    GPs by its form (solo, duo), those forms are not shown: counting them would
-    give the hidden number back.
-    """
-    contacts = [
-        pl.when(pl.col(c).is_not_null().any()).then(pl.col(c).sum()).alias(c.lower())
-        for c in CONTACT_COLUMNS
-    ]
-    stats = [
-        e.name.prefix(f"{col}_")
-        for col, src in PRACTICE_SUMS.items()
-        for e in contributor_rule_fails(pl.col(src))
-    ]
-    practices = gps.group_by(pl.col("RIZIV_HCI"), pl.col("YEAR").alias("year")).agg(
-        pl.col("fte_milli").sum().alias("fte_milli"),
-        *stats,
-        pl.col("PAT_GMD").sum().alias("pat_gmd"),
-        pl.col("PAT_ATTRIB").sum().alias("pat_attrib"),
-        *contacts,
-        pl.col("flat_rate").any().alias("_flat"),
-    )
-    survey = raw.survey_practices.select(
-        "RIZIV_HCI",
-        pl.col("SURVEY_YEAR").alias("year"),
-        pl.col("PRACTICE_FORM").alias("practice_form"),
-        pl.col("PATIENT_STOP").alias("patient_stop"),
-    )
-    size = pl.lit(SIZE_CLASS_LARGEST)
-    for bound, text in reversed(SIZE_CLASSES):
-        size = pl.when(pl.col("pat_attrib") < bound).then(pl.lit(text)).otherwise(size)
-    register = raw.register.select(
-        "RIZIV_HCI",
-        pl.col("REFNIS").alias("refnis"),
-        pl.col("LAT").alias("lat"),
-        pl.col("LON").alias("lon"),
-    )
-    ids = pseudonyms(practices["RIZIV_HCI"].to_list(), key)
-    table = (
-        practices.join(survey, on=["RIZIV_HCI", "year"], how="left")
-        .join(register, on="RIZIV_HCI", how="left")
-        .join(members.select("refnis", "zone_code", "circle_code"), on="refnis", how="left")
-        .join(ids, on="RIZIV_HCI", how="left")
-        .with_columns(
-            pl.when(pl.col("_flat"))
-            .then(pl.lit("forfait"))
-            .otherwise(pl.lit("prestatie"))
-            .alias("payment_system"),
-            size.alias("size_class"),
-        )
-        .with_columns(
-            *[fails_expr(f"{col}_").alias(f"_fail_{col}") for col in PRACTICE_SUMS],
-        )
-        .drop(
-            "RIZIV_HCI",
-            "_flat",
-            *[f"{c}_{x}" for c in PRACTICE_SUMS for x in ("_n", "_t1", "_t2", "_sum")],
-        )
-    )
-    table = hide_counting_forms(table, hidden_gp_counts)
-    return control_practice_counts(table, hidden_totals, forced)
-
-
-# Practice forms that state the number of GPs.
-GP_COUNT_BY_FORM = {"solo": 1, "duo": 2}
-
-
-def hide_counting_forms(table: pl.DataFrame, hidden_gp_counts: pl.DataFrame | None) -> pl.DataFrame:
-    """Null the solo/duo forms of a municipality-year whose GP count is hidden
-    and whose every practice states its GP count that way."""
-    if hidden_gp_counts is None or hidden_gp_counts.height == 0:
-        return table
-    stated = pl.col("practice_form").is_in(list(GP_COUNT_BY_FORM)).fill_null(False)
-    revealing = (
-        table.group_by("refnis", "year")
-        .agg(stated.all().alias("_all"))
-        .filter(pl.col("_all"))
-        .join(hidden_gp_counts.select("refnis", "year"), on=["refnis", "year"], how="semi")
-        .select("refnis", "year", pl.lit(True).alias("_reveal"))
-    )
-    return (
-        table.join(revealing, on=["refnis", "year"], how="left")
-        .with_columns(
-            pl.when(pl.col("_reveal").fill_null(False))
-            .then(pl.lit(None, pl.String))
-            .otherwise(pl.col("practice_form"))
-            .alias("practice_form")
-        )
-        .drop("_reveal")
-    )
-
-
-# Practice figures that are sums of GPs' own data: column -> GP-row column.
-PRACTICE_SUMS = {
-    "fte_milli": "fte_milli",
-    "pat_gmd": "PAT_GMD",
-    "pat_attrib": "PAT_ATTRIB",
-    **{c.lower(): c for c in CONTACT_COLUMNS},
-}
-
-
-PRACTICE_COUNTS = (
-    "pat_gmd",
-    "pat_attrib",
-    "raadpl",
-    "bezavond",
-    "bezoekind",
-    "instel",
-    "digicont",
-    "advies",
-)
-
-
-def control_practice_counts(
-    table: pl.DataFrame,
-    hidden_totals: pl.DataFrame | None = None,
-    forced: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """Suppress practice figures that may not be published, and what a total gives away.
-
-    Primary: a count of 1-4 GPs or persons, and any sum of GPs' own data (FTE,
-    patients, contacts) that fails the contributor rule (`_fail_<column>`:
-    fewer than 3 contributing GPs or the p% rule), so a solo or duo practice's
-    activity is never shown. Each column is controlled on its own: the
-    practices of a municipality add up to a municipality figure, so one hidden
-    practice value gets a complementary suppression among its neighbours.
-    `fte_milli` (thousandths of an FTE) becomes `fte_estimate`.
-    `hidden_totals` (`year`, `refnis`, `column`): municipal totals that another
-    mart hides: the practices may then not add up to them (a practice value is
-    hidden as complement). `forced` (`practice_id`, `year`, `column`): cells an
-    earlier release hid; they stay hidden.
-    """
-    for col in PRACTICE_SUMS:
-        if f"_fail_{col}" not in table.columns:
-            table = table.with_columns(pl.lit(False).alias(f"_fail_{col}"))
-    if "fte_milli" not in table.columns:
-        table = table.with_columns(
-            (pl.col("fte_estimate") * FTE_SCALE).round(0).cast(pl.Int64).alias("fte_milli")
-        )
-    table = table.sort("practice_id", "year").with_row_index("_row")
-    controlled_cols = [*PRACTICE_COUNTS, "fte_milli"]
-    long = (
-        table.select("_row", "year", "refnis", *controlled_cols)
-        .unpivot(index=["_row", "year", "refnis"], variable_name="column", value_name="count")
-        .join(
-            table.select("_row", *[pl.col(f"_fail_{c}").alias(c) for c in PRACTICE_SUMS]).unpivot(
-                index="_row", variable_name="column", value_name="_fail"
-            ),
-            on=["_row", "column"],
-            how="left",
-        )
-        .with_columns(pl.col("_fail").fill_null(False), pl.lit(False).alias("_total"))
-    )
-    if forced is not None and forced.height:
-        marks = (
-            table.select("_row", "practice_id", "year")
-            .join(forced, on=["practice_id", "year"], how="inner")
-            .select("_row", "column", pl.lit(True).alias("_forced"))
-            .unique()
-        )
-        long = (
-            long.join(marks, on=["_row", "column"], how="left")
-            .with_columns((pl.col("_fail") | pl.col("_forced").fill_null(False)).alias("_fail"))
-            .drop("_forced")
-        )
-    # The municipality total acts as a published member of each constraint: over
-    # all practices, and for attributed patients also over the fee-for-service
-    # practices alone (the contact indicators' denominator; the payment system of
-    # each practice is public).
-    ffs_rows = table.filter(pl.col("payment_system") == "prestatie").select("_row")
-    long = long.with_columns(
-        (
-            (pl.col("column") == "pat_attrib") & pl.col("_row").is_in(ffs_rows["_row"].implode())
-        ).alias("_in_ffs")
-    )
-    totals = pl.concat(
-        [
-            long.group_by("year", "refnis", "column")
-            .agg(pl.col("count").sum())
-            .with_columns(pl.lit("all").alias("group")),
-            long.filter(pl.col("_in_ffs"))
-            .group_by("year", "refnis", "column")
-            .agg(pl.col("count").sum())
-            .with_columns(pl.lit("ffs").alias("group")),
-        ]
-    ).with_columns(
-        pl.lit(None, pl.UInt32).alias("_row"),
-        pl.lit(True).alias("_total"),
-        pl.lit(False).alias("_fail"),
-        pl.lit(False).alias("_in_ffs"),
-    )
-    if hidden_totals is not None and hidden_totals.height:
-        totals = (
-            totals.join(
-                hidden_totals.with_columns(pl.lit(True).alias("_hidden_total")),
-                on=["year", "refnis", "column", "group"],
-                how="left",
-            )
-            .with_columns(pl.col("_hidden_total").fill_null(False).alias("_fail"))
-            .drop("_hidden_total")
-        )
-    cells = (
-        pl.concat([long, totals], how="diagonal")
-        .sort("refnis", "year", "column", "_total", "group", "_row", nulls_last=True)
-        .with_row_index("cell_id")
-    )
-    base_id = pl.concat_str("refnis", pl.col("year").cast(pl.String), "column", separator="|")
-    parts = cells.filter(~pl.col("_total"))
-    constraints = pl.concat(
-        [
-            parts.select(
-                pl.concat_str(base_id, pl.lit("all"), separator="|").alias("constraint_id"),
-                "cell_id",
-                pl.lit(False).alias(TOTAL_COL),
-            ),
-            parts.filter(pl.col("_in_ffs")).select(
-                pl.concat_str(base_id, pl.lit("ffs"), separator="|").alias("constraint_id"),
-                "cell_id",
-                pl.lit(False).alias(TOTAL_COL),
-            ),
-            cells.filter(pl.col("_total")).select(
-                pl.concat_str(base_id, "group", separator="|").alias("constraint_id"),
-                "cell_id",
-                pl.lit(True).alias(TOTAL_COL),
-            ),
-        ]
-    )
-    controlled = _controlled(
-        "praktijken",
-        cells.with_columns(
-            # Totals are picked as complement only as a last resort.
-            pl.when(pl.col("_fail"))
-            .then(pl.lit(1))
-            .when(pl.col("_total"))
-            .then(pl.lit(None))
-            .when(pl.col("column") == "fte_milli")
-            .then(pl.lit(0))
-            .otherwise(pl.col("count"))
-            .alias("_check"),
-            pl.when(pl.col("_total")).then(pl.lit(2**62)).otherwise(pl.col("count")).alias("_rank"),
-        ),
-        count_cols=["_check"],
-        constraints=constraints,
-        rank_col="_rank",
-    ).filter(~pl.col("_total"))
-    hidden = (
-        controlled.filter(pl.col("suppressed"))
-        .group_by("_row")
-        .agg(pl.col("column").sort().str.join(",").alias("suppressed_columns"))
-    )
-    out = table.join(hidden, on="_row", how="left").with_columns(
-        pl.col("suppressed_columns").is_not_null().alias("suppressed")
-    )
-    hide = pl.col("suppressed_columns").fill_null("").str.split(",")
-    out = out.with_columns(
-        pl.when(hide.list.contains(pl.lit(c))).then(pl.lit(None)).otherwise(pl.col(c)).alias(c)
-        for c in controlled_cols
-    ).with_columns(
-        (pl.col("fte_milli") / FTE_SCALE).alias("fte_estimate"),
-        pl.col("suppressed_columns").str.replace("fte_milli", "fte_estimate"),
-    )
-    return out.sort("practice_id", "year").select(list(MART_COLUMNS[PRACTICES]))
 
 
 # --------------------------------------------------------------------------- indicators
@@ -1031,9 +436,9 @@ def indicator_values_mart(
             .otherwise(pl.col("guard_num"))
             .alias("guard_num")
         ).drop("_fail")
-    cells = _with_forced(cells, forced, KEYS).with_row_index("cell_id")
+    cells = with_forced(cells, forced, KEYS).with_row_index("cell_id")
     constraints = hierarchy_constraints(cells, members, keys)
-    controlled = _controlled(
+    controlled = control_table(
         "indicatoren",
         cells.with_columns(pl.col("guard_num").alias("_gn"), pl.col("guard_den").alias("_gd")),
         count_cols=["guard_num", "guard_den", "_forced_check"],
@@ -1041,9 +446,7 @@ def indicator_values_mart(
         rank_col="denominator",
         null_cols=["numerator", "denominator", "value", "ci_low", "ci_high"],
     )
-    controlled = _honest_reason(
-        controlled, _small_count(pl.col("_gn")) | _small_count(pl.col("_gd"))
-    )
+    controlled = honest_reason(controlled, small_count(pl.col("_gn")) | small_count(pl.col("_gd")))
     return controlled.sort("indicator_code", "level", "area_code", "year").select(
         list(MART_COLUMNS[INDICATOR_VALUES])
     )
