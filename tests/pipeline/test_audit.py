@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from popmgmt.pipeline import build as build_module
 from popmgmt.pipeline.audit import audit_marts, solve
 from popmgmt.pipeline.build import BuildError, build
+from popmgmt.pipeline.privacy import apply_disclosure_control
 from popmgmt.pipeline.refdata import RefData
 
 MARTS = ("indicator_values", "population", "practices", "areas")
@@ -121,6 +122,38 @@ def test_the_solver_recovers_exactly_what_the_published_tables_fix(
     assert found == _fixed_by_rank(values.size, equations, hidden)
     for j in found:
         assert solved[j] == pytest.approx(values[j])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=linked_tables())
+def test_control_of_linked_tables_leaves_no_small_cell_recoverable(
+    case: tuple[np.ndarray, list[tuple[int, list[int]]], np.ndarray],
+) -> None:
+    """Given three linked tables (60+ = 65+ + 60-64, each with crossing zone and
+    circle totals) controlled as one system, with every 60-64 cell (published
+    nowhere), a random set of other cells and every count of 1-4 primary, then no
+    primary cell is fixed by the published cells (independent rank test)."""
+    values, equations, forced = case
+    # A count of 1 makes the control treat a forced cell as primary.
+    counts = np.where(forced, 1, values).astype(np.int64)
+    cells = pl.DataFrame({"id": np.arange(values.size), "n": counts, "rank": values})
+    constraints = pl.DataFrame(
+        [
+            (f"c{k}", cell, cell == total)
+            for k, (total, parts) in enumerate(equations)
+            for cell in [total, *parts]
+        ],
+        schema={"constraint_id": pl.String, "id": pl.Int64, "is_total": pl.Boolean},
+        orient="row",
+    )
+    out = apply_disclosure_control(
+        cells, id_col="id", count_cols=["n"], constraints=constraints, rank_col="rank"
+    )
+    hidden = out["suppressed"].to_numpy()
+    primary = (out["suppression_reason"] == "primair").fill_null(False).to_numpy()
+    assert hidden[forced].all()
+    fixed = _fixed_by_rank(values.size, equations, hidden)
+    assert not fixed & set(np.flatnonzero(primary))
 
 
 def test_under65_estimate_gives_back_the_third_figure() -> None:

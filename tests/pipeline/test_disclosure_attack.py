@@ -12,6 +12,9 @@ Also: the same raw files give byte-identical marts.
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
@@ -265,6 +268,34 @@ def test_two_builds_of_the_same_files_are_byte_identical(
     for mart in ("indicator_values", "population", "practices", "areas", "indicators"):
         a = hashlib.sha256((built_data / f"{mart}.parquet").read_bytes()).hexdigest()
         b = hashlib.sha256((again / f"{mart}.parquet").read_bytes()).hexdigest()
+        assert a == b, mart
+
+
+def test_one_thread_and_many_threads_build_the_same_bytes(
+    demo_raw: Path, built_data: Path, tmp_path: Path
+) -> None:
+    """Given the same raw files, when a build runs in a process with polars and BLAS
+    limited to one thread, then every mart is byte-identical to the default build
+    (suppression included): parallel sums and sorts decide nothing."""
+    out = tmp_path / "one-thread"
+    env = {
+        **os.environ,
+        "POLARS_MAX_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "popmgmt", "build", "--input", str(demo_raw), "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for mart in ("indicator_values", "population", "practices", "areas", "indicators"):
+        a = hashlib.sha256((built_data / f"{mart}.parquet").read_bytes()).hexdigest()
+        b = hashlib.sha256((out / f"{mart}.parquet").read_bytes()).hexdigest()
         assert a == b, mart
 
 
