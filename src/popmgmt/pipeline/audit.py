@@ -85,6 +85,10 @@ class AuditResult:
     n_equations: int
     recovered: int  # hidden figures whose value follows (leaks and harmless ones)
     leaks: list[str] = field(default_factory=list)
+    # Hidden indicator cells (not primary) whose numerator and denominator both
+    # follow from the published marts: `indicator_code`, `level`, `area_code`,
+    # `year`, `numerator`, `denominator`. Hiding them protects nothing.
+    recoverable_cells: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     def summary(self) -> dict[str, int]:
         return {
@@ -92,6 +96,7 @@ class AuditResult:
             "verborgen": self.n_hidden,
             "vergelijkingen": self.n_equations,
             "herleidbaar_niet_gevoelig": self.recovered - len(self.leaks),
+            "herleidbare_cellen_gepubliceerd": self.recoverable_cells.height,
             "lekken": len(self.leaks),
         }
 
@@ -616,7 +621,25 @@ def audit_marts(marts: Mapping[str, pl.DataFrame]) -> AuditResult:
     ]
     if leaks.height > 50:
         lines.append(f"... en nog {leaks.height - 50} andere")
+    both = found.filter(pl.col("role").is_in(["num", "den"]) & ~pl.col("primary")).pivot(
+        on="role", index=["code", "level", "area", "year"], values="recovered"
+    )
+    cells = (
+        both.filter(pl.col("num").is_not_null() & pl.col("den").is_not_null())
+        .select(
+            pl.col("code").alias("indicator_code"),
+            "level",
+            pl.col("area").alias("area_code"),
+            "year",
+            pl.col("num").alias("numerator"),
+            pl.col("den").alias("denominator"),
+        )
+        .sort("indicator_code", "level", "area_code", "year")
+        if {"num", "den"} <= set(both.columns)
+        else pl.DataFrame()
+    )
     return AuditResult(
+        recoverable_cells=cells,
         n_variables=variables.height,
         n_hidden=int(was_hidden.sum()),
         n_equations=int(terms["eq"].n_unique()),

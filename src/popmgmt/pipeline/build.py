@@ -41,11 +41,17 @@ from popmgmt.pipeline import codes
 from popmgmt.pipeline.audit import audit_marts
 from popmgmt.pipeline.control import DisclosureError
 from popmgmt.pipeline.geo import simplify_geometry
-from popmgmt.pipeline.marts import INDICATOR_VALUES, MART_COLUMNS, POPULATION, PRACTICES
+from popmgmt.pipeline.marts import (
+    INDICATOR_VALUES,
+    INDICATORS,
+    MART_COLUMNS,
+    POPULATION,
+    PRACTICES,
+)
 from popmgmt.pipeline.privacy import assert_no_small_counts
 from popmgmt.pipeline.provenance import DemoCheck, check_demo
 from popmgmt.pipeline.refdata import ATTRIBUTION, RefData, load_refdata
-from popmgmt.pipeline.transform import compute_marts
+from popmgmt.pipeline.transform import compute_marts, publish_recoverable
 from popmgmt.pipeline.validate import RawData, validate_raw
 
 PSEUDONYM_KEY_ENV = "POPMGMT_PSEUDONYM_KEY"
@@ -443,6 +449,16 @@ def build(
                 "tabellen te combineren; er is niets geschreven. Meld dit aan de beheerders van "
                 "popmgmt (het is een fout in de onderdrukking, niet in uw bestanden):\n"
                 + "\n".join(audit.leaks)
+            )
+        # A hidden (secondary) cell whose value follows anyway is published:
+        # the same figure, nothing new for a reader, no false "unknown".
+        marts[INDICATOR_VALUES] = publish_recoverable(
+            marts[INDICATOR_VALUES], marts[INDICATORS], audit.recoverable_cells
+        )
+        problems = final_guards(marts)
+        if problems:
+            raise BuildError(
+                "Privacycontrole mislukt; er is niets geschreven:\n" + "\n".join(problems)
             )
         manifest = _manifest(raw, check, key_source)
         manifest["privacy_audit"] = audit.summary()

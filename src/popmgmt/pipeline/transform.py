@@ -46,9 +46,7 @@ from popmgmt.pipeline.practices import (
     gp_years,
     practice_mart,
 )
-from popmgmt.pipeline.privacy import (
-    TOTAL_COL,
-)
+from popmgmt.pipeline.privacy import PRIMARY, TOTAL_COL
 from popmgmt.pipeline.refdata import RefData
 from popmgmt.pipeline.validate import RawData
 
@@ -453,6 +451,43 @@ def indicator_values_mart(
 
 
 KEYS = ["indicator_code", "level", "area_code", "year"]
+
+
+def publish_recoverable(
+    values: pl.DataFrame, catalogue_df: pl.DataFrame, recoverable: pl.DataFrame
+) -> pl.DataFrame:
+    """Publish hidden cells (never primary) whose numerator and denominator the other
+    published figures fix exactly (`pipeline.audit`): hiding them protects nothing
+    and says something false (that the figure is unknown). `recoverable`: KEYS,
+    `numerator`, `denominator` as solved; rounded as the build rounds its sums."""
+    if recoverable.height == 0:
+        return values
+    cells = (
+        values.join(recoverable.select(KEYS), on=KEYS, how="semi")
+        .filter(pl.col("suppression_reason") != PRIMARY)
+        .select(KEYS)
+        .join(recoverable, on=KEYS)
+        .with_columns(pl.col("numerator", "denominator").round(6))
+        .join(
+            catalogue_df.select("indicator_code", "multiplier", "interval_method"),
+            on="indicator_code",
+        )
+    )
+    shown = add_intervals(cells).select(
+        *KEYS,
+        "numerator",
+        "denominator",
+        "value",
+        "ci_low",
+        "ci_high",
+        pl.lit(False).alias("suppressed"),
+        pl.lit(None, pl.String).alias("suppression_reason"),
+    )
+    columns = list(MART_COLUMNS[INDICATOR_VALUES])
+    kept = values.join(shown.select(KEYS), on=KEYS, how="anti")
+    return (
+        pl.concat([kept, shown.cast(values.schema).select(kept.columns)]).sort(KEYS).select(columns)
+    )
 
 
 def _hidden_in(mart: pl.DataFrame | None) -> pl.DataFrame | None:
