@@ -182,6 +182,7 @@ def _write_cached(path: Path, layer: Layer) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.fchmod(fd, 0o644)  # mkstemp makes it private; the cache is not secret
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(layer, handle, separators=(",", ":"))
         os.replace(tmp, path)
