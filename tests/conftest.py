@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import pytest
 from frames import square
 
 from popmgmt.app.store import Marts, load_marts
-from popmgmt.config import ConfigError
+from popmgmt.config import CACHE_ENV, ConfigError
 from popmgmt.pipeline.build import build
 from popmgmt.pipeline.demo import write_demo
 from popmgmt.pipeline.marts import (
@@ -369,6 +370,16 @@ def write_synthetic_marts(out: Path) -> Path:
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _geo_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Builds in the tests cache their simplified boundaries in a temporary folder, not in
+    the checkout's `.cache/` (POPMGMT_CACHE; shared by the session's builds)."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_ENV, str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 REFDATA_ENV = "POPMGMT_REFDATA"
 DATA_ENV = "POPMGMT_DATA"
+CACHE_ENV = "POPMGMT_CACHE"
 
 # The repository root when the package runs from a checkout (src layout).
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -46,3 +47,13 @@ def data_dir() -> Path:
     """The folder the app reads its marts from: `POPMGMT_DATA` or `data/`."""
     env = os.environ.get(DATA_ENV)
     return Path(env) if env else REPO_ROOT / "data"
+
+
+def cache_dir() -> Path:
+    """Derived files kept between builds (simplified boundaries): `POPMGMT_CACHE` or `.cache/`.
+
+    Outside the data folder on purpose: a build swaps that folder whole. Deleting the cache
+    is always safe; the next build computes what it needs again.
+    """
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else REPO_ROOT / ".cache" / "popmgmt"

@@ -37,10 +37,11 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 from popmgmt import __version__
+from popmgmt.config import cache_dir
 from popmgmt.pipeline import codes
 from popmgmt.pipeline.audit import audit_marts
 from popmgmt.pipeline.control import DisclosureError
-from popmgmt.pipeline.geo import simplify_geometry
+from popmgmt.pipeline.geo import simplified_layer
 from popmgmt.pipeline.marts import (
     INDICATOR_VALUES,
     INDICATORS,
@@ -327,6 +328,7 @@ def _write_geo(refdata: RefData, out: Path, marts: dict[str, pl.DataFrame]) -> d
     areas = marts["areas"]
     geo = out / "geo"
     geo.mkdir()
+    cache = cache_dir() / "geo"
     written = {}
     for key, source, prop, level in (
         ("zones", refdata.zones_geojson, "elz", "zone"),
@@ -335,18 +337,17 @@ def _write_geo(refdata: RefData, out: Path, marts: dict[str, pl.DataFrame]) -> d
         names = dict(
             areas.filter(pl.col("level") == level).select("area_code", "area_name").iter_rows()
         )
-        data = json.loads(source.read_text(encoding="utf-8"))
-        features = []
-        for feature in data["features"]:
-            code = str(feature["properties"][prop])
-            if code in names:
-                features.append(
-                    {
-                        "type": "Feature",
-                        "properties": {"area_code": code, "area_name": names[code]},
-                        "geometry": simplify_geometry(feature["geometry"]),
-                    }
-                )
+        # Simplified once per reference-data version (cached outside the data folder).
+        layer = simplified_layer(source, prop, cache)
+        features = [
+            {
+                "type": "Feature",
+                "properties": {"area_code": code, "area_name": names[code]},
+                "geometry": geometry,
+            }
+            for code, geometry in layer.items()
+            if code in names
+        ]
         path = geo / f"{key}.geojson"
         path.write_text(
             json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
