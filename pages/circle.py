@@ -54,7 +54,8 @@ if circles.height == 0:
 codes = circles["circle_code"].to_list()
 names = dict(zip(codes, circles["circle_name"].to_list(), strict=True))
 
-# --- circle choice (query parameter `kring`) --------------------------------------------
+# --- circle choice (query parameter `kring`; else the role's own circle) -----------------
+chosen = None
 if CIRCLE_KEY not in st.session_state:
     asked = st.query_params.get(circle.QUERY_PARAM)
     chosen = circle.parse_circle_param(asked, codes)
@@ -62,7 +63,7 @@ if CIRCLE_KEY not in st.session_state:
         st.warning(
             circle_tables.unknown_circle_message(labels.md_text(asked)), icon=":material/link_off:"
         )
-    st.session_state[CIRCLE_KEY] = chosen or codes[0]
+ui.role_default(CIRCLE_KEY, "kring", codes, fallback=codes[0], link=chosen)
 
 pick_col, year_col = st.columns([3, 1])
 code = pick_col.selectbox(

@@ -251,7 +251,13 @@ iw_q, iw_problems = query.parse_mapping(
 pp_q, pp_problems = pyramid_display.params_from_query(qp.get("pp"))
 problems += fw_problems + iw_problems + pp_problems
 _init("need_year", year_q if year_q is not None else years[0])
-_init("need_zone", zone_q if zone_q is not None else zone_codes[0])
+ui.role_default(
+    "need_zone",
+    "zone",
+    zone_codes,
+    fallback=zone_codes[0],
+    link=zone_q if first_run and zone_q is not None else None,
+)
 _init("need_map", level_q if level_q is not None else "zone")
 for fam in families:
     _init(f"need_fw_{fam}", round(fw_q.get(fam, need.DEFAULT_FAMILY_WEIGHTS[fam] * 100)))

@@ -156,12 +156,12 @@ zone_choice = zone.resolve_code(url_zone, options, what="zone")
 indicator_choice = zone.resolve_code(url_indicator, indicator_codes, what="indicator")
 
 # A link (first load, or a link followed within the session) sets the widgets; after
-# that the widgets drive the link.
-if st.session_state.get(SYNCED_KEY) != (url_zone, url_indicator):
-    if url_zone is not None:
-        st.session_state[ZONE_KEY] = zone_choice.code
-    if url_indicator is not None:
-        st.session_state[INDICATOR_KEY] = indicator_choice.code or default_indicator
+# that the widgets drive the link. Without a link the zone is the user's choice in this
+# session, else the role's own zone (a care council lands on its zone).
+new_link = st.session_state.get(SYNCED_KEY) != (url_zone, url_indicator)
+if new_link and url_indicator is not None:
+    st.session_state[INDICATOR_KEY] = indicator_choice.code or default_indicator
+ui.role_default(ZONE_KEY, "zone", list(options), link=zone_choice.code if new_link else None)
 if st.session_state.get(INDICATOR_KEY) not in indicator_codes:
     st.session_state[INDICATOR_KEY] = default_indicator
 
@@ -186,7 +186,7 @@ indicator_code = str(
     )
 )
 
-if zone_choice.message and zone_code is None:
+if zone_choice.message:
     messages.error(zone_choice.message, icon=":material/location_off:")
 if indicator_choice.message:
     messages.warning(indicator_choice.message, icon=":material/help:")
