@@ -9,8 +9,6 @@ Query parameters: `kring` restores the chosen circle, `weergave` the open tab (o
 open tab runs).
 """
 
-from collections.abc import Callable
-
 import streamlit as st
 
 from popmgmt.app import store, ui
@@ -169,28 +167,12 @@ if tab_practices.open:
             details=details,
         )
 
-        def _xlsx() -> bytes:
-            return circle_tables.table_xlsx(table, notes)
-
-        xlsx_data: Callable[[], bytes] = _xlsx
-        csv_col, xlsx_col, _ = st.columns([1, 1, 3])
-        csv_col.download_button(
-            "Download CSV",
-            data=circle_tables.table_csv(table),
-            file_name=f"praktijken_{code}_{year}.csv",
-            mime="text/csv",
-            on_click="ignore",
-            icon=":material/download:",
-            key="circle_download_csv",
-        )
-        xlsx_col.download_button(
-            "Download Excel",
-            data=xlsx_data,
-            file_name=f"praktijken_{code}_{year}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            on_click="ignore",
-            icon=":material/download:",
-            key="circle_download_xlsx",
+        ui.download_buttons(
+            table,
+            f"praktijken_{code}_{year}",
+            "circle_download",
+            sheet="Praktijken",
+            notes=notes,
         )
         st.caption("De download bevat precies de tabel hierboven, met dezelfde onderdrukking.")
 

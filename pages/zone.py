@@ -86,34 +86,8 @@ def _profile(_m: store.Marts, key: str, role_key: str, zone_code: str) -> zone.Z
 
 
 def _downloads(frame: pl.DataFrame, zone_code: str, what: str, notes: list[str]) -> None:
-    """CSV and XLSX of exactly the table shown (built only when clicked)."""
-    stem = zone.file_stem(zone_code, what)
-    csv_col, xlsx_col, _ = st.columns([1, 1, 4])
-
-    def make_csv() -> bytes:
-        return zone.csv_bytes(frame)
-
-    def make_xlsx() -> bytes:
-        return zone.xlsx_bytes(frame, sheet=what, notes=notes)
-
-    csv_col.download_button(
-        "CSV",
-        data=make_csv,
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key=f"csv_{what}",
-        on_click="ignore",
-    )
-    xlsx_col.download_button(
-        "XLSX",
-        data=make_xlsx,
-        file_name=f"{stem}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
-        key=f"xlsx_{what}",
-        on_click="ignore",
-    )
+    """XLSX, CSV for Excel and CSV for analysts of exactly the table shown."""
+    ui.download_buttons(frame, zone.file_stem(zone_code, what), what, sheet=what, notes=notes)
 
 
 def _table(frame: pl.DataFrame, zone_code: str, what: str, notes: list[str]) -> None:

@@ -9,6 +9,7 @@ marts stay private to this module (`_raw_marts`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 from collections.abc import Collection, Sequence
@@ -633,7 +634,7 @@ def footer(marts: store.Marts) -> None:
 
 # --- charts and downloads -------------------------------------------------------------------
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MIME = downloads.XLSX_MIME
 
 
 def vega_chart(spec: dict[str, Any]) -> None:
@@ -647,31 +648,32 @@ def vega_chart(spec: dict[str, Any]) -> None:
         st.caption(labels.md_text(" ".join(meta["notes"])))
 
 
-def download_buttons(frame: pl.DataFrame, stem: str, key: str) -> None:
-    """CSV and XLSX of exactly the table shown (`popmgmt.views.downloads`, built when clicked)."""
-
-    def csv_data() -> bytes:
-        return downloads.csv_bytes(frame)
-
-    def xlsx_data() -> bytes:
-        return downloads.xlsx_bytes(frame)
-
+def download_buttons(
+    frame: pl.DataFrame,
+    stem: str,
+    key: str,
+    *,
+    sheet: str = "Tabel",
+    notes: Sequence[str] = (),
+    what: str = "",
+) -> None:
+    """The downloads of exactly the table shown, in the formats of `downloads.FORMATS`
+    (built only when clicked): Excel (XLSX, the default, with `notes` on a sheet
+    "Toelichting"), "CSV voor Excel" (`;`, decimal comma) and "CSV voor analisten"
+    (`,`, decimal point). Keys `{key}_xlsx`, `{key}_csv_excel`, `{key}_csv`; `what`
+    prefixes the labels when a page offers several tables side by side."""
     row = st.container(horizontal=True)
-    row.download_button(
-        "CSV",
-        data=csv_data,
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        key=f"{key}_csv",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    row.download_button(
-        "Excel (XLSX)",
-        data=xlsx_data,
-        file_name=f"{stem}.xlsx",
-        mime=XLSX_MIME,
-        key=f"{key}_xlsx",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    for fmt in downloads.FORMATS:
+        row.download_button(
+            f"{what} {fmt.label}".strip(),
+            data=functools.partial(
+                downloads.format_bytes, fmt.key, frame, sheet=sheet, notes=tuple(notes)
+            ),
+            file_name=downloads.file_name(stem, fmt.key),
+            mime=fmt.mime,
+            key=f"{key}_{fmt.key}",
+            on_click="ignore",
+            icon=":material/download:",
+            help=fmt.help,
+            type="primary" if fmt.key == "xlsx" else "secondary",
+        )
