@@ -233,3 +233,15 @@ def test_xlsx_writes_dutch_text_numbers_as_numbers_with_a_format() -> None:
         styles = book.read("xl/styles.xml").decode()
     assert 'formatCode="#,##0.0&quot; %&quot;"' in styles
     assert 'formatCode="#,##0"' in styles
+
+
+def test_xlsx_dates_are_date_cells_in_dutch_order() -> None:
+    import datetime as dt  # noqa: PLC0415
+
+    table = pl.DataFrame({"Datum": [dt.date(2024, 3, 1)], "Label": ["maatregel"]})
+    xlsx = downloads.xlsx_bytes(table)
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as book:
+        styles = book.read("xl/styles.xml").decode()
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    assert 'formatCode="dd/mm/yyyy"' in styles
+    assert "<v>45352</v>" in sheet  # 1 March 2024 as an Excel date serial

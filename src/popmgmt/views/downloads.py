@@ -25,6 +25,7 @@ whoever opens the file. Numbers stay numbers (a negative number is a number, not
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import re
@@ -83,6 +84,8 @@ def excel_csv_bytes(frame: pl.DataFrame) -> bytes:
 
 
 EXCEL_SEPARATOR: Final = ";"
+DATE_FORMAT: Final = "dd/mm/yyyy"
+DATETIME_FORMAT: Final = "dd/mm/yyyy hh:mm"
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,15 @@ def xlsx_bytes(frame: pl.DataFrame, *, sheet: str = "Tabel", notes: Sequence[str
                     continue
                 if isinstance(value, bool):
                     worksheet.write_boolean(row, col, value)
+                    continue
+                if isinstance(value, dt.date):  # also datetime: a date cell, Dutch order
+                    pattern = DATE_FORMAT
+                    when = value
+                    if isinstance(value, dt.datetime):
+                        pattern = DATETIME_FORMAT
+                        when = value.replace(tzinfo=None)  # Excel has no time zones
+                    worksheet.write_datetime(row, col, when, number_format(pattern))
+                    widths[col] = max(widths[col], len(pattern))
                     continue
                 if numeric:
                     worksheet.write_number(row, col, value)
