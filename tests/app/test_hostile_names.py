@@ -313,6 +313,16 @@ def test_circle_page_renders_the_hostile_circle_as_text(
     _assert_no_formula_cells(downloads)
 
 
+def test_catalogue_renders_hostile_metadata_as_text(
+    signed_in: Path, downloads: dict[str, bytes]
+) -> None:
+    """The catalogue shows every field of the hostile indicator (name, description,
+    formula, source) in expander labels and Markdown cards: as the characters typed."""
+    at = _run("pages/catalogue.py", zoek=ATLAS)
+    _assert_inert(at)
+    _assert_no_formula_cells(downloads)
+
+
 @pytest.mark.parametrize(
     "page",
     [
