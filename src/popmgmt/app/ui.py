@@ -658,8 +658,8 @@ def download_buttons(
     what: str = "",
 ) -> None:
     """The downloads of exactly the table shown, in the formats of `downloads.FORMATS`
-    (built only when clicked): Excel (XLSX, the default, with `notes` on a sheet
-    "Toelichting"), "CSV voor Excel" (`;`, decimal comma) and "CSV voor analisten"
+    (built only when clicked): Excel (XLSX, the default: first in the row, with `notes` on
+    a sheet "Toelichting"), "CSV voor Excel" (`;`, decimal comma) and "CSV voor analisten"
     (`,`, decimal point). Keys `{key}_xlsx`, `{key}_csv_excel`, `{key}_csv`; `what`
     prefixes the labels when a page offers several tables side by side."""
     row = st.container(horizontal=True)
@@ -675,5 +675,4 @@ def download_buttons(
             on_click="ignore",
             icon=":material/download:",
             help=fmt.help,
-            type="primary" if fmt.key == "xlsx" else "secondary",
         )
