@@ -379,7 +379,7 @@ if compare_year is not None:
             flanders_value=None if flemish is None else flemish["value"],
             unit=unit,
             indicator_name=f"{indicator_name} ({compare_year}): deze zone, vergelijkbare "
-            "zones en buurzones",
+            f"zones{', buurzones en uw vergelijkingsset' if chosen else ' en buurzones'}",
             highlight=code,
             roles=roles,
         ),

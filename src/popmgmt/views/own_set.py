@@ -148,8 +148,9 @@ def method_text() -> str:
     return (
         "**Wat als de zone de beste van de set haalde?** Per indicator met een richting "
         "(hoger of lager is beter) nemen we de beste zone van de set in het laatste jaar "
-        "met een cijfer voor deze zone. Het **verschil** is hoeveel beter die zone scoort; "
-        "de **winst** is dat verschil omgerekend naar personen of contacten in deze zone "
+        "met een cijfer voor deze zone. De **verbetering** is hoeveel beter die zone scoort "
+        "(in procentpunt voor percentages); de **winst** is die verbetering omgerekend "
+        "naar personen of contacten in deze zone "
         "(op de eigen noemer), bijvoorbeeld hoeveel inwoners meer een GMD zouden hebben. "
         "Het 95%-betrouwbaarheidsinterval combineert de intervallen van beide zones "
         "(Wilson voor aandelen, exact Poisson voor cijfers per inwoner; methode van "
