@@ -9,8 +9,6 @@ Query parameters: `kring` restores the chosen circle, `weergave` the open tab (o
 open tab runs).
 """
 
-from collections.abc import Callable
-
 import streamlit as st
 
 from popmgmt.app import store, ui
@@ -54,7 +52,8 @@ if circles.height == 0:
 codes = circles["circle_code"].to_list()
 names = dict(zip(codes, circles["circle_name"].to_list(), strict=True))
 
-# --- circle choice (query parameter `kring`) --------------------------------------------
+# --- circle choice (query parameter `kring`; else the role's own circle) -----------------
+chosen = None
 if CIRCLE_KEY not in st.session_state:
     asked = st.query_params.get(circle.QUERY_PARAM)
     chosen = circle.parse_circle_param(asked, codes)
@@ -62,7 +61,7 @@ if CIRCLE_KEY not in st.session_state:
         st.warning(
             circle_tables.unknown_circle_message(labels.md_text(asked)), icon=":material/link_off:"
         )
-    st.session_state[CIRCLE_KEY] = chosen or codes[0]
+ui.role_default(CIRCLE_KEY, "kring", codes, fallback=codes[0], link=chosen)
 
 pick_col, year_col = st.columns([3, 1])
 code = pick_col.selectbox(
@@ -168,28 +167,12 @@ if tab_practices.open:
             details=details,
         )
 
-        def _xlsx() -> bytes:
-            return circle_tables.table_xlsx(table, notes)
-
-        xlsx_data: Callable[[], bytes] = _xlsx
-        csv_col, xlsx_col, _ = st.columns([1, 1, 3])
-        csv_col.download_button(
-            "Download CSV",
-            data=circle_tables.table_csv(table),
-            file_name=f"praktijken_{code}_{year}.csv",
-            mime="text/csv",
-            on_click="ignore",
-            icon=":material/download:",
-            key="circle_download_csv",
-        )
-        xlsx_col.download_button(
-            "Download Excel",
-            data=xlsx_data,
-            file_name=f"praktijken_{code}_{year}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            on_click="ignore",
-            icon=":material/download:",
-            key="circle_download_xlsx",
+        ui.download_buttons(
+            table,
+            f"praktijken_{code}_{year}",
+            "circle_download",
+            sheet="Praktijken",
+            notes=notes,
         )
         st.caption("De download bevat precies de tabel hierboven, met dezelfde onderdrukking.")
 

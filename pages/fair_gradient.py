@@ -7,7 +7,6 @@ Layout only; the methods live in `popmgmt.metrics.gradient`. The choices are in 
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import polars as pl
@@ -16,9 +15,8 @@ import streamlit as st
 from popmgmt.app import store, ui
 from popmgmt.metrics import gradient
 from popmgmt.pipeline.privacy import PRIMARY
-from popmgmt.views import gradient_display, labels, need_display, query
+from popmgmt.views import gradient_display, labels, query
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_INDICATOR = "ima_chron"
 
 marts = ui.page_start()  # data check and demo label, on every page
@@ -245,22 +243,8 @@ full = gradient_display.quintile_display_table(
 )
 with st.expander("Tabel: alle jaren en kwintielen"):
     st.dataframe(full.to_arrow(), hide_index=True, width="stretch")
-d1, d2 = st.columns(2)
-d1.download_button(
-    "Download CSV (alle jaren)",
-    data=functools.partial(need_display.to_csv_bytes, full),
-    file_name=f"sociale-gradient-{code}.csv",
-    mime="text/csv",
-    on_click="ignore",
-    key="gradient_dl_csv",
-)
-d2.download_button(
-    "Download Excel (alle jaren)",
-    data=functools.partial(need_display.to_xlsx_bytes, full, sheet="sociale gradient"),
-    file_name=f"sociale-gradient-{code}.xlsx",
-    mime=XLSX,
-    on_click="ignore",
-    key="gradient_dl_xlsx",
+ui.download_buttons(
+    full, f"sociale-gradient-{code}", "gradient_dl", sheet="sociale gradient", what="Alle jaren:"
 )
 
 with st.expander(f"Definitie: {labels.md_text(name)}"):

@@ -7,7 +7,6 @@ so that a proposal can be shared: `jaar`, `nood`, `modus`, `bedrag`, `universeel
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
@@ -19,7 +18,6 @@ from popmgmt.metrics import fairshare, need
 from popmgmt.pipeline.codes import ANTWERP_ZONE
 from popmgmt.views import fairshare_display, labels, need_display, query
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SOURCE = "bron: IMA Atlas, IMA Patiënteel huisartsen en Statbel, bewerking popmgmt"
 TOTAL_MAX = {"budget": 1_000_000_000.0, "vte": 10_000.0}
 TOTAL_STEP = {"budget": 10_000.0, "vte": 1.0}
@@ -103,23 +101,7 @@ def _table(frame: pl.DataFrame) -> None:
 
 
 def _downloads(frame: pl.DataFrame, *, stem: str, sheet: str, key: str) -> None:
-    left, right = st.columns(2)
-    left.download_button(
-        "Download CSV",
-        data=functools.partial(need_display.to_csv_bytes, frame),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key=f"{key}_csv",
-    )
-    right.download_button(
-        "Download Excel",
-        data=functools.partial(need_display.to_xlsx_bytes, frame, sheet=sheet),
-        file_name=f"{stem}.xlsx",
-        mime=XLSX,
-        on_click="ignore",
-        key=f"{key}_xlsx",
-    )
+    ui.download_buttons(frame, stem, key, sheet=sheet)
 
 
 years = _years(BUILD)

@@ -9,7 +9,6 @@ proposal can be shared as a link: `jaar`, `zone`, `kaart`, `fw`, `iw`, `pp`.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import polars as pl
@@ -29,7 +28,6 @@ FAMILY_HELP = {
 }
 INDICATOR_STEP = 0.5
 INDICATOR_MAX = 3.0
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SOURCE = "bron: IMA Atlas en Statbel, bewerking popmgmt"
 
 marts = ui.page_start(link_scope=())  # data check and demo label; aggregates only
@@ -187,22 +185,9 @@ def _table(frame: pl.DataFrame, text: pl.DataFrame | None = None) -> None:
 
 
 def _downloads(frame: pl.DataFrame, *, stem: str, sheet: str, key: str, what: str = "") -> None:
-    left, right = st.columns(2)
-    left.download_button(
-        f"Download {what}CSV".strip(),
-        data=functools.partial(need_display.to_csv_bytes, frame),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key=f"{key}_csv",
-    )
-    right.download_button(
-        f"Download {what}Excel".strip(),
-        data=functools.partial(need_display.to_xlsx_bytes, frame, sheet=sheet),
-        file_name=f"{stem}.xlsx",
-        mime=XLSX,
-        on_click="ignore",
-        key=f"{key}_xlsx",
+    label = what.strip()
+    ui.download_buttons(
+        frame, stem, key, sheet=sheet, what=f"{label.capitalize()}:" if label else ""
     )
 
 
@@ -251,7 +236,13 @@ iw_q, iw_problems = query.parse_mapping(
 pp_q, pp_problems = pyramid_display.params_from_query(qp.get("pp"))
 problems += fw_problems + iw_problems + pp_problems
 _init("need_year", year_q if year_q is not None else years[0])
-_init("need_zone", zone_q if zone_q is not None else zone_codes[0])
+ui.role_default(
+    "need_zone",
+    "zone",
+    zone_codes,
+    fallback=zone_codes[0],
+    link=zone_q if first_run and zone_q is not None else None,
+)
 _init("need_map", level_q if level_q is not None else "zone")
 for fam in families:
     _init(f"need_fw_{fam}", round(fw_q.get(fam, need.DEFAULT_FAMILY_WEIGHTS[fam] * 100)))

@@ -16,11 +16,12 @@ import polars as pl
 import streamlit as st
 
 from popmgmt.app import access, store, ui
-from popmgmt.metrics import gppoor, peers
+from popmgmt.metrics import gain, gppoor, peers
 from popmgmt.metrics.indicators import GMD_COVERAGE
 from popmgmt.views import (
     labels,
     maps,
+    own_set,
     peers_display,
     report,
     zone,
@@ -32,6 +33,8 @@ from popmgmt.views import (
 ZONE_KEY = "zone_profile_zone"
 INDICATOR_KEY = "zone_profile_indicator"
 SYNCED_KEY = "zone_profile_synced_url"
+COMPARE_KEY = "zone_profile_compare"
+COMPARE_SYNCED_KEY = "zone_profile_compare_synced_url"
 MAP_CLASSES = 5
 
 marts = ui.page_start()  # data check, role and demo label, on every page
@@ -85,35 +88,24 @@ def _profile(_m: store.Marts, key: str, role_key: str, zone_code: str) -> zone.Z
     )
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _own_set(
+    _m: store.Marts, key: str, zone_code: str, chosen: tuple[str, ...], similar: tuple[str, ...]
+) -> dict[str, pl.DataFrame]:
+    """The zone beside its own comparison set, and the gain if it matched the best zone
+    of that set and of its similar zones (public aggregates: shared by every role)."""
+    del key
+    values = _shared(_m, _build_key(_m))["values"]
+    return {
+        "snapshot": zone_model.indicator_snapshot(values, _m.indicators, [zone_code, *chosen]),
+        "own": gain.potential_gain(values, _m.indicators, zone_code, chosen),
+        "similar": gain.potential_gain(values, _m.indicators, zone_code, similar),
+    }
+
+
 def _downloads(frame: pl.DataFrame, zone_code: str, what: str, notes: list[str]) -> None:
-    """CSV and XLSX of exactly the table shown (built only when clicked)."""
-    stem = zone.file_stem(zone_code, what)
-    csv_col, xlsx_col, _ = st.columns([1, 1, 4])
-
-    def make_csv() -> bytes:
-        return zone.csv_bytes(frame)
-
-    def make_xlsx() -> bytes:
-        return zone.xlsx_bytes(frame, sheet=what, notes=notes)
-
-    csv_col.download_button(
-        "CSV",
-        data=make_csv,
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key=f"csv_{what}",
-        on_click="ignore",
-    )
-    xlsx_col.download_button(
-        "XLSX",
-        data=make_xlsx,
-        file_name=f"{stem}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
-        key=f"xlsx_{what}",
-        on_click="ignore",
-    )
+    """XLSX, CSV for Excel and CSV for analysts of exactly the table shown."""
+    ui.download_buttons(frame, zone.file_stem(zone_code, what), what, sheet=what, notes=notes)
 
 
 def _table(frame: pl.DataFrame, zone_code: str, what: str, notes: list[str]) -> None:
@@ -156,12 +148,12 @@ zone_choice = zone.resolve_code(url_zone, options, what="zone")
 indicator_choice = zone.resolve_code(url_indicator, indicator_codes, what="indicator")
 
 # A link (first load, or a link followed within the session) sets the widgets; after
-# that the widgets drive the link.
-if st.session_state.get(SYNCED_KEY) != (url_zone, url_indicator):
-    if url_zone is not None:
-        st.session_state[ZONE_KEY] = zone_choice.code
-    if url_indicator is not None:
-        st.session_state[INDICATOR_KEY] = indicator_choice.code or default_indicator
+# that the widgets drive the link. Without a link the zone is the user's choice in this
+# session, else the role's own zone (a care council lands on its zone).
+new_link = st.session_state.get(SYNCED_KEY) != (url_zone, url_indicator)
+if new_link and url_indicator is not None:
+    st.session_state[INDICATOR_KEY] = indicator_choice.code or default_indicator
+ui.role_default(ZONE_KEY, "zone", list(options), link=zone_choice.code if new_link else None)
 if st.session_state.get(INDICATOR_KEY) not in indicator_codes:
     st.session_state[INDICATOR_KEY] = default_indicator
 
@@ -186,7 +178,7 @@ indicator_code = str(
     )
 )
 
-if zone_choice.message and zone_code is None:
+if zone_choice.message:
     messages.error(zone_choice.message, icon=":material/location_off:")
 if indicator_choice.message:
     messages.warning(indicator_choice.message, icon=":material/help:")
@@ -339,15 +331,46 @@ st.markdown(
     "**Buurzones** (zones die een grens delen met deze zone, berekend uit de zonegrenzen): "
     + (", ".join(labels.md_text(f"{names.get(c, c)} ({c})") for c in profile.neighbours) or "geen")
 )
+# The council's own comparison set (kept in the link as ?vergelijk=elz3,elz17).
+set_options = [c for c in options if c != code]
+url_set = st.query_params.get(own_set.QUERY_PARAM)
+if st.session_state.get(COMPARE_SYNCED_KEY) != url_set:  # a link: first load or followed
+    linked_set, set_problems = own_set.parse_param(url_set, options, own=code)
+    st.session_state[COMPARE_KEY] = linked_set
+    for problem in set_problems:
+        st.warning(labels.md_text(problem), icon=":material/link_off:")
+st.session_state[COMPARE_KEY] = [
+    c for c in st.session_state.get(COMPARE_KEY, []) if c in set_options
+]
+chosen: list[str] = st.multiselect(
+    "Uw eigen vergelijkingsset",
+    set_options,
+    format_func=options.__getitem__,
+    key=COMPARE_KEY,
+    max_selections=own_set.MAX_ZONES,
+    placeholder="Kies zones om mee te vergelijken",
+    help="Naast de vergelijkbare zones en buurzones die de app kiest, kiest u hier zelf "
+    "zones (bijvoorbeeld zones met een gelijkaardig beleid). De link bewaart de keuze.",
+)
+set_param = own_set.format_param(chosen)
+if set_param:
+    if url_set != set_param:
+        st.query_params[own_set.QUERY_PARAM] = set_param
+elif own_set.QUERY_PARAM in st.query_params:
+    del st.query_params[own_set.QUERY_PARAM]
+st.session_state[COMPARE_SYNCED_KEY] = set_param or None
+own = _own_set(marts, key, code, tuple(chosen), tuple(profile.peer_codes))
+
 compare_year = store.latest_year(marts, indicator_code, level="zone")
 if compare_year is not None:
     compare_values = store.indicator_map_values(
         marts, indicator_code, compare_year, level="zone"
-    ).filter(pl.col("area_code").is_in(profile.compare_codes))
+    ).filter(pl.col("area_code").is_in([*profile.compare_codes, *chosen]))
     flemish = store.flanders_value(marts, indicator_code, compare_year)
     roles = {
         **dict.fromkeys(profile.neighbours, "buurzone"),
         **dict.fromkeys(profile.peer_codes, "vergelijkbare zone"),
+        **dict.fromkeys(chosen, "eigen keuze"),
         code: "deze zone",
     }
     st.vega_lite_chart(
@@ -356,18 +379,38 @@ if compare_year is not None:
             flanders_value=None if flemish is None else flemish["value"],
             unit=unit,
             indicator_name=f"{indicator_name} ({compare_year}): deze zone, vergelijkbare "
-            "zones en buurzones",
+            f"zones{', buurzones en uw vergelijkingsset' if chosen else ' en buurzones'}",
             highlight=code,
             roles=roles,
         ),
         width="stretch",
     )
-similar_tab, neighbour_tab = st.tabs(["Naast vergelijkbare zones", "Naast buurzones"])
+similar_tab, neighbour_tab, own_tab = st.tabs(
+    ["Naast vergelijkbare zones", "Naast buurzones", "Naast uw vergelijkingsset"]
+)
 with similar_tab:
     _table(tables["naast_vergelijkbare_zones"], code, "naast_vergelijkbare_zones", notes)
 with neighbour_tab:
     _table(tables["naast_buurzones"], code, "naast_buurzones", notes)
+with own_tab:
+    if chosen:
+        own_table = zone_tables.side_by_side(
+            own["snapshot"], zone_order=[code, *chosen], zone_names=names
+        )
+        _table(own_table, code, "naast_eigen_set", notes)
+    else:
+        st.info("Kies hierboven zones voor uw eigen vergelijkingsset.", icon=":material/tune:")
 st.caption(zone_tables.comparison_legend_markdown())
+
+st.subheader("Winst als de zone de beste van de set haalde")
+st.markdown(own_set.method_text())
+gain_sets = {own_set.OWN_SET: own["own"]} if chosen else {}
+gain_sets[own_set.SIMILAR_SET] = own["similar"]
+gain_table = own_set.gain_display(gain_sets, marts.indicators, names)
+if gain_table.height:
+    _table(gain_table, code, "winst_beste_zone", notes)
+else:
+    st.info("Geen indicator met een richting heeft cijfers voor deze zone en de set.")
 
 # --- 5. GP capacity ---------------------------------------------------------------------
 st.header("Huisartsencapaciteit")

@@ -140,7 +140,11 @@ def test_page_opens_on_the_first_circle_for_the_public(page: AppTest, circles: l
     assert decks[0]["layers"][0]["data"]["features"]
     table = _table(page)
     assert list(table.columns) == circle.practice_columns(False)
-    assert len(page.get("download_button")) == 2
+    assert [b.proto.label for b in page.get("download_button")] == [
+        "Excel (XLSX)",
+        "CSV voor Excel",
+        "CSV voor analisten",
+    ]
 
 
 def test_link_restores_the_circle(page: AppTest, circles: list[str], marts: Marts) -> None:
@@ -234,6 +238,10 @@ def test_downloads_are_the_table(
         strings = archive.read("xl/sharedStrings.xml").decode("utf-8")
     assert circle_tables.SUPPRESSED_TEXT.replace("<", "&lt;") in strings
     assert "DEMODATA" in strings
+    excel = downloads[f"praktijken_{own}_{year}_excel.csv"]
+    assert excel.startswith(b"\xef\xbb\xbf")
+    back_excel = pl.read_csv(io.BytesIO(excel), separator=";", infer_schema=False)
+    assert back_excel.columns == list(table.columns)
 
 
 # --------------------------------------------------------------------------- tabs
@@ -417,7 +425,7 @@ def test_no_gp_level_field_or_identifier_reaches_the_page_or_a_download(
         _open(at, kring=circles[0], role="departement", tab=tab)
         seen += list(_serialised(at._tree))
     seen += list(downloads.values())
-    assert len(downloads) == 2
+    assert len(downloads) == 3  # XLSX, CSV for Excel, CSV for analysts
     blob = b"\n".join(seen)
     assert b"PR-" in blob  # the practices are there, by pseudonym
     for name, value in GP_LEVEL_COLUMNS.items():

@@ -263,7 +263,11 @@ def test_monitor_renders_the_hostile_marker_as_text(
     _assert_inert(at)
     tables = [d.value for d in at.dataframe if "Label" in d.value.columns]
     assert [MARKER] in [t["Label"].to_list() for t in tables]  # stored and shown as given
-    csv_name = next(n for n in downloads if n.startswith("markeringen") and n.endswith(".csv"))
+    csv_name = next(
+        n
+        for n in downloads
+        if n.startswith("markeringen") and n.endswith(".csv") and not n.endswith("_excel.csv")
+    )
     rows = list(csv.reader(io.StringIO(downloads[csv_name].decode("utf-8-sig"))))
     assert rows[1][1] == f"'{MARKER}"
     xlsx_name = csv_name.removesuffix(".csv") + ".xlsx"
@@ -309,6 +313,16 @@ def test_circle_page_renders_the_hostile_circle_as_text(
     _assert_no_formula_cells(downloads)
 
 
+def test_catalogue_renders_hostile_metadata_as_text(
+    signed_in: Path, downloads: dict[str, bytes]
+) -> None:
+    """The catalogue shows every field of the hostile indicator (name, description,
+    formula, source) in expander labels and Markdown cards: as the characters typed."""
+    at = _run("pages/catalogue.py", zoek=ATLAS)
+    _assert_inert(at)
+    _assert_no_formula_cells(downloads)
+
+
 @pytest.mark.parametrize(
     "page",
     [
@@ -330,8 +344,9 @@ def test_every_other_page_renders_hostile_names_as_text(
 # --- downloads --------------------------------------------------------------------------------
 
 
-def _csv_cells(data: bytes) -> list[str]:
-    return [c for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))) for c in row]
+def _csv_cells(data: bytes, delimiter: str = ",") -> list[str]:
+    text = data.decode("utf-8-sig")
+    return [c for row in csv.reader(io.StringIO(text), delimiter=delimiter) for c in row]
 
 
 def _xlsx_strings(data: bytes) -> list[str]:
@@ -350,7 +365,9 @@ def _assert_no_formula_cells(downloads: dict[str, bytes]) -> None:
     `'`); a leading `-` is allowed only on a number."""
     assert downloads, "the page offered no download"
     for name, data in downloads.items():
-        if name.endswith(".csv"):
+        if name.endswith("_excel.csv"):  # CSV for Excel: `;` and decimal commas
+            cells = [c.replace(",", ".", 1) for c in _csv_cells(data, ";")]
+        elif name.endswith(".csv"):
             cells = _csv_cells(data)
         elif name.endswith(".xlsx"):
             cells = [html.unescape(c) for c in _xlsx_strings(data)]

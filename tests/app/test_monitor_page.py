@@ -102,8 +102,7 @@ def test_every_view_runs(state: Path, view: str) -> None:
     assert "oudere jaren zijn omgezet" in text
     assert "Grenzen 2025" in text
     downloads = _downloads(at)
-    assert "CSV" in downloads
-    assert "Excel (XLSX)" in downloads
+    assert downloads[:3] == ["Excel (XLSX)", "CSV voor Excel", "CSV voor analisten"]
     assert at.query_params["view"] == view
     if view == "kaart":
         features = _features(at)
@@ -293,7 +292,7 @@ def test_gp_poor_page(state: Path, marts: store.Marts) -> None:
     assert all("drempel" in f["properties"]["tt_rate"] for f in features)
     spec = _specs(at)[0]
     assert spec["usermeta"]["title"] == "Aantal huisartsarme gemeenten per jaar"
-    assert {"CSV", "Excel (XLSX)"} <= set(_downloads(at))
+    assert {"CSV voor Excel", "CSV voor analisten", "Excel (XLSX)"} <= set(_downloads(at))
     assert at.query_params["level"] == "gemeente"
     metric = at.metric[0]
     assert " van " in metric.value

@@ -6,6 +6,7 @@ import io
 import zipfile
 
 import polars as pl
+import pytest
 
 from popmgmt.views import downloads
 
@@ -121,3 +122,126 @@ def test_every_export_goes_through_downloads() -> None:
         if w in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+# --- Belgian Excel ----------------------------------------------------------------------
+
+NUMBERS = pl.DataFrame(
+    {
+        "Gemeente": ["Één", "Twee;drie", '=SUM("x")'],
+        "Inwoners": [12_345, 6_789, 5],
+        "Aandeel": [67.25, -1.5, 0.0],
+        "Tekst": ["67,3 %", "onderdrukt (< 5)", "1.234"],
+    }
+)
+
+
+def test_excel_csv_has_bom_semicolons_and_decimal_commas() -> None:
+    """Given a table with decimals, the Excel CSV starts with the UTF-8 BOM, separates
+    with `;` and writes `67,25` (quoting text that holds a `;`)."""
+    data = downloads.excel_csv_bytes(NUMBERS)
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Gemeente;Inwoners;Aandeel;Tekst"
+    assert lines[1] == "Één;12345;67,25;67,3 %"
+    assert lines[2].startswith('"Twee;drie";6789;-1,5;')
+    assert lines[3].startswith('"\'=SUM(""x"")";5;0,0;')  # neutralised, quoted
+
+
+def test_excel_csv_round_trips_through_polars() -> None:
+    data = downloads.excel_csv_bytes(NUMBERS)
+    back = pl.read_csv(io.BytesIO(data), separator=";", decimal_comma=True)
+    assert back.columns == NUMBERS.columns
+    assert back["Inwoners"].to_list() == [12_345, 6_789, 5]
+    assert back["Aandeel"].to_list() == [67.25, -1.5, 0.0]
+    assert back["Tekst"].to_list() == ["67,3 %", "onderdrukt (< 5)", "1.234"]
+    assert back["Gemeente"].to_list()[:2] == ["Één", "Twee;drie"]
+
+
+def test_analyst_csv_is_plain_comma_and_point() -> None:
+    lines = downloads.csv_bytes(NUMBERS).decode("utf-8-sig").splitlines()
+    assert lines[0] == "Gemeente,Inwoners,Aandeel,Tekst"
+    assert lines[1] == 'Één,12345,67.25,"67,3 %"'
+
+
+def test_formats_and_file_names() -> None:
+    assert [f.key for f in downloads.FORMATS] == ["xlsx", "csv_excel", "csv"]
+    assert [f.label for f in downloads.FORMATS] == [
+        "Excel (XLSX)",
+        "CSV voor Excel",
+        "CSV voor analisten",
+    ]
+    assert downloads.file_name("trend_x", "xlsx") == "trend_x.xlsx"
+    assert downloads.file_name("trend_x", "csv_excel") == "trend_x_excel.csv"
+    assert downloads.file_name("trend_x", "csv") == "trend_x.csv"
+    for fmt in downloads.FORMATS:
+        assert downloads.format_bytes(fmt.key, NUMBERS)
+    with pytest.raises(ValueError, match="unknown download format"):
+        downloads.format_bytes("pdf", NUMBERS)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "num_format"),
+    [
+        ("1.234", 1234.0, "#,##0"),
+        ("1.234.567,89", 1234567.89, "#,##0.00"),
+        ("67,3", 67.3, "#,##0.0"),
+        ("67,3 %", 67.3, '#,##0.0" %"'),
+        ("5%", 5.0, '#,##0"%"'),
+        ("-1,5", -1.5, "#,##0.0"),
+        ("\u22121,5", -1.5, "#,##0.0"),
+    ],
+)
+def test_dutch_numbers_are_read(text: str, value: float, num_format: str) -> None:
+    parsed = downloads.dutch_number(text)
+    assert parsed is not None
+    assert parsed.value == pytest.approx(value)
+    assert parsed.num_format == num_format
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["11001", "2024", "1.2.3", "12,3 per 10.000", "onderdrukt (< 5)", "95%-BI 1,0 – 2,0 %", ""],
+)
+def test_codes_years_and_other_text_stay_text(text: str) -> None:
+    assert downloads.dutch_number(text) is None
+
+
+def test_xlsx_writes_dutch_text_numbers_as_numbers_with_a_format() -> None:
+    """Given a table whose numbers are Dutch text (as on the page), the XLSX holds them
+    as numbers with a number format of the same decimals; codes and words stay text."""
+    table = pl.DataFrame(
+        {
+            "REFNIS": ["11001", "11002"],
+            "Waarde": ["67,3 %", "onderdrukt (< 5)"],
+            "Inwoners": ["1.234", "-2.345"],
+            "Jaar": [2024, 2024],
+        }
+    )
+    strings, sheet = _xlsx_cells(downloads.xlsx_bytes(table))
+    assert "11001" in strings  # a code stays text
+    assert "onderdrukt (< 5)" in strings
+    assert "67,3 %" not in strings
+    assert "1.234" not in strings
+    assert "<v>67.3</v>" in sheet
+    assert "<v>1234</v>" in sheet
+    assert "<v>-2345</v>" in sheet
+    assert "<v>2024</v>" in sheet
+    import zipfile as _zip  # noqa: PLC0415
+
+    with _zip.ZipFile(io.BytesIO(downloads.xlsx_bytes(table))) as book:
+        styles = book.read("xl/styles.xml").decode()
+    assert 'formatCode="#,##0.0&quot; %&quot;"' in styles
+    assert 'formatCode="#,##0"' in styles
+
+
+def test_xlsx_dates_are_date_cells_in_dutch_order() -> None:
+    import datetime as dt  # noqa: PLC0415
+
+    table = pl.DataFrame({"Datum": [dt.date(2024, 3, 1)], "Label": ["maatregel"]})
+    xlsx = downloads.xlsx_bytes(table)
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as book:
+        styles = book.read("xl/styles.xml").decode()
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    assert 'formatCode="dd/mm/yyyy"' in styles
+    assert "<v>45352</v>" in sheet  # 1 March 2024 as an Excel date serial

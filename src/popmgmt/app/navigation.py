@@ -23,6 +23,7 @@ class PageSpec:
 NAVIGATION: Final[dict[str, list[PageSpec]]] = {
     "Vlaanderen": [
         PageSpec("pages/overview.py", "Overzicht Vlaanderen", default=True),
+        PageSpec("pages/catalogue.py", "Indicatorencatalogus"),
     ],
     "Mijn zone": [
         PageSpec("pages/zone.py", "Zoneprofiel"),

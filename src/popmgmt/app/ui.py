@@ -9,16 +9,17 @@ marts stay private to this module (`_raw_marts`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
 import streamlit as st
 
-from popmgmt.app import access, roles, store
+from popmgmt.app import access, defaults, roles, store
 from popmgmt.app import annotations as ann
 from popmgmt.config import data_dir
 from popmgmt.views import downloads, labels, maps
@@ -107,6 +108,12 @@ def area_names(level: str) -> dict[str, str]:
 @st.cache_resource(max_entries=8)
 def _geojson_cached(folder: str, manifest_mtime: float, level: str) -> dict[str, Any]:
     return store.load_geojson(_load_cached(folder, manifest_mtime), level)
+
+
+@st.cache_resource(max_entries=4)
+def _crossing_cached(folder: str, manifest_mtime: float) -> pl.DataFrame:
+    marts = _load_cached(folder, manifest_mtime)
+    return defaults.crossing(marts.areas, marts.population)
 
 
 def _raw_marts() -> store.Marts:
@@ -336,6 +343,47 @@ def current_role() -> access.Role:
             match.rule.entry if match.rule else "geen (publiek)",
         )
     return match.role
+
+
+ROLE_DEFAULTS_STATE: Final = "popmgmt_role_defaults"
+"""Session key: per widget key, the role default last applied (`defaults.Applied`)."""
+
+
+def role_default(
+    key: str,
+    level: str,
+    options: Sequence[str],
+    *,
+    fallback: str | None = None,
+    link: str | None = None,
+) -> str | None:
+    """Put the area a page opens on into the widget state `key`, before the widget is
+    drawn: the shared helper behind every page's zone (`level="zone"`) and circle
+    (`level="kring"`) selector.
+
+    `link` is the valid area a query parameter names (the page reads and checks its own
+    parameter; pass it only when the page applies the link). Without a link the user's
+    choice in this session is kept, else the role's own area is used (a council's zone,
+    a circle's circle, or their crossing area, `defaults.role_area`), else `fallback`.
+    Returns the area the widget will show.
+    """
+    role = current_role()
+    folder = data_dir().resolve()
+    cross = _crossing_cached(str(folder), _manifest_mtime(folder))
+    applied: dict[str, defaults.Applied] = st.session_state.setdefault(ROLE_DEFAULTS_STATE, {})
+    choice = defaults.initial_choice(
+        role_key=role.key,
+        role_default=defaults.role_area(role, level, options, cross),
+        fallback=fallback,
+        has_state=key in st.session_state,
+        state=st.session_state.get(key),
+        previous=applied.get(key),
+        link=link,
+    )
+    if choice.set:
+        st.session_state[key] = choice.value
+    applied[key] = choice.applied
+    return choice.value
 
 
 def _first_time(token: str) -> bool:
@@ -586,7 +634,7 @@ def footer(marts: store.Marts) -> None:
 
 # --- charts and downloads -------------------------------------------------------------------
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MIME = downloads.XLSX_MIME
 
 
 def vega_chart(spec: dict[str, Any]) -> None:
@@ -600,31 +648,31 @@ def vega_chart(spec: dict[str, Any]) -> None:
         st.caption(labels.md_text(" ".join(meta["notes"])))
 
 
-def download_buttons(frame: pl.DataFrame, stem: str, key: str) -> None:
-    """CSV and XLSX of exactly the table shown (`popmgmt.views.downloads`, built when clicked)."""
-
-    def csv_data() -> bytes:
-        return downloads.csv_bytes(frame)
-
-    def xlsx_data() -> bytes:
-        return downloads.xlsx_bytes(frame)
-
+def download_buttons(
+    frame: pl.DataFrame,
+    stem: str,
+    key: str,
+    *,
+    sheet: str = "Tabel",
+    notes: Sequence[str] = (),
+    what: str = "",
+) -> None:
+    """The downloads of exactly the table shown, in the formats of `downloads.FORMATS`
+    (built only when clicked): Excel (XLSX, the default: first in the row, with `notes` on
+    a sheet "Toelichting"), "CSV voor Excel" (`;`, decimal comma) and "CSV voor analisten"
+    (`,`, decimal point). Keys `{key}_xlsx`, `{key}_csv_excel`, `{key}_csv`; `what`
+    prefixes the labels when a page offers several tables side by side."""
     row = st.container(horizontal=True)
-    row.download_button(
-        "CSV",
-        data=csv_data,
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        key=f"{key}_csv",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    row.download_button(
-        "Excel (XLSX)",
-        data=xlsx_data,
-        file_name=f"{stem}.xlsx",
-        mime=XLSX_MIME,
-        key=f"{key}_xlsx",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    for fmt in downloads.FORMATS:
+        row.download_button(
+            f"{what} {fmt.label}".strip(),
+            data=functools.partial(
+                downloads.format_bytes, fmt.key, frame, sheet=sheet, notes=tuple(notes)
+            ),
+            file_name=downloads.file_name(stem, fmt.key),
+            mime=fmt.mime,
+            key=f"{key}_{fmt.key}",
+            on_click="ignore",
+            icon=":material/download:",
+            help=fmt.help,
+        )
