@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from appkit import page_texts
 from conftest import APP
 from streamlit.testing.v1 import AppTest
 
@@ -22,13 +23,6 @@ TIMEOUT = 60
 def app(built_data: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("POPMGMT_DATA", str(built_data))
     return AppTest.from_file(APP, default_timeout=TIMEOUT)
-
-
-def _texts(at: AppTest) -> str:
-    parts: list[str] = []
-    for kind in ("markdown", "caption", "warning", "info", "error", "title", "subheader"):
-        parts += [str(getattr(e, "value", "")) for e in at.get(kind)]
-    return "\n".join(parts)
 
 
 def _deck_features(at: AppTest) -> list[dict[str, Any]]:
@@ -60,7 +54,7 @@ def test_page_runs(app: AppTest, page: str) -> None:
     app.switch_page(page).run()
     assert not app.exception
     assert not app.error
-    text = _texts(app)
+    text = page_texts(app)
     assert [w.value for w in app.warning].count(labels.DEMO_BANNER) == 1
     assert labels.DEMO_BADGE in text
     assert "Grenzen 2025" in text
@@ -91,7 +85,7 @@ def test_map_has_coloured_zones(app: AppTest) -> None:
     features = _deck_features(app)
     assert features
     assert any(f["properties"]["class_index"] >= 0 for f in features)
-    text = _texts(app)
+    text = page_texts(app)
     assert "kwantielen" in text
     assert "grenzen 2025" in text
     assert "elz2" in text

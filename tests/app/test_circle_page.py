@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from appkit import page_texts
 from conftest import ROOT
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
@@ -83,13 +84,6 @@ def _open(
     return at
 
 
-def _texts(at: AppTest) -> str:
-    parts: list[str] = []
-    for kind in ("markdown", "caption", "warning", "info", "error", "title", "subheader"):
-        parts += [str(getattr(e, "value", "")) for e in at.get(kind)]
-    return "\n".join(parts)
-
-
 def _selectbox(at: AppTest, label: str) -> Any:
     matches = [s for s in at.selectbox if s.label == label]
     assert len(matches) == 1, [s.label for s in at.selectbox]
@@ -129,7 +123,7 @@ def test_page_opens_on_the_first_circle_for_the_public(page: AppTest, circles: l
     assert [w.value for w in page.warning].count(labels.DEMO_BANNER) == 1
     assert _selectbox(page, "Huisartsenkring").value == circles[0]
     assert page.query_params["kring"] == circles[0]
-    text = _texts(page)
+    text = page_texts(page)
     assert "omvat" in text
     assert "eerstelijnszone" in text
     assert circle_tables.PUBLIC_NOTE in text
@@ -152,7 +146,7 @@ def test_link_restores_the_circle(page: AppTest, circles: list[str], marts: Mart
     _open(page, kring=other)
     assert _selectbox(page, "Huisartsenkring").value == other
     name = circle.circle_list(marts.areas).filter(pl.col("circle_code") == other)["circle_name"]
-    assert f"**{name[0]}** ({other})" in _texts(page)
+    assert f"**{name[0]}** ({other})" in page_texts(page)
     expected = marts.practices.filter(
         (pl.col("circle_code") == other) & (pl.col("year") == marts.practices["year"].max())
     ).height
@@ -171,7 +165,7 @@ def test_picking_a_circle_updates_the_link(page: AppTest, circles: list[str]) ->
     _selectbox(page, "Huisartsenkring").set_value(circles[1]).run()
     assert not page.exception
     assert page.query_params["kring"] == circles[1]
-    assert f"({circles[1]})" in _texts(page)
+    assert f"({circles[1]})" in page_texts(page)
 
 
 def test_picking_a_year(page: AppTest, circles: list[str]) -> None:
@@ -190,7 +184,7 @@ def test_picking_a_year(page: AppTest, circles: list[str]) -> None:
 def test_the_circle_sees_its_practice_details(page: AppTest, circles: list[str]) -> None:
     own = circles[0]
     _open(page, kring=own, role=f"kring:{own}")
-    text = _texts(page)
+    text = page_texts(page)
     assert circle_tables.PUBLIC_NOTE not in text
     table = _table(page)
     assert list(table.columns) == circle.practice_columns(True)
@@ -219,7 +213,7 @@ def test_another_circle_is_public_for_a_circle(page: AppTest, circles: list[str]
     own, other = circles[0], circles[1]
     _open(page, kring=other, role=f"kring:{own}")
     assert list(_table(page).columns) == circle.practice_columns(False)
-    assert circle_tables.PUBLIC_NOTE in _texts(page)
+    assert circle_tables.PUBLIC_NOTE in page_texts(page)
 
 
 def test_downloads_are_the_table(
@@ -330,7 +324,7 @@ def test_practice_map(page: AppTest, circles: list[str]) -> None:
     _radio(page, "Kleur volgens").set_value("payment_system").run()
     layer = next(x for x in _decks(page)[1]["layers"] if x["id"] == "praktijken")
     assert {tuple(p["fill_color"]) for p in layer["data"]} != colours or len(colours) == 1
-    assert "nooit gegevens over individuele huisartsen" in _texts(page)
+    assert "nooit gegevens over individuele huisartsen" in page_texts(page)
 
 
 def test_circle_against_flanders_and_other_circles(page: AppTest, circles: list[str]) -> None:

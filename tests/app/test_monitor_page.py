@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from appkit import page_texts
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
@@ -43,10 +44,7 @@ def _open(path: str = PAGE, **params: str) -> AppTest:
 
 
 def _texts(at: AppTest) -> str:
-    parts: list[str] = []
-    for kind in ("markdown", "caption", "warning", "info", "error", "success", "title"):
-        parts += [str(getattr(e, "value", "")) for e in at.get(kind)]
-    return "\n".join(parts)
+    return page_texts(at, ("markdown", "caption", "warning", "info", "error", "success", "title"))
 
 
 def _specs(at: AppTest) -> list[dict[str, Any]]:

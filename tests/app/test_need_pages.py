@@ -10,6 +10,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from appkit import page_texts
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
@@ -45,13 +46,6 @@ def _open(page: str, **params: str) -> AppTest:
 def _ok(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-
-
-def _texts(at: AppTest) -> str:
-    parts: list[str] = []
-    for kind in ("markdown", "caption", "warning", "info", "error", "title", "subheader"):
-        parts += [str(getattr(e, "value", "")) for e in at.get(kind)]
-    return "\n".join(parts)
 
 
 def _specs(at: AppTest) -> list[dict[str, Any]]:
@@ -98,7 +92,7 @@ def test_page_runs_with_demo_label_and_footer(data_env: Path, page: str) -> None
     _ok(at)
     assert [t.value for t in at.title] == [PAGES[page]]
     assert [w.value for w in at.warning].count(labels.DEMO_BANNER) == 1
-    text = _texts(at)
+    text = page_texts(at)
     assert "Grenzen 2025" in text
     assert "Bronvermelding:" in text
     assert at.get("vega_lite_chart")
@@ -147,7 +141,7 @@ def test_need_link_restores_the_view(data_env: Path, marts: store.Marts) -> None
     assert at.slider(key="need_fw_gezondheid").value == 100
     assert at.slider(key="need_fw_demografie").value == 0
     assert at.slider(key="need_pp_f_poly").value == pytest.approx(0.3)
-    assert "gezondheid 100 %" in _texts(at)
+    assert "gezondheid 100 %" in page_texts(at)
     n_mun = marts.areas.filter(pl.col("level") == "gemeente").height
     assert len(_deck_features(at)) == n_mun
     assert at.query_params["zone"] == zone
@@ -198,7 +192,7 @@ def test_pyramid_tiers_and_assumptions(data_env: Path) -> None:
     assert table["Kaiser-piramide"].tolist() == ["1 – 5 %", "20 – 30 %", "65 – 80 %"]
     shares = [float(s.replace(" %", "").replace(",", ".")) for s in table["Aandeel"]]
     assert sum(shares) == pytest.approx(100.0, abs=0.15)
-    assert "nooit een lijst van personen" in _texts(at)
+    assert "nooit een lijst van personen" in page_texts(at)
     before = table["Inwoners (schatting)"].tolist()
     at.slider(key="need_pp_f_poly").set_value(0.3).run()
     _ok(at)

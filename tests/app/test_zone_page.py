@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from appkit import page_texts
 from conftest import ROOT, write_synthetic_marts
 from streamlit.testing.v1 import AppTest
 
@@ -32,10 +33,9 @@ def _zones(marts: store.Marts) -> list[str]:
 
 
 def _texts(at: AppTest) -> str:
-    parts: list[str] = []
-    for kind in ("markdown", "caption", "warning", "info", "error", "title", "header", "subheader"):
-        parts += [str(getattr(e, "value", "")) for e in at.get(kind)]
-    return "\n".join(parts)
+    return page_texts(
+        at, ("markdown", "caption", "warning", "info", "error", "title", "header", "subheader")
+    )
 
 
 def _selectbox(at: AppTest, label: str) -> Any:
