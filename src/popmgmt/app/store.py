@@ -9,7 +9,7 @@ values for one view.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -20,11 +20,14 @@ from popmgmt.metrics.indicators import HEADLINE_INDICATORS
 from popmgmt.pipeline.codes import BOUNDARY_VERSION, FLANDERS_CODE, THEMES
 from popmgmt.pipeline.marts import (
     AREAS,
+    COMPARISONS,
     INDICATOR_VALUES,
     INDICATORS,
     MART_COLUMNS,
     POPULATION,
     PRACTICES,
+    TRENDS,
+    empty_derived,
 )
 from popmgmt.views import labels
 
@@ -82,6 +85,8 @@ class Marts:
     practices: pl.DataFrame
     manifest: dict[str, Any]
     folder: Path
+    comparisons: pl.DataFrame = field(default_factory=lambda: empty_derived(COMPARISONS))
+    trends: pl.DataFrame = field(default_factory=lambda: empty_derived(TRENDS))
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -134,6 +139,8 @@ def load_marts(folder: Path) -> Marts:
         practices=_read_mart(folder, manifest, PRACTICES),
         manifest=manifest,
         folder=folder,
+        comparisons=_read_mart(folder, manifest, COMPARISONS),
+        trends=_read_mart(folder, manifest, TRENDS),
     )
     geo_path(marts, "zone")  # fail early, with the build instructions
     return marts

@@ -152,22 +152,19 @@ def phi_is_significant(phi: float, n_units: int, level: float = PHI_TEST_LEVEL) 
 def band(value: FloatArray, limits: dict[str, FloatArray]) -> list[str | None]:
     """Per unit "hoger_998", "hoger_95", "binnen", "lager_95", "lager_998", or None
     where the value or a limit is missing."""
-    out: list[str | None] = []
-    for i, v in enumerate(value):
-        lo95, hi95, lo998, hi998 = (limits[k][i] for k in ("lo_95", "hi_95", "lo_998", "hi_998"))
-        if not np.all(np.isfinite([v, lo95, hi95, lo998, hi998])):
-            out.append(None)
-        elif v > hi998:
-            out.append("hoger_998")
-        elif v < lo998:
-            out.append("lager_998")
-        elif v > hi95:
-            out.append("hoger_95")
-        elif v < lo95:
-            out.append("lager_95")
-        else:
-            out.append("binnen")
-    return out
+    v = np.asarray(value, dtype=np.float64)
+    lo95, hi95, lo998, hi998 = (
+        np.asarray(limits[k], dtype=np.float64) for k in ("lo_95", "hi_95", "lo_998", "hi_998")
+    )
+    finite = np.isfinite(v) & np.isfinite(lo95) & np.isfinite(hi95)
+    finite &= np.isfinite(lo998) & np.isfinite(hi998)
+    with np.errstate(invalid="ignore"):
+        codes = np.select(
+            [~finite, v > hi998, v < lo998, v > hi95, v < lo95],
+            ["", "hoger_998", "lager_998", "hoger_95", "lager_95"],
+            default="binnen",
+        )
+    return [None if c == "" else str(c) for c in codes]
 
 
 def label(band_code: str | None, direction: str) -> str:
@@ -337,7 +334,7 @@ def compare_units(
     labels = [label(b, direction) for b in band(value, limits)]
 
     def col(name: str, values: FloatArray, scale: float = 1.0) -> pl.Series:
-        return pl.Series(name, values * scale, dtype=pl.Float64).fill_nan(None)
+        return pl.Series(name, values * scale, dtype=pl.Float64, nan_to_null=True)
 
     shown = np.where(ok, 1.0, np.nan)
     return pl.DataFrame(

@@ -41,9 +41,16 @@ from popmgmt.pipeline import codes
 from popmgmt.pipeline.audit import audit_marts
 from popmgmt.pipeline.control import DisclosureError
 from popmgmt.pipeline.geo import simplify_geometry
-from popmgmt.pipeline.marts import INDICATOR_VALUES, MART_COLUMNS, POPULATION, PRACTICES
+from popmgmt.pipeline.marts import (
+    COMPARISONS,
+    INDICATOR_VALUES,
+    MART_COLUMNS,
+    POPULATION,
+    PRACTICES,
+)
 from popmgmt.pipeline.privacy import assert_no_small_counts
 from popmgmt.pipeline.provenance import DemoCheck, check_demo
+from popmgmt.pipeline.published import derived_marts
 from popmgmt.pipeline.refdata import ATTRIBUTION, RefData, load_refdata
 from popmgmt.pipeline.transform import compute_marts
 from popmgmt.pipeline.validate import RawData, validate_raw
@@ -312,9 +319,35 @@ def final_guards(marts: dict[str, pl.DataFrame]) -> list[str]:
         values.filter(pl.col("denominator_unit").is_in(persons)), ["denominator"]
     )
     problems += assert_no_small_counts(marts[POPULATION], ["population"])
+    problems += derived_from_published(marts)
     counts = [c for c, kind in MART_COLUMNS[PRACTICES].items() if kind == "count"]
     problems += assert_no_small_counts(marts[PRACTICES], counts)
     return problems
+
+
+def derived_from_published(marts: dict[str, pl.DataFrame]) -> list[str]:
+    """The comparisons say nothing about a suppressed cell: label `niet_te_bepalen`,
+    no z-score, no value (they are derived from published figures only)."""
+    if COMPARISONS not in marts:
+        return []
+    hidden = (
+        marts[INDICATOR_VALUES]
+        .filter(pl.col("suppressed"))
+        .select("indicator_code", "level", "area_code", "year")
+    )
+    told = (
+        marts[COMPARISONS]
+        .join(hidden, on=["indicator_code", "level", "area_code", "year"], how="semi")
+        .filter(
+            (pl.col("label") != "niet_te_bepalen")
+            | (pl.col("label_unadjusted") != "niet_te_bepalen")
+            | pl.col("z").is_not_null()
+            | pl.col("value").is_not_null()
+        )
+    )
+    if told.height:
+        return [f"{COMPARISONS}: {told.height} vergelijkingen over onderdrukte cellen"]
+    return []
 
 
 def _write_geo(refdata: RefData, out: Path, marts: dict[str, pl.DataFrame]) -> dict[str, str]:
@@ -428,6 +461,8 @@ def build(
                 marts = compute_marts(raw, refdata, key, previous_release(out, demo=check.demo))
         except DisclosureError as exc:
             raise BuildError(f"Privacycontrole mislukt; er is niets geschreven: {exc}") from exc
+        progress("Vergelijkingen met Vlaanderen en trends (uit de gepubliceerde cijfers)")
+        marts.update(derived_marts(marts))
         progress("Privacycontroles")
         problems = final_guards(marts)
         if problems:
