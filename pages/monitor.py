@@ -21,7 +21,7 @@ from popmgmt.app import annotations as ann
 from popmgmt.app import store, ui
 from popmgmt.metrics.indicators import FLAT_RATE_POPULATION, GP_PER_10K
 from popmgmt.pipeline.codes import ANTWERP_ZONE
-from popmgmt.views import labels, maps, monitor, monitor_charts, monitor_tables
+from popmgmt.views import compare_flanders, labels, maps, monitor, monitor_charts, monitor_tables
 
 VIEWS = {
     "trend": "Trend",
@@ -124,6 +124,8 @@ def _funnel(
             kind=kind,
             multiplier=float(meta.get("multiplier") or 1.0),
             adjust_overdispersion=adjust,
+            comparisons=store.comparison_rows(marts, code, year, level=level),
+            direction=str(meta.get("direction") or "neutraal"),
         )
     except ValueError as exc:
         return f"Geen trechterdiagram mogelijk: {exc}."
@@ -173,7 +175,7 @@ p_code = _param(
 p_level = _param("level", list(LEVELS), "zone", "niveau")
 p_split = _param("split", list(monitor_tables.SPLITS), "geen", "opsplitsing")
 p_breaks = _param("breaks", list(monitor_tables.BREAK_CHOICES), "vast", "klassenindeling")
-p_od = _param("od", ["0", "1"], "0", "keuze voor overdispersie")
+p_od = _param("od", ["0", "1"], "1", "keuze voor overdispersie")
 
 # --- page head ------------------------------------------------------------------------------
 
@@ -461,12 +463,11 @@ def funnel_view() -> None:
     c1, c2, c3 = st.columns([1, 1, 2])
     level = pick_level(c1)
     year = pick_year(c2, code, level)
-    adjust = c3.checkbox(
-        "Grenzen aanpassen voor overdispersie",
+    adjust = c3.toggle(
+        compare_flanders.ADJUSTED_SWITCH_LABEL,
         value=p_od == "1",
         key="monitor_od",
-        help="Verbreedt de grenzen met √φ als de zones onderling meer verschillen dan toeval "
-        "verklaart (Spiegelhalter 2005).",
+        help=compare_flanders.ADJUSTED_SWITCH_HELP,
     )
     state["od"] = "1" if adjust else "0"
     if summary := ui.flanders_summary(im, code, year):

@@ -19,6 +19,7 @@ from popmgmt.app import access, store, ui
 from popmgmt.metrics import gppoor, peers
 from popmgmt.metrics.indicators import GMD_COVERAGE
 from popmgmt.views import (
+    compare_flanders,
     labels,
     maps,
     peers_display,
@@ -67,9 +68,12 @@ def _shared(_m: store.Marts, key: str) -> dict[str, pl.DataFrame]:
 
 
 @st.cache_resource(max_entries=128, show_spinner="Zoneprofiel berekenen…")
-def _profile(_m: store.Marts, key: str, role_key: str, zone_code: str) -> zone.ZoneProfile:
-    """The indicator-independent part of a zone's profile, once per zone, build and role
-    (the practices mart is scoped to the role: never share a role's result with another)."""
+def _profile(
+    _m: store.Marts, key: str, role_key: str, zone_code: str, adjusted: bool
+) -> zone.ZoneProfile:
+    """The indicator-independent part of a zone's profile, once per zone, build, role and
+    comparison method (the practices mart is scoped to the role: never share a role's
+    result with another)."""
     del role_key
     shared = _shared(_m, key)
     return zone.build_profile(
@@ -82,6 +86,8 @@ def _profile(_m: store.Marts, key: str, role_key: str, zone_code: str) -> zone.Z
         ranges=shared["ranges"],
         features=shared["features"],
         adjacency=shared["adjacency"],
+        comparisons=_m.comparisons,
+        adjusted=adjusted,
     )
 
 
@@ -213,7 +219,13 @@ if zone_code is None:
 # --- the zone ---------------------------------------------------------------------------
 code: str = zone_code
 key = _build_key(marts)
-profile = _profile(marts, key, ui.current_role().key, code)
+adjusted = st.toggle(
+    compare_flanders.ADJUSTED_SWITCH_LABEL,
+    value=True,
+    help=compare_flanders.ADJUSTED_SWITCH_HELP,
+    key="zone_profile_adjusted",
+)
+profile = _profile(marts, key, ui.current_role().key, code, adjusted)
 tables = profile.tables
 summary = profile.summary
 zone_name = profile.zone_name
@@ -320,6 +332,8 @@ _table(muni_table, code, "gemeenten", notes)
 # --- 3. spine chart ---------------------------------------------------------------------
 st.header("Indicatoren: de zone tegenover Vlaanderen")
 st.caption(zone_tables.SIGNIFICANCE_METHOD)
+if not adjusted:
+    st.warning(compare_flanders.UNADJUSTED_NOTE, icon=":material/warning:")
 spine = profile.spine
 for domain in zone_model.domains_present(spine):
     part = spine.filter(pl.col("aim_domain") == domain)
@@ -327,7 +341,7 @@ for domain in zone_model.domains_present(spine):
     st.vega_lite_chart(spec=zone_charts.spine_spec(part, domain_label), width="stretch")
     with st.expander(f"Definities: {domain_label} ({part.height} indicatoren)"):
         st.markdown(zone_tables.definitions_markdown(part, ui.md_indicators(marts)))
-st.markdown(zone_tables.comparison_legend_markdown())
+st.markdown(zone_tables.comparison_legend_markdown(adjusted=adjusted))
 with st.expander("Tabel: alle indicatoren met interval, Vlaanderen en spreiding", expanded=True):
     _table(tables["indicatoren"], code, "indicatoren", notes)
 
@@ -367,7 +381,7 @@ with similar_tab:
     _table(tables["naast_vergelijkbare_zones"], code, "naast_vergelijkbare_zones", notes)
 with neighbour_tab:
     _table(tables["naast_buurzones"], code, "naast_buurzones", notes)
-st.caption(zone_tables.comparison_legend_markdown())
+st.caption(zone_tables.comparison_legend_markdown(adjusted=adjusted))
 
 # --- 5. GP capacity ---------------------------------------------------------------------
 st.header("Huisartsencapaciteit")
@@ -392,6 +406,7 @@ for start in range(0, len(metric_codes), 4):
             unit=r["unit"],
             denominator_label=r["denominator_label"],
             year=r["year"],
+            interval_method=r["interval_method"],
         )
         with column:
             _card(
@@ -401,7 +416,10 @@ for start in range(0, len(metric_codes), 4):
                     f"Vlaanderen: {labels.fmt_value(r['flanders_value'], r['unit'])}",
                     zone_tables.comparison_mark(r["position"])
                     + " "
-                    + zone_tables.comparison_label(r["comparison"]),
+                    + zone_tables.comparison_label(r["comparison"], r["comparison_level"]),
+                    compare_flanders.method_text(
+                        r["comparison_method"], r["comparison_phi"], adjusted=adjusted
+                    ),
                     texts["interval_text"],
                     texts["denominator_text"],
                     texts["year_text"],

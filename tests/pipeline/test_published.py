@@ -13,6 +13,7 @@ from popmgmt.pipeline.demo import write_demo
 from popmgmt.pipeline.marts import COMPARISONS, MART_COLUMNS, TRENDS
 from popmgmt.pipeline.published import CONSISTENT_PHI, comparisons_mart, trends_mart
 from popmgmt.pipeline.refdata import RefData
+from popmgmt.views import labels
 
 FLAGGED = ("beter_95", "beter_998", "slechter_95", "slechter_998")
 FLAGGED_NEUTRAL = ("hoger_95", "hoger_998", "lager_95", "lager_998")
@@ -197,3 +198,36 @@ def test_trends_mart_tests_published_values_only(built_data: Path, values: pl.Da
     assert row["last_year"] == 2022
     assert row["n_points"] == 5
     assert row["method"] == "chi2_trend"
+
+
+def test_complete_counts_and_fte_ratios_carry_no_sampling_interval(
+    values: pl.DataFrame, built_data: Path
+) -> None:
+    """Issue 15: the register's population shares are complete counts ("volledig"), and
+    an FTE-based ratio gets no Poisson interval (its width would depend on the unit)."""
+    catalogue = pl.read_parquet(built_data / "indicators.parquet")
+    methods = dict(catalogue.select("indicator_code", "interval_method").iter_rows())
+    for code in ("pop_65plus", "pop_75plus", "pop_85plus"):
+        assert methods[code] == "volledig"
+    for code in ("gp_fte_per_10k", "attrib_per_fte", "gmd_per_fte"):
+        assert methods[code] == "none"
+    shown = values.filter(
+        pl.col("indicator_code").is_in(["pop_65plus", "gp_fte_per_10k", "attrib_per_fte"])
+        & pl.col("value").is_not_null()
+    )
+    assert shown.height > 0
+    assert shown["ci_low"].null_count() == shown.height
+    assert shown["ci_high"].null_count() == shown.height
+    texts = labels.value_texts(
+        value=21.3,
+        ci_low=None,
+        ci_high=None,
+        denominator=1000.0,
+        suppressed=False,
+        reason=None,
+        unit="%",
+        denominator_label=None,
+        year=2024,
+        interval_method="volledig",
+    )
+    assert texts["interval_text"].startswith("volledige telling")

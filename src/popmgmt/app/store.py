@@ -330,6 +330,27 @@ def flanders_value(marts: Marts, indicator_code: str, year: int) -> dict[str, An
     return rows.row(0, named=True) if rows.height else None
 
 
+def comparison_rows(
+    marts: Marts,
+    indicator_code: str,
+    year: int | None = None,
+    *,
+    level: str = "zone",
+    reference: str = "vlaanderen",
+) -> pl.DataFrame | None:
+    """The comparisons mart's rows of one indicator at `level` against `reference`
+    (one year, or every year when None); None when the mart holds none (an old build
+    or marts made in code: the views then compute them as the build does)."""
+    rows = marts.comparisons.filter(
+        (pl.col("indicator_code") == indicator_code)
+        & (pl.col("level") == level)
+        & (pl.col("reference") == reference)
+    )
+    if year is not None:
+        rows = rows.filter(pl.col("year") == year)
+    return rows if rows.height else None
+
+
 HEADLINE_SCHEMA: Final = pl.Schema(
     {
         "key": pl.String,
@@ -435,6 +456,7 @@ def figure_texts(row: dict[str, Any]) -> dict[str, str]:
         unit=row["unit"],
         denominator_label=row["denominator_label"],
         year=row["year"],
+        interval_method=row.get("interval_method"),
     )
     if row["key"] == POPULATION_KEY and row["value"] is not None:
         texts["interval_text"] = "volledige telling, geen interval"

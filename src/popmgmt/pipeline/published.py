@@ -40,9 +40,31 @@ Z_95: Final = float(sps.norm.ppf(0.975))
 Z_998: Final = float(sps.norm.ppf(0.999))
 
 
-def indicator_kind(unit: str | None) -> Kind:
-    """ "proportion" for a percentage, else "rate" (per 1.000, per 10.000, per VTE...)."""
+def indicator_kind(unit: str | None, interval_method: str | None = None) -> Kind:
+    """A percentage is a "proportion", anything else a "rate" (per 1.000, per VTE...);
+    without a unit, the interval method decides (Wilson: a proportion)."""
+    if unit is None:
+        return "proportion" if interval_method == "wilson" else "rate"
     return "proportion" if unit == "%" else "rate"
+
+
+def _multiplier(info: dict[str, Any], part: pl.DataFrame) -> float:
+    """The catalogue's multiplier, or (a catalogue without one) the power of ten that
+    turns numerator / denominator into the published value."""
+    if info.get("multiplier") is not None:
+        return float(info["multiplier"])
+    if "value" in part.columns:
+        rows = part.filter(
+            pl.col("value").is_not_null()
+            & pl.col("numerator").is_not_null()
+            & (pl.col("numerator") > 0)
+            & (pl.col("denominator") > 0)
+        )
+        if rows.height:
+            r = rows.row(0, named=True)
+            ratio = float(r["value"]) / (float(r["numerator"]) / float(r["denominator"]))
+            return float(10 ** round(np.log10(ratio)))
+    return 1.0
 
 
 def comparisons_mart(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
@@ -71,6 +93,7 @@ def comparisons_mart(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFr
             pl.col("numerator").cast(pl.Float64),
             pl.col("denominator").cast(pl.Float64),
             pl.col("suppressed").fill_null(False).alias("_hidden"),
+            *([pl.col("value")] if "value" in values.columns else []),
         )
         .sort("indicator_code", "level", "year", "area_code")
     )
@@ -79,8 +102,8 @@ def comparisons_mart(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFr
         info = meta.get(code)
         if info is None:
             continue
-        kind = indicator_kind(info["unit"])
-        direction = str(info["direction"])
+        kind = indicator_kind(info.get("unit"), info.get("interval_method"))
+        direction = str(info.get("direction") or "neutraal")
         ref_o, ref_n = ref.get((code, year), (None, None))
         usable = (
             ref_o is not None
@@ -100,7 +123,7 @@ def comparisons_mart(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFr
             "size_col": "denominator",
             "kind": kind,
             "direction": direction,
-            "multiplier": float(info["multiplier"]),
+            "multiplier": _multiplier(info, part),
             "consistent_phi": CONSISTENT_PHI,
             "suppressed_col": "_hidden",
         }
@@ -168,7 +191,8 @@ def trends_mart(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
     """Recent trend per indicator x level x area (the last 5 published years).
     Proportions: chi-square test for trend; rates: quasi-Poisson regression."""
     kinds = {
-        r["indicator_code"]: indicator_kind(r["unit"]) for r in catalogue.iter_rows(named=True)
+        r["indicator_code"]: indicator_kind(r.get("unit"), r.get("interval_method"))
+        for r in catalogue.iter_rows(named=True)
     }
     cells = values.filter(pl.col("level").is_in(TREND_LEVELS)).with_columns(
         pl.when(pl.col("suppressed").fill_null(False))

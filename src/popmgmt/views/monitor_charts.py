@@ -466,8 +466,11 @@ def funnel_chart(
     ]
     flemish = _fmt(result.target, unit, decimals)
     adjusted = (
-        f" Grenzen verbreed voor overdispersie (φ = {labels.fmt_number(result.phi_used, 2)})."
-        if result.phi_used > 1.0
+        " Grenzen met de gewone spreiding tussen de gebieden (additief model, φ = "
+        f"{labels.fmt_number(result.phi, 0)})."
+        if result.method == "additief" and result.adjusted and result.phi is not None
+        else " Grenzen zonder correctie voor overdispersie."
+        if result.method == "additief"
         else ""
     )
     return {

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from popmgmt.views import labels
+from popmgmt.views import compare_flanders, labels
 from popmgmt.views.monitor import NOT_ASSESSED, BreakChoice, Funnel, change_unit
 
 SPLITS: Final[dict[str, str]] = {
@@ -80,28 +80,28 @@ def comparison_text(funnel_class: str, direction: str | None) -> str:
 
 
 def phi_text(result: Funnel) -> str:
-    """A Dutch sentence on the estimated overdispersion and whether it is used."""
+    """A Dutch sentence on the comparison's method and φ, and what the switch means."""
+    method = compare_flanders.method_text(result.method, result.phi, adjusted=result.adjusted)
     if result.phi is None:
-        return "Overdispersie niet te schatten (minder dan 2 gebieden met een waarde)."
-    phi = labels.fmt_number(result.phi, 2)
+        return (
+            f"Methode: {method} (minder dan 10 gebieden met een waarde). Zonder overdispersie "
+            "is φ ≈ 1."
+        )
     p = result.chi2_p
     p_text = "p < 0,001" if p is not None and p < 0.001 else f"p = {labels.fmt_number(p, 3)}"
-    used = (
-        f"De grenzen zijn verbreed met √φ = {labels.fmt_number(math.sqrt(result.phi_used), 2)}."
-        if result.phi_used > 1.0
-        else "De grenzen zijn niet verbreed."
+    text = (
+        f"Methode: {method}, over {result.n_assessed} gebieden (zonder overdispersie is "
+        f"φ ≈ 1; toets {p_text})."
     )
-    hint = ""
-    if result.phi_used <= 1.0 and p is not None and p < 0.05 and result.phi > 1.0:
-        hint = (
-            " De gebieden verschillen onderling meer dan toeval verklaart: veel gebieden vallen "
-            "daardoor buiten de grenzen. Met 'Grenzen aanpassen voor overdispersie' ziet u welke "
-            "ook dan nog afwijken."
+    if result.method == "additief" and result.adjusted:
+        text += (
+            " De grenzen bevatten de gewone spreiding tussen de gebieden (additief "
+            "random-effectsmodel): een gebied buiten de grenzen wijkt meer af dan gebieden "
+            "gewoonlijk van elkaar verschillen."
         )
-    return (
-        f"Geschatte overdispersie φ = {phi} over {result.n_assessed} gebieden "
-        f"(zonder overdispersie is φ ≈ 1; toets {p_text}). {used}{hint}"
-    )
+    elif result.method == "additief":
+        text += " " + compare_flanders.UNADJUSTED_NOTE
+    return text
 
 
 def change_class_text(change_class: str) -> str:
