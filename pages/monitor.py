@@ -417,6 +417,11 @@ def trend_view() -> None:
     last = store.latest_year(im, code, level="vlaanderen")
     if last is not None and (summary := ui.flanders_summary(im, code, last)):
         st.markdown(summary)
+    st.markdown(
+        monitor_tables.flanders_trend_text(
+            store.trend_rows(marts, code, level="vlaanderen"), meta.get("direction")
+        )
+    )
     ui.vega_chart(
         monitor_charts.trend_chart(
             flanders,
@@ -521,13 +526,27 @@ def funnel_view() -> None:
             )
         )
     st.subheader("Tabel: alle gebieden tegenover Vlaanderen")
+    direction = meta.get("direction")
+    points = monitor.with_trends(result.points, store.trend_rows(marts, code, level=level))
+    only_worse = st.checkbox(
+        compare_flanders.WORSE_AND_WORSENING,
+        key="monitor_worse_worsening",
+        disabled=direction not in ("hoger_beter", "lager_beter"),
+        help="Slechter dan Vlaanderen volgens de vergelijking hierboven, en met een "
+        "significante trend de verkeerde kant op over de laatste 5 jaren. Niet voor "
+        "indicatoren zonder richting.",
+    )
+    if only_worse:
+        points = monitor.worse_and_worsening(points, direction)
+        st.markdown(monitor_tables.worse_and_worsening_text(points.height, LEVEL_WORDS[level]))
     table(
         monitor_tables.funnel_table(
-            result, unit=unit, decimals=decimals, direction=meta.get("direction"), year=year
+            result, unit=unit, decimals=decimals, direction=direction, year=year, points=points
         ),
         monitor.file_stem("trechter", code, level, year),
         "monitor_funnel_table",
     )
+    st.caption(compare_flanders.TREND_METHOD)
 
 
 def map_view() -> None:

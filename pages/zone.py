@@ -88,6 +88,7 @@ def _profile(
         adjacency=shared["adjacency"],
         comparisons=_m.comparisons,
         adjusted=adjusted,
+        trends=_m.trends,
     )
 
 
@@ -480,6 +481,8 @@ else:
 
 # --- 6. trends --------------------------------------------------------------------------
 st.header("Trends")
+st.markdown(zone_tables.trend_sentence(profile.spine, indicator_code, indicator_name))
+st.caption(compare_flanders.TREND_METHOD)
 series = zone_model.trend_series(
     _shared(marts, key)["values"], indicator_code, code, profile.peer_codes, names
 )

@@ -535,3 +535,28 @@ def test_downloads_are_exactly_the_table() -> None:
     assert "Ébène (elz1)" in shared
     assert "onderdrukt (&lt; 5)" in shared
     assert monitor.file_stem("trend", "gp_per_10k", None, 2024) == "trend_gp_per_10k_2024"
+
+
+def test_worse_and_worsening_filter_uses_comparison_and_trend() -> None:
+    """Issue 15: 'slechter dan Vlaanderen en verslechterend' keeps the areas outside the
+    limits on the bad side whose recent trend (trends mart) goes the wrong way."""
+    points = pl.DataFrame(
+        {
+            "area_code": ["a", "b", "c", "d"],
+            "funnel_class": ["laag_95", "laag_998", "hoog_95", "binnen"],
+        }
+    )
+    trends = pl.DataFrame(
+        {
+            "area_code": ["a", "b", "c", "d"],
+            "direction": ["dalend", "stijgend", "dalend", "dalend"],
+            "last_year": [2024, 2024, 2024, 2024],
+        }
+    )
+    joined = monitor.with_trends(points, trends)
+    assert monitor.worse_and_worsening(joined, "hoger_beter")["area_code"].to_list() == ["a"]
+    assert monitor.worse_and_worsening(joined, "lager_beter")["area_code"].to_list() == []
+    assert monitor.worse_and_worsening(joined, "neutraal").height == 0
+    assert monitor.with_trends(points, None)["trend_direction"].null_count() == 4
+    text = monitor_tables.flanders_trend_text(trends.head(1), "hoger_beter")
+    assert "↓ significant dalend (verslechtering), laatste 5 jaren tot 2024" in text

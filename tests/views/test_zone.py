@@ -21,7 +21,15 @@ from popmgmt.metrics import peers
 from popmgmt.pipeline.codes import ACTIVE_CONTACTS_THRESHOLD, POP_AGE_BANDS, RIZIV_SPEC_GP
 from popmgmt.pipeline.marts import INDICATOR_VALUES, MART_COLUMNS
 from popmgmt.pipeline.refdata import RefData
-from popmgmt.views import labels, report, zone, zone_charts, zone_model, zone_tables
+from popmgmt.views import (
+    compare_flanders,
+    labels,
+    report,
+    zone,
+    zone_charts,
+    zone_model,
+    zone_tables,
+)
 
 # --- tiny frames -------------------------------------------------------------------------------
 
@@ -881,3 +889,39 @@ def test_figures_equal_raw_demo_inputs(
         expected = gps.get(code, 0) / gp_pop[code] * 10_000
         assert gp["value"] == pytest.approx(expected, rel=1e-12)
         assert table[gp["name_nl"]]["Zone"] == labels.fmt_value(expected, "per 10.000")
+
+
+def test_trend_texts_from_the_trends_mart() -> None:
+    """Issue 15: an arrow with its meaning, by the indicator's direction."""
+    assert compare_flanders.trend_text("stijgend", "hoger_beter", last_year=2024) == (
+        "↑ significant stijgend (verbetering), laatste 5 jaren tot 2024"
+    )
+    assert compare_flanders.trend_text("stijgend", "lager_beter").endswith("(verslechtering)")
+    assert compare_flanders.trend_text("dalend", "neutraal") == "↓ significant dalend"
+    assert compare_flanders.trend_text("geen_significante_verandering", "hoger_beter").startswith(
+        "→ geen significante"
+    )
+    assert compare_flanders.trend_text(None) == ""
+    spine = pl.DataFrame(
+        {
+            "indicator_code": ["gmd"],
+            "area_code": ["a"],
+            "direction": ["hoger_beter"],
+        }
+    )
+    trends = pl.DataFrame(
+        {
+            "indicator_code": ["gmd"],
+            "level": ["zone"],
+            "area_code": ["a"],
+            "direction": ["dalend"],
+            "p_value": [0.01],
+            "n_points": [5],
+            "method": ["chi2_trend"],
+            "slope": [-0.01],
+            "last_year": [2024],
+        }
+    )
+    joined = compare_flanders.attach_trends(spine, trends, level="zone")
+    sentence = zone_tables.trend_sentence(joined, "gmd", "GMD")
+    assert "↓ significant dalend (verslechtering)" in sentence

@@ -351,6 +351,13 @@ def comparison_rows(
     return rows if rows.height else None
 
 
+def trend_rows(marts: Marts, indicator_code: str, *, level: str = "zone") -> pl.DataFrame:
+    """The trends mart's rows of one indicator at `level` (empty for an old build)."""
+    return marts.trends.filter(
+        (pl.col("indicator_code") == indicator_code) & (pl.col("level") == level)
+    )
+
+
 HEADLINE_SCHEMA: Final = pl.Schema(
     {
         "key": pl.String,

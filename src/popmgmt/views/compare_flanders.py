@@ -184,6 +184,74 @@ def comparisons_for(
     return comparisons_mart(cells, indicators).filter(pl.col("level") == level)
 
 
+# --------------------------------------------------------------------------- trends
+
+TREND_WORDS: Final = {
+    "stijgend": ("↑", "significant stijgend"),
+    "dalend": ("↓", "significant dalend"),
+    "geen_significante_verandering": ("→", "geen significante verandering"),
+    "niet_getest": ("·", "niet getest (minder dan 3 jaren met gegevens)"),
+}
+TREND_METHOD: Final = (
+    "Trend: de laatste 5 jaren met gegevens samen getoetst (chi-kwadraattoets voor trend bij "
+    "aandelen, quasi-Poisson-regressie bij cijfers per inwoner; p < 0,05). Een pijl zegt of "
+    "de stijging of daling groter is dan de gewone schommelingen van jaar tot jaar."
+)
+WORSE_AND_WORSENING: Final = "Enkel slechter dan Vlaanderen én verslechterend"
+
+
+def worsening(trend_direction: str | None, indicator_direction: str | None) -> bool:
+    """A significant trend the wrong way: falling where higher is better, rising where
+    lower is better (never for a neutral indicator)."""
+    return (trend_direction == "dalend" and indicator_direction == "hoger_beter") or (
+        trend_direction == "stijgend" and indicator_direction == "lager_beter"
+    )
+
+
+def trend_text(
+    trend_direction: str | None,
+    indicator_direction: str | None = None,
+    *,
+    last_year: int | None = None,
+) -> str:
+    """ "↓ significant dalend (verslechtering), laatste 5 jaren tot 2024"; "" without a test."""
+    if trend_direction is None:
+        return ""
+    arrow, words = TREND_WORDS.get(trend_direction, ("", trend_direction))
+    meaning = ""
+    if trend_direction in ("stijgend", "dalend") and indicator_direction in (
+        "hoger_beter",
+        "lager_beter",
+    ):
+        meaning = (
+            " (verslechtering)"
+            if worsening(trend_direction, indicator_direction)
+            else " (verbetering)"
+        )
+    span = (
+        f", laatste 5 jaren tot {last_year}"
+        if last_year is not None and trend_direction != "niet_getest"
+        else ""
+    )
+    return f"{arrow} {words}{meaning}{span}"
+
+
+def attach_trends(frame: pl.DataFrame, trends: pl.DataFrame, *, level: str) -> pl.DataFrame:
+    """`frame` (indicator_code, area_code) with `trend_direction`, `trend_p_value`,
+    `trend_last_year` from the trends mart at `level` (nulls where none)."""
+    rows = trends.filter(pl.col("level") == level).select(
+        "indicator_code",
+        "area_code",
+        pl.col("direction").alias("trend_direction"),
+        pl.col("p_value").alias("trend_p_value"),
+        pl.col("last_year").alias("trend_last_year"),
+    )
+    base = frame.drop(
+        [c for c in ("trend_direction", "trend_p_value", "trend_last_year") if c in frame.columns]
+    )
+    return base.join(rows, on=["indicator_code", "area_code"], how="left", maintain_order="left")
+
+
 def legend_markdown(*, adjusted: bool = True) -> str:
     """The meaning of the marks, for under the tables."""
     base = (
@@ -206,8 +274,12 @@ __all__ = [
     "ADJUSTED_SWITCH_LABEL",
     "COMPARISON_COLUMNS",
     "METHOD_INTRO",
+    "TREND_METHOD",
+    "TREND_WORDS",
     "UNADJUSTED_NOTE",
+    "WORSE_AND_WORSENING",
     "attach",
+    "attach_trends",
     "comparison_codes",
     "comparisons_for",
     "fmt_phi",
@@ -215,4 +287,6 @@ __all__ = [
     "level_suffix",
     "method_text",
     "split_label",
+    "trend_text",
+    "worsening",
 ]

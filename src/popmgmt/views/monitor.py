@@ -432,6 +432,38 @@ def funnel(
     )
 
 
+def with_trends(points: pl.DataFrame, trends: pl.DataFrame | None) -> pl.DataFrame:
+    """Funnel points with the trends mart's `trend_direction` and `trend_last_year`
+    (`trends`: the mart's rows of this indicator and level; nulls when None)."""
+    if trends is None or trends.height == 0:
+        return points.with_columns(
+            pl.lit(None, pl.String).alias("trend_direction"),
+            pl.lit(None, pl.Int64).alias("trend_last_year"),
+        )
+    rows = trends.select(
+        "area_code",
+        pl.col("direction").alias("trend_direction"),
+        pl.col("last_year").cast(pl.Int64).alias("trend_last_year"),
+    )
+    return points.join(rows, on="area_code", how="left", maintain_order="left")
+
+
+def worse_and_worsening(points: pl.DataFrame, direction: str | None) -> pl.DataFrame:
+    """The points worse than Flanders (outside the limits on the bad side) whose recent
+    trend goes the wrong way too; none for a neutral indicator. Needs `with_trends`."""
+    if direction == "hoger_beter":
+        worse = pl.col("funnel_class").str.starts_with("laag") & (
+            pl.col("trend_direction") == "dalend"
+        )
+    elif direction == "lager_beter":
+        worse = pl.col("funnel_class").str.starts_with("hoog") & (
+            pl.col("trend_direction") == "stijgend"
+        )
+    else:
+        return points.clear()
+    return points.filter(worse.fill_null(False))
+
+
 # --------------------------------------------------------------------------- two years
 
 

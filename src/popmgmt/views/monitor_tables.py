@@ -204,12 +204,20 @@ def series_table(rows: pl.DataFrame, *, unit: str | None, decimals: int | None) 
 
 
 def funnel_table(
-    result: Funnel, *, unit: str | None, decimals: int | None, direction: str | None, year: int
+    result: Funnel,
+    *,
+    unit: str | None,
+    decimals: int | None,
+    direction: str | None,
+    year: int,
+    points: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Every area with value, interval, denominator, its 95%/99.8% limits and how it
-    compares with Flanders (Dutch text), sorted by name."""
+    """Every area (or the given `points`, e.g. `monitor.worse_and_worsening`) with value,
+    interval, denominator, its 95%/99.8% limits, how it compares with Flanders and its
+    recent trend when the points carry one (`monitor.with_trends`), sorted by name."""
     rows = []
-    for row in result.points.sort("area_name", "area_code").iter_rows(named=True):
+    shown = result.points if points is None else points
+    for row in shown.sort("area_name", "area_code").iter_rows(named=True):
         texts = _texts({**row, "year": year}, unit, decimals)
         rows.append(
             {
@@ -223,6 +231,9 @@ def funnel_table(
                 "95%-grenzen": _limits_text(row.get("lo_95"), row.get("hi_95"), unit, decimals),
                 "99,8%-grenzen": _limits_text(row.get("lo_998"), row.get("hi_998"), unit, decimals),
                 "Ten opzichte van Vlaanderen": comparison_text(row["funnel_class"], direction),
+                "Trend (laatste 5 jaren)": compare_flanders.trend_text(
+                    row.get("trend_direction"), direction, last_year=row.get("trend_last_year")
+                ),
                 "Jaar": str(year),
             }
         )
@@ -235,9 +246,26 @@ def funnel_table(
         "95%-grenzen",
         "99,8%-grenzen",
         "Ten opzichte van Vlaanderen",
+        "Trend (laatste 5 jaren)",
         "Jaar",
     ]
     return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String), orient="row")
+
+
+def flanders_trend_text(trends: pl.DataFrame, direction: str | None) -> str:
+    """ "**Trend Vlaanderen:** ↑ significant stijgend (verbetering), ..." (trends mart)."""
+    if trends.height == 0:
+        return "**Trend Vlaanderen:** geen trendtoets beschikbaar."
+    row = trends.row(0, named=True)
+    text = compare_flanders.trend_text(row["direction"], direction, last_year=row["last_year"])
+    return f"**Trend Vlaanderen:** {text}. {compare_flanders.TREND_METHOD}"
+
+
+def worse_and_worsening_text(n: int, level_words: str) -> str:
+    """How many areas are worse than Flanders and getting worse."""
+    if n == 0:
+        return f"Geen {level_words} die slechter zijn dan Vlaanderen én verslechteren."
+    return f"**{n} {level_words}** slechter dan Vlaanderen én verslechterend."
 
 
 def _limits_text(lo: Any, hi: Any, unit: str | None, decimals: int | None) -> str:

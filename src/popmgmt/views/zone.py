@@ -18,6 +18,7 @@ import polars as pl
 
 from popmgmt.metrics import peers
 from popmgmt.metrics.indicators import GMD_COVERAGE
+from popmgmt.pipeline.published import trends_mart
 from popmgmt.views import compare_flanders, downloads, peers_display, report
 from popmgmt.views.zone_model import (
     capacity_frame,
@@ -152,6 +153,7 @@ def build_profile(
     k: int = peers.PEER_COUNT,
     comparisons: pl.DataFrame | None = None,
     adjusted: bool = True,
+    trends: pl.DataFrame | None = None,
 ) -> ZoneProfile:
     """The indicator-independent part of a zone's profile.
 
@@ -159,7 +161,8 @@ def build_profile(
     Flemish and municipal rows the functions read; `ranges` is `zone_ranges(values)`,
     `features` `peers.zone_features(...)`, `adjacency` `peers.zone_adjacency(...)`,
     `comparisons` the comparisons mart (computed from `values` when None; `adjusted`
-    chooses the comparison with or without the overdispersion correction).
+    chooses the comparison with or without the overdispersion correction), `trends`
+    the trends mart (computed from the zone's `values` when None).
     KeyError for an unknown zone.
     """
     names = dict(
@@ -183,6 +186,12 @@ def build_profile(
         values, indicators, compare, comparisons=comparisons, adjusted=adjusted
     )
     spine = spine_frame(snapshot.filter(pl.col("area_code") == zone_code), ranges)
+    if trends is None:
+        trends = trends_mart(
+            values.filter((pl.col("level") == "zone") & (pl.col("area_code") == zone_code)),
+            indicators,
+        )
+    spine = compare_flanders.attach_trends(spine, trends, level="zone")
     capacity = capacity_frame(spine)
     gp_poor = gp_poor_zone(values, areas, population, zone_code)
     practice_counts = practice_profile(practices, zone_code)

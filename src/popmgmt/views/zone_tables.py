@@ -207,6 +207,11 @@ def spine_display(spine: pl.DataFrame) -> pl.DataFrame:
                     adjusted=r.get("comparison_adjusted") is not False,
                 ),
                 labels.label("interval_method", r["interval_method"]),
+                compare_flanders.trend_text(
+                    r.get("trend_direction"),
+                    r.get("direction"),
+                    last_year=r.get("trend_last_year"),
+                ),
             ]
         )
     columns = [
@@ -222,6 +227,7 @@ def spine_display(spine: pl.DataFrame) -> pl.DataFrame:
         "Vergelijking met Vlaanderen",
         "Methode van de vergelijking",
         "Interval",
+        "Trend (laatste 5 jaren)",
     ]
     return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String), orient="row")
 
@@ -419,6 +425,18 @@ def trend_display(series: pl.DataFrame, *, unit: str | None) -> pl.DataFrame:
         *[t for _, t in peer_titles],
     ]
     return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String), orient="row")
+
+
+def trend_sentence(spine: pl.DataFrame, indicator_code: str, indicator_name: str) -> str:
+    """ "**Trend van GMD in deze zone:** ↓ significant dalend (verslechtering), ..." from
+    the trends mart (via the spine); says so when the indicator has no test."""
+    rows = spine.filter(pl.col("indicator_code") == indicator_code)
+    row = rows.row(0, named=True) if rows.height else {}
+    text = compare_flanders.trend_text(
+        row.get("trend_direction"), row.get("direction"), last_year=row.get("trend_last_year")
+    )
+    name = labels.md_text(indicator_name)
+    return f"**Trend van {name} in deze zone:** {text or 'geen trendtoets beschikbaar'}."
 
 
 def comparison_legend_markdown(*, adjusted: bool = True) -> str:
