@@ -176,7 +176,7 @@ def unadjusted_labels(z: pl.Series, direction: str) -> pl.Series:
     95% and 99.8% points (the additive limits with tau2 = 0; for zone-sized counts the
     same as the exact limits). Null z (suppressed, no reference): `niet_te_bepalen`.
     Where no correction was needed the unadjusted label is the label itself."""
-    values = z.cast(pl.Float64).fill_null(np.nan).to_numpy()
+    values = np.asarray(z.to_numpy(), dtype=np.float64)
     bands = np.select(
         [~np.isfinite(values), values > Z_998, values < -Z_998, values > Z_95, values < -Z_95],
         ["", "hoger_998", "lager_998", "hoger_95", "lager_95"],
