@@ -519,6 +519,24 @@ def funnel_view() -> None:
             f"{left_out} {LEVEL_WORDS[level]} zonder getoonde waarde (onderdrukt of geen "
             "gegevens) staan niet in het diagram; de tabel toont ze."
         )
+    st.subheader(f"Kaart: {LEVEL_WORDS[level]} tegenover Vlaanderen, {year}")
+    deck, legend = monitor_charts.comparison_map(
+        _geometry(build_key, level, ui.load_geojson(level)),
+        result.points,
+        direction=meta.get("direction"),
+        unit=unit,
+        year=year,
+        decimals=decimals,
+        layer_id=f"monitor_cmp_{level}",
+    )
+    map_col, legend_col = st.columns([4, 1])
+    with map_col:
+        st.pydeck_chart(
+            deck, height=520, alt=f"Kaart van de {LEVEL_WORDS[level]}: {name} tegenover Vlaanderen"
+        )
+    with legend_col:
+        st.html(maps.legend_html(legend, title=f"{name} ({year})"))
+    st.caption(monitor_tables.phi_text(result))
     with st.expander("Secundaire weergave: alle gebieden met hun interval (geen rangschikking)"):
         ui.vega_chart(
             monitor_charts.interval_chart(

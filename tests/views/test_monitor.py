@@ -560,3 +560,39 @@ def test_worse_and_worsening_filter_uses_comparison_and_trend() -> None:
     assert monitor.with_trends(points, None)["trend_direction"].null_count() == 4
     text = monitor_tables.flanders_trend_text(trends.head(1), "hoger_beter")
     assert "↓ significant dalend (verslechtering), laatste 5 jaren tot 2024" in text
+
+
+def test_comparison_map_colours_follow_the_funnel_classes() -> None:
+    """Issue 15: the monitor's map of the comparison shows the same classes as the funnel
+    (the comparisons mart's labels), grey where not assessed or without data."""
+    rows = _funnel_rows(OD_OBSERVED, [100] * 10, multiplier=1.0)
+    result = monitor.funnel(
+        rows,
+        target_numerator=1000,
+        target_denominator=1000,
+        kind="rate",
+        multiplier=1.0,
+        adjust_overdispersion=False,
+    )
+    geometry = {f"elz{i + 1}": '{"type":"Point","coordinates":[4,51]}' for i in range(11)}
+    deck, legend = monitor_charts.comparison_map(
+        geometry,
+        result.points,
+        direction="hoger_beter",
+        unit=None,
+        year=2024,
+        decimals=1,
+        layer_id="t",
+    )
+    data = json.loads(deck.to_json())
+    features = {
+        f["properties"]["area_code"]: f["properties"]
+        for layer in data["layers"]
+        for f in layer["data"]["features"]
+    }
+    colour = {k: v[1] for k, v in monitor_tables.FUNNEL_CLASSES.items()}
+    hoog = colour["hoog_998"].lstrip("#")
+    assert features["elz10"]["fill_color"][:3] == [int(hoog[i : i + 2], 16) for i in (0, 2, 4)]
+    assert features["elz10"]["tt_interval"].startswith("Beter dan Vlaanderen")
+    assert features["elz11"]["tt_value"] == "geen gegevens"
+    assert [item.text for item in legend][-1] == "Niet te beoordelen"
