@@ -130,10 +130,11 @@ def test_mart_labels_equal_compare_units_on_the_same_inputs(
         methods.add(got["method"][0])
         assert got["area_code"].to_list() == expected["area_code"].to_list()
         assert got["label"].to_list() == expected["label"].to_list()
+        # the mart rounds z and phi to 3 decimals (labels are set before rounding)
         assert got["z_adjusted"].to_list() == pytest.approx(
-            expected["z_adjusted"].to_list(), nan_ok=True
+            expected["z_adjusted"].to_list(), abs=1e-3, nan_ok=True
         )
-        assert got["phi"][0] == pytest.approx(expected["phi"][0])
+        assert got["phi"][0] == pytest.approx(expected["phi"][0], abs=1e-3)
     assert methods == {"additief", "exact"}
 
 
@@ -154,7 +155,7 @@ def test_against_the_rest_of_flanders_uses_the_rest_as_target(
     zone = cells.filter((pl.col("level") == "zone") & ~pl.col("suppressed")).row(0, named=True)
     row = rest.filter(pl.col("area_code") == zone["area_code"]).row(0, named=True)
     expected = (fl["numerator"] - zone["numerator"]) / (fl["denominator"] - zone["denominator"])
-    assert row["target"] == pytest.approx(100 * expected)
+    assert row["target"] == pytest.approx(100 * expected, abs=1e-4)
     brussels = rest.filter(pl.col("area_code") == "elz7")
     assert set(brussels["label"].unique()) <= {"niet_te_bepalen"}
 

@@ -36,6 +36,8 @@ REST_LEVELS: Final = ("zone", "kring")
 TREND_LEVELS: Final = ("vlaanderen", "provincie", "zone", "kring")
 REFERENCE_FLANDERS: Final = "vlaanderen"
 REFERENCE_REST: Final = "rest"
+Z_DECIMALS: Final = 3
+VALUE_DECIMALS: Final = 4
 Z_95: Final = float(sps.norm.ppf(0.975))
 Z_998: Final = float(sps.norm.ppf(0.999))
 
@@ -165,8 +167,15 @@ def comparisons_mart(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFr
         pl.Series(name, vals, dtype=pl.Int64 if name == "year" else pl.String)
         for name, vals in keys.items()
     )
-    return frame.select(list(MART_COLUMNS[COMPARISONS])).sort(
-        "indicator_code", "level", "area_code", "year", "reference"
+    # Rounded far below any shown digit (values are shown with 1-2 decimals, z with 2):
+    # the mart compresses to half its size. Labels were set before rounding.
+    return (
+        frame.with_columns(
+            pl.col("z", "z_adjusted", "phi").round(Z_DECIMALS),
+            pl.col("target", "value", "lo_95", "hi_95", "lo_998", "hi_998").round(VALUE_DECIMALS),
+        )
+        .select(list(MART_COLUMNS[COMPARISONS]))
+        .sort("indicator_code", "level", "area_code", "year", "reference")
     )
 
 
