@@ -354,13 +354,19 @@ if tab_flanders.open:
     with tab_flanders:
         st.markdown(f"**{md_name} en Vlaanderen, {year}**")
         st.dataframe(
-            circle_tables.aggregate_table(marts.values, marts.indicators, code, year, available),
+            circle_tables.aggregate_table(
+                marts.values,
+                marts.indicators,
+                code,
+                year,
+                available,
+                comparisons=marts.comparisons,
+            ),
             hide_index=True,
             width="stretch",
         )
         st.caption(
-            "Verschil met Vlaanderen: het 95%-interval van de kring ligt boven of onder de "
-            "Vlaamse waarde; anders niet verschillend. Kringcijfers tellen de praktijken en "
+            f"{circle_tables.AGGREGATE_COMPARISON_NOTE} Kringcijfers tellen de praktijken en "
             "inwoners van de gemeenten van de kring."
         )
         agg_code = st.selectbox(

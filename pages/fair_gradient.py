@@ -15,6 +15,7 @@ import streamlit as st
 from popmgmt.app import store, ui
 from popmgmt.metrics import gradient
 from popmgmt.pipeline.privacy import PRIMARY
+from popmgmt.pipeline.published import indicator_kind
 from popmgmt.views import gradient_display, labels, query
 
 DEFAULT_INDICATOR = "ima_chron"
@@ -65,7 +66,13 @@ def _gradient(build: tuple[str, str], code: str) -> dict[str, pl.DataFrame]:
         interval_method=meta.get("interval_method"),
         multiplier=float(meta.get("multiplier") or 1.0),
     )
-    return {"values": values, "sii": gradient.gradient_sii(values)}
+    sii = gradient.gradient_slope_index(
+        values,
+        kind=indicator_kind(meta.get("unit"), meta.get("interval_method")),
+        direction=str(meta.get("direction") or "neutraal"),
+        multiplier=float(meta.get("multiplier") or 1.0),
+    )
+    return {"values": values, "sii": sii}
 
 
 catalogue = _catalogue(BUILD)
@@ -179,6 +186,8 @@ st.caption(
     )
     + f" · jaar {year} · bron: {labels.md_text(meta.get('source') or 'onbekend')}"
 )
+st.markdown(gradient_display.worse_end_text(sii_row))
+st.caption(gradient_display.SII_METHOD)
 
 left, right = st.columns([3, 2])
 with left:
@@ -217,7 +226,8 @@ t_left, t_right = st.columns(2)
 with t_left:
     st.vega_lite_chart(
         spec=gradient_display.sii_trend_chart(
-            gradient_display.sii_records(sii, unit=unit), unit=unit
+            gradient_display.sii_records(sii, unit=unit),
+            unit=gradient_display.sii_unit(sii_row, unit),
         ),
         width="stretch",
     )

@@ -21,7 +21,7 @@ from popmgmt.app import annotations as ann
 from popmgmt.app import store, ui
 from popmgmt.metrics.indicators import FLAT_RATE_POPULATION, GP_PER_10K
 from popmgmt.pipeline.codes import ANTWERP_ZONE
-from popmgmt.views import labels, maps, monitor, monitor_charts, monitor_tables
+from popmgmt.views import compare_flanders, labels, maps, monitor, monitor_charts, monitor_tables
 
 VIEWS = {
     "trend": "Trend",
@@ -124,6 +124,8 @@ def _funnel(
             kind=kind,
             multiplier=float(meta.get("multiplier") or 1.0),
             adjust_overdispersion=adjust,
+            comparisons=store.comparison_rows(marts, code, year, level=level),
+            direction=str(meta.get("direction") or "neutraal"),
         )
     except ValueError as exc:
         return f"Geen trechterdiagram mogelijk: {exc}."
@@ -173,7 +175,7 @@ p_code = _param(
 p_level = _param("level", list(LEVELS), "zone", "niveau")
 p_split = _param("split", list(monitor_tables.SPLITS), "geen", "opsplitsing")
 p_breaks = _param("breaks", list(monitor_tables.BREAK_CHOICES), "vast", "klassenindeling")
-p_od = _param("od", ["0", "1"], "0", "keuze voor overdispersie")
+p_od = _param("od", ["0", "1"], "1", "keuze voor overdispersie")
 
 # --- page head ------------------------------------------------------------------------------
 
@@ -415,6 +417,11 @@ def trend_view() -> None:
     last = store.latest_year(im, code, level="vlaanderen")
     if last is not None and (summary := ui.flanders_summary(im, code, last)):
         st.markdown(summary)
+    st.markdown(
+        monitor_tables.flanders_trend_text(
+            store.trend_rows(marts, code, level="vlaanderen"), meta.get("direction")
+        )
+    )
     ui.vega_chart(
         monitor_charts.trend_chart(
             flanders,
@@ -461,12 +468,11 @@ def funnel_view() -> None:
     c1, c2, c3 = st.columns([1, 1, 2])
     level = pick_level(c1)
     year = pick_year(c2, code, level)
-    adjust = c3.checkbox(
-        "Grenzen aanpassen voor overdispersie",
+    adjust = c3.toggle(
+        compare_flanders.ADJUSTED_SWITCH_LABEL,
         value=p_od == "1",
         key="monitor_od",
-        help="Verbreedt de grenzen met √φ als de zones onderling meer verschillen dan toeval "
-        "verklaart (Spiegelhalter 2005).",
+        help=compare_flanders.ADJUSTED_SWITCH_HELP,
     )
     state["od"] = "1" if adjust else "0"
     if summary := ui.flanders_summary(im, code, year):
@@ -513,6 +519,24 @@ def funnel_view() -> None:
             f"{left_out} {LEVEL_WORDS[level]} zonder getoonde waarde (onderdrukt of geen "
             "gegevens) staan niet in het diagram; de tabel toont ze."
         )
+    st.subheader(f"Kaart: {LEVEL_WORDS[level]} tegenover Vlaanderen, {year}")
+    deck, legend = monitor_charts.comparison_map(
+        _geometry(build_key, level, ui.load_geojson(level)),
+        result.points,
+        direction=meta.get("direction"),
+        unit=unit,
+        year=year,
+        decimals=decimals,
+        layer_id=f"monitor_cmp_{level}",
+    )
+    map_col, legend_col = st.columns([4, 1])
+    with map_col:
+        st.pydeck_chart(
+            deck, height=520, alt=f"Kaart van de {LEVEL_WORDS[level]}: {name} tegenover Vlaanderen"
+        )
+    with legend_col:
+        st.html(maps.legend_html(legend, title=f"{name} ({year})"))
+    st.caption(monitor_tables.phi_text(result))
     with st.expander("Secundaire weergave: alle gebieden met hun interval (geen rangschikking)"):
         ui.vega_chart(
             monitor_charts.interval_chart(
@@ -520,13 +544,27 @@ def funnel_view() -> None:
             )
         )
     st.subheader("Tabel: alle gebieden tegenover Vlaanderen")
+    direction = meta.get("direction")
+    points = monitor.with_trends(result.points, store.trend_rows(marts, code, level=level))
+    only_worse = st.checkbox(
+        compare_flanders.WORSE_AND_WORSENING,
+        key="monitor_worse_worsening",
+        disabled=direction not in ("hoger_beter", "lager_beter"),
+        help="Slechter dan Vlaanderen volgens de vergelijking hierboven, en met een "
+        "significante trend de verkeerde kant op over de laatste 5 jaren. Niet voor "
+        "indicatoren zonder richting.",
+    )
+    if only_worse:
+        points = monitor.worse_and_worsening(points, direction)
+        st.markdown(monitor_tables.worse_and_worsening_text(points.height, LEVEL_WORDS[level]))
     table(
         monitor_tables.funnel_table(
-            result, unit=unit, decimals=decimals, direction=meta.get("direction"), year=year
+            result, unit=unit, decimals=decimals, direction=direction, year=year, points=points
         ),
         monitor.file_stem("trechter", code, level, year),
         "monitor_funnel_table",
     )
+    st.caption(compare_flanders.TREND_METHOD)
 
 
 def map_view() -> None:

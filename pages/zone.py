@@ -19,6 +19,7 @@ from popmgmt.app import access, store, ui
 from popmgmt.metrics import gain, gppoor, peers
 from popmgmt.metrics.indicators import GMD_COVERAGE
 from popmgmt.views import (
+    compare_flanders,
     labels,
     maps,
     own_set,
@@ -70,9 +71,12 @@ def _shared(_m: store.Marts, key: str) -> dict[str, pl.DataFrame]:
 
 
 @st.cache_resource(max_entries=128, show_spinner="Zoneprofiel berekenen…")
-def _profile(_m: store.Marts, key: str, role_key: str, zone_code: str) -> zone.ZoneProfile:
-    """The indicator-independent part of a zone's profile, once per zone, build and role
-    (the practices mart is scoped to the role: never share a role's result with another)."""
+def _profile(
+    _m: store.Marts, key: str, role_key: str, zone_code: str, adjusted: bool
+) -> zone.ZoneProfile:
+    """The indicator-independent part of a zone's profile, once per zone, build, role and
+    comparison method (the practices mart is scoped to the role: never share a role's
+    result with another)."""
     del role_key
     shared = _shared(_m, key)
     return zone.build_profile(
@@ -85,6 +89,9 @@ def _profile(_m: store.Marts, key: str, role_key: str, zone_code: str) -> zone.Z
         ranges=shared["ranges"],
         features=shared["features"],
         adjacency=shared["adjacency"],
+        comparisons=_m.comparisons,
+        adjusted=adjusted,
+        trends=_m.trends,
     )
 
 
@@ -205,7 +212,13 @@ if zone_code is None:
 # --- the zone ---------------------------------------------------------------------------
 code: str = zone_code
 key = _build_key(marts)
-profile = _profile(marts, key, ui.current_role().key, code)
+adjusted = st.toggle(
+    compare_flanders.ADJUSTED_SWITCH_LABEL,
+    value=True,
+    help=compare_flanders.ADJUSTED_SWITCH_HELP,
+    key="zone_profile_adjusted",
+)
+profile = _profile(marts, key, ui.current_role().key, code, adjusted)
 tables = profile.tables
 summary = profile.summary
 zone_name = profile.zone_name
@@ -312,6 +325,8 @@ _table(muni_table, code, "gemeenten", notes)
 # --- 3. spine chart ---------------------------------------------------------------------
 st.header("Indicatoren: de zone tegenover Vlaanderen")
 st.caption(zone_tables.SIGNIFICANCE_METHOD)
+if not adjusted:
+    st.warning(compare_flanders.UNADJUSTED_NOTE, icon=":material/warning:")
 spine = profile.spine
 for domain in zone_model.domains_present(spine):
     part = spine.filter(pl.col("aim_domain") == domain)
@@ -319,7 +334,7 @@ for domain in zone_model.domains_present(spine):
     st.vega_lite_chart(spec=zone_charts.spine_spec(part, domain_label), width="stretch")
     with st.expander(f"Definities: {domain_label} ({part.height} indicatoren)"):
         st.markdown(zone_tables.definitions_markdown(part, ui.md_indicators(marts)))
-st.markdown(zone_tables.comparison_legend_markdown())
+st.markdown(zone_tables.comparison_legend_markdown(adjusted=adjusted))
 with st.expander("Tabel: alle indicatoren met interval, Vlaanderen en spreiding", expanded=True):
     _table(tables["indicatoren"], code, "indicatoren", notes)
 
@@ -400,7 +415,7 @@ with own_tab:
         _table(own_table, code, "naast_eigen_set", notes)
     else:
         st.info("Kies hierboven zones voor uw eigen vergelijkingsset.", icon=":material/tune:")
-st.caption(zone_tables.comparison_legend_markdown())
+st.caption(zone_tables.comparison_legend_markdown(adjusted=adjusted))
 
 st.subheader("Winst als de zone de beste van de set haalde")
 st.markdown(own_set.method_text())
@@ -435,6 +450,7 @@ for start in range(0, len(metric_codes), 4):
             unit=r["unit"],
             denominator_label=r["denominator_label"],
             year=r["year"],
+            interval_method=r["interval_method"],
         )
         with column:
             _card(
@@ -444,7 +460,10 @@ for start in range(0, len(metric_codes), 4):
                     f"Vlaanderen: {labels.fmt_value(r['flanders_value'], r['unit'])}",
                     zone_tables.comparison_mark(r["position"])
                     + " "
-                    + zone_tables.comparison_label(r["comparison"]),
+                    + zone_tables.comparison_label(r["comparison"], r["comparison_level"]),
+                    compare_flanders.method_text(
+                        r["comparison_method"], r["comparison_phi"], adjusted=adjusted
+                    ),
                     texts["interval_text"],
                     texts["denominator_text"],
                     texts["year_text"],
@@ -505,6 +524,8 @@ else:
 
 # --- 6. trends --------------------------------------------------------------------------
 st.header("Trends")
+st.markdown(zone_tables.trend_sentence(profile.spine, indicator_code, indicator_name))
+st.caption(compare_flanders.TREND_METHOD)
 series = zone_model.trend_series(
     _shared(marts, key)["values"], indicator_code, code, profile.peer_codes, names
 )

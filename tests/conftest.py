@@ -31,6 +31,7 @@ from popmgmt.pipeline.marts import (
     POPULATION,
     PRACTICES,
 )
+from popmgmt.pipeline.published import derived_marts
 from popmgmt.pipeline.refdata import RefData, load_refdata
 from popmgmt.pipeline.validate import RawData, validate_raw
 
@@ -330,6 +331,7 @@ def write_synthetic_marts(out: Path) -> Path:
             "suppressed": pl.Boolean,
         },
     )
+    marts.update(derived_marts(marts))
     for name, frame in marts.items():
         frame.write_parquet(out / f"{name}.parquet")
     zones_geo = {

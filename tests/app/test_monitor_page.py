@@ -147,9 +147,9 @@ def test_link_restores_the_view(state: Path, marts: store.Marts) -> None:
     assert _widget(at, "selectbox", "Indicator (per thema)").value == code
     assert _widget(at, "selectbox", "Niveau").value == "gemeente"
     assert _widget(at, "selectbox", "Jaar").value == year
-    assert at.checkbox[0].value is True
+    assert at.toggle[0].value is True
     assert not [w for w in at.warning if "link" in str(w.value)]
-    assert "overdispersie φ" in _texts(at)
+    assert "Methode: " in _texts(at)
 
 
 def test_unknown_values_in_a_link_get_a_dutch_message(state: Path) -> None:
@@ -177,12 +177,15 @@ def test_funnel_view_names_outliers_and_adjusts(state: Path, marts: store.Marts)
     text = _texts(at)
     assert "Buiten de grenzen" in text or "liggen binnen de 95%-grenzen" in text
     assert "trechterdiagram" in _specs(at)[0]["usermeta"]["title"]
-    assert "De grenzen zijn niet verbreed" in text
-    at.checkbox[0].check().run()
+    # Issue 15: the comparisons mart's method and phi beside the funnel, adjusted by
+    # default (the old default was the unadjusted exact funnel, "niet verbreed").
+    assert "Methode: " in text
+    assert at.toggle[0].value is True
+    at.toggle[0].set_value(False).run()
     assert not at.exception
-    assert at.query_params["od"] == "1"
+    assert at.query_params["od"] == "0"
     text = _texts(at)
-    assert "verbreed met √φ" in text or "De grenzen zijn niet verbreed" in text
+    assert "Methode: " in text
     assert any("Secundaire weergave" in e.label for e in at.expander)
 
 

@@ -146,6 +146,8 @@ def test_figures_on_the_page_equal_the_marts(page: AppTest, marts: store.Marts) 
                 unit=meta["unit"],
                 denominator_label=None,
                 year=year,
+                # pop_65plus: a complete count, "volledige telling" (issue 15)
+                interval_method=meta["interval_method"],
             )
             cell = shown[meta["name_nl"]]
             assert cell["Zone"] == texts["value_text"]

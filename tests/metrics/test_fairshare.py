@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import polars as pl
 import pytest
 
 from popmgmt.app.store import Marts
-from popmgmt.metrics import fairshare
+from popmgmt.metrics import fairshare, stats
 from popmgmt.pipeline.codes import POP_AGE_BANDS, SEXES
 
 # --------------------------------------------------------------------------- allocation
@@ -191,6 +192,8 @@ def test_need_vs_supply_gaps_and_flags() -> None:
         {
             "area_code": ["z0", "z1", "z2"],
             "gp_fte": [100.0, 100.0, 100.0],
+            # the FTE interval comes from the GP headcount (issue 15)
+            "gp_headcount": [100.0, 100.0, 100.0],
             "gmd_patients": [5000.0, 3000.0, 2000.0],
         }
     )
@@ -215,6 +218,7 @@ def test_significant_shortfall_is_flagged_even_with_average_supply() -> None:
         {
             "area_code": ["z0", "z1", "z2"],
             "gp_fte": [3500.0, 3000.0, 3000.0],
+            "gp_headcount": [3500.0, 3000.0, 3000.0],
             "gmd_patients": [1.0, 1.0, 1.0],
         }
     )
@@ -284,3 +288,19 @@ def test_demo_build_need_and_supply(marts: Marts) -> None:
     assert shares["fte_share"].sum() == pytest.approx(1.0)
     alloc = fairshare.allocate(shares, total=123_457.0, universal_share=0.4)
     assert alloc["allocation"].sum() == 123_457.0
+
+
+def test_fte_interval_does_not_depend_on_the_fte_unit() -> None:
+    """Issue 15: the FTE interval is the relative Poisson interval of the GP headcount,
+    so counting in half-FTE doubles the interval's ends and keeps its relative width."""
+    fte = np.array([52.5, 8.0])
+    heads = np.array([70.0, 11.0])
+    low, high = fairshare.fte_interval(fte, heads)
+    low2, high2 = fairshare.fte_interval(2 * fte, heads)
+    assert list(low2) == pytest.approx(list(2 * low))
+    assert list(high2) == pytest.approx(list(2 * high))
+    exact_low, exact_high = stats.poisson_interval(heads)
+    assert list(low / fte) == pytest.approx(list(exact_low / heads))
+    assert list(high / fte) == pytest.approx(list(exact_high / heads))
+    none_low, _ = fairshare.fte_interval(fte, None)
+    assert np.isnan(none_low).all()

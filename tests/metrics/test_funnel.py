@@ -12,7 +12,7 @@ import pytest
 from frames import funnel_data, funnel_spread_units, funnel_units
 from scipy import special
 
-from popmgmt.metrics import funnel, stats
+from popmgmt.metrics import comparison, funnel, stats
 
 
 # --------------------------------------------------------------------------- reference
@@ -185,18 +185,38 @@ def test_bands() -> None:
     }
 
 
-def test_overdispersion_is_stats_overdispersion() -> None:
+def test_overdispersion_is_the_additive_model_of_the_comparisons() -> None:
+    """Issue 15: the practice funnel adjusts as the comparisons mart does (additive
+    random effects, consistent winsorised phi) instead of widening by sqrt(phi), so its
+    bands equal `compare_units`' labels on the same units."""
     units = funnel_spread_units()
     result = funnel_data(units, target=0.09, overdispersion_mode="auto")
-    expected = stats.overdispersion(units["observed"], 0.09, units["size"], kind="rate")
-    assert result.phi == pytest.approx(expected)
-    assert result.phi is not None
-    assert result.phi > 1
-    assert result.phi_significant is funnel.phi_is_significant(result.phi, units.height)
+    expected = comparison.compare_units(
+        units,
+        unit_col="unit",
+        observed_col="observed",
+        size_col="size",
+        kind="rate",
+        direction="neutraal",
+        target=0.09,
+        consistent_phi=True,
+    )
+    assert result.phi == pytest.approx(expected["phi"][0])
+    assert result.tau2 == pytest.approx(expected["tau2"][0])
+    assert result.phi_significant is funnel.phi_is_significant(result.phi or 0.0, units.height)
     assert result.phi_significant
-    assert result.phi_used == pytest.approx(expected)
-    widened = stats.funnel_limits(0.09, units["size"], kind="rate", phi=expected)
-    assert result.points["hi_95"].to_list() == pytest.approx(widened["hi_95"].to_list())
+    assert result.phi_used == pytest.approx(expected["phi"][0])
+    limits = comparison.additive_limits(
+        0.09, units["size"].to_numpy(), kind="rate", tau2=result.tau2 or 0.0
+    )
+    assert result.points["hi_95"].to_list() == pytest.approx(list(limits["hi_95"]))
+    bands = dict(zip(result.points["label"], result.points["band"], strict=True))
+    by_unit = dict(zip(units["unit"].to_list(), expected["label"].to_list(), strict=True))
+    for unit, code in by_unit.items():
+        band = bands[unit]
+        assert (band == "binnen") == (code == "gelijk")
+        if band != "binnen":
+            assert code == band
 
 
 def test_overdispersion_modes() -> None:

@@ -13,7 +13,7 @@ from frames import VALUE_SCHEMA
 from scipy import stats as sps
 
 from popmgmt.app.store import Marts
-from popmgmt.metrics import gradient, stats
+from popmgmt.metrics import gradient, inequality, stats
 from popmgmt.pipeline.codes import FLANDERS_CODE
 
 # --------------------------------------------------------------------------- SII by hand
@@ -201,3 +201,35 @@ def test_demo_build_gradient_has_five_quintiles_every_year(marts: Marts) -> None
     sii = gradient.gradient_sii(values)
     assert sii.height == len(years)
     assert sii["sii"].null_count() == 0
+
+
+def test_gradient_slope_index_uses_sampling_error_denominator_weights_and_pp() -> None:
+    """Issue 15: the gradient page's SII is `inequality.slope_index` (Monte Carlo over each
+    quintile's interval, weights = the denominator, percentage points, worse end)."""
+    den = [1000.0, 2000.0, 3000.0, 2000.0, 1000.0]
+    pct = [10.0, 12.0, 15.0, 16.0, 22.0]
+    num = [p / 100 * d for p, d in zip(pct, den, strict=True)]
+    frame = pl.DataFrame(
+        {"year": [2024] * 5, "quintile": [1, 2, 3, 4, 5], "numerator": num, "denominator": den}
+    ).with_columns(pl.lit("wilson").alias("interval_method"), pl.lit(100.0).alias("multiplier"))
+    frame = stats.add_intervals(frame).with_columns(pl.lit(1.0).alias("population"))
+    out = gradient.gradient_slope_index(
+        frame, kind="proportion", direction="lager_beter", multiplier=100.0
+    )
+    row = out.row(0, named=True)
+    assert row["unit"] == "pp"
+    assert row["sii_low"] < row["sii"] < row["sii_high"]
+    assert row["worse_end"] == "laatste_groep"  # higher in the most deprived, lower is better
+    direct = inequality.slope_index(
+        frame.with_columns((pl.col(c) / 100).alias(c) for c in ("value", "ci_low", "ci_high")),
+        order_col="quintile",
+        value_col="value",
+        lower_col="ci_low",
+        upper_col="ci_high",
+        weight_col="denominator",
+        kind="proportion",
+        direction="lager_beter",
+        by=["year"],
+    ).row(0, named=True)
+    assert row["sii"] == pytest.approx(direct["sii"])
+    assert row["sii_high"] == pytest.approx(direct["sii_high"])

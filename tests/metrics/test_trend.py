@@ -54,6 +54,19 @@ def test_poisson_trend_by_hand() -> None:
     assert p == pytest.approx(math.erfc(z / math.sqrt(2)), rel=1e-4)
 
 
+@pytest.mark.parametrize("quasi", [False, True])
+def test_poisson_trend_equals_statsmodels_glm(quasi: bool) -> None:
+    rng = np.random.default_rng(15)
+    for _ in range(40):
+        years = [2020.0, 2021.0, 2022.0, 2023.0, 2024.0]
+        exposure = rng.uniform(1e3, 1e6, 5)
+        counts = rng.poisson(exposure * rng.uniform(0.001, 0.3) * rng.uniform(0.8, 1.2, 5))
+        fast = trend.poisson_trend(years, counts, exposure, quasi=quasi)
+        ref = trend.poisson_trend_statsmodels(years, counts, exposure, quasi=quasi)
+        assert fast[0] == pytest.approx(ref[0], rel=1e-6, abs=1e-10)
+        assert fast[1] == pytest.approx(ref[1], rel=1e-5, abs=1e-12)
+
+
 def test_recent_trend_codes_and_points() -> None:
     years = [2016, 2017, 2018, 2019, 2020, 2021, 2022]
     # only the last five are used: a rise from 2018 on (the earlier years fall)

@@ -549,7 +549,10 @@ def test_aggregate_table() -> None:
     assert gmd["Indicator"] == "Inwoners met een GMD"
     assert gmd["Kring"] == "80,0 %"
     assert gmd["Vlaanderen"] == "70,0 %"
-    assert gmd["Verschil met Vlaanderen"] == "Beter dan Vlaanderen"
+    # The comparisons mart's label (beter_998: outside the 99.8% limits as well); the
+    # old rule only asked whether the 95% interval contains the Flemish value.
+    assert gmd["Verschil met Vlaanderen"] == "Beter dan Vlaanderen (99,8%)"
+    assert gmd["Methode"].startswith("exacte grenzen")
     assert gmd["Noemer (kring)"] == "1.000 rechthebbenden"
     assert gp["Kring"] == labels.suppressed_text("primair") == "onderdrukt (< 5)"
     assert gp["Verschil met Vlaanderen"] == "niet te beoordelen"

@@ -18,7 +18,7 @@ import pytest
 from frames import VALUE_SCHEMA
 
 from popmgmt.app.annotations import Annotation
-from popmgmt.metrics import stats
+from popmgmt.metrics import comparison, stats
 from popmgmt.views import maps, monitor, monitor_charts, monitor_tables
 
 
@@ -153,51 +153,67 @@ def _funnel_rows(
     )
 
 
-def test_funnel_classes_phi_and_adjustment() -> None:
-    """Given ten areas around a target of 1 per unit, then the classes follow the limits,
-    phi is the hand value 3.415 and the adjusted limits are sqrt(phi) wider."""
-    rows = _funnel_rows(OD_OBSERVED, [100] * 10, multiplier=1.0)
-    plain = monitor.funnel(
-        rows, target_numerator=1000, target_denominator=1000, kind="rate", multiplier=1.0
-    )
-    assert plain.phi == pytest.approx(3.415)
-    assert plain.phi_used == 1.0
-    assert plain.target == 1.0
-    classes = dict(zip(plain.points["area_code"], plain.points["funnel_class"], strict=True))
-    own = stats.funnel_limits(1.0, [100], kind="rate").row(0, named=True)
-    for code, observed in zip(plain.points["area_code"], OD_OBSERVED, strict=True):
-        y = observed / 100
-        expected = (
-            "hoog_998"
-            if y > own["hi_998"]
-            else "hoog_95"
-            if y > own["hi_95"]
-            else "laag_998"
-            if y < own["lo_998"]
-            else "laag_95"
-            if y < own["lo_95"]
-            else "binnen"
-        )
-        assert classes[code] == expected
-    assert classes["elz10"] == "hoog_998"  # 150 against an expected 100
-    assert classes["elz1"] == "binnen"
+def _class_from_limits(row: dict[str, Any]) -> str:
+    y = row["value"]
+    if y > row["hi_998"]:
+        return "hoog_998"
+    if y > row["hi_95"]:
+        return "hoog_95"
+    if y < row["lo_998"]:
+        return "laag_998"
+    if y < row["lo_95"]:
+        return "laag_95"
+    return "binnen"
 
-    adjusted = monitor.funnel(
+
+def test_funnel_classes_phi_and_adjustment() -> None:
+    """Ten overdispersed areas around a target of 1 per unit. The classes are the
+    comparison's labels (`compare_units`, as in the comparisons mart); the limits drawn
+    use the same additive model, so every point's class follows from the limits, with
+    and without the correction. Changed with issue 15: the funnel used to widen the
+    exact limits by sqrt(phi) (multiplicative), which disagreed with the labels."""
+    rows = _funnel_rows(OD_OBSERVED, [100] * 10, multiplier=1.0)
+    kwargs: dict[str, Any] = {
+        "target_numerator": 1000,
+        "target_denominator": 1000,
+        "kind": "rate",
+        "multiplier": 1.0,
+    }
+    plain = monitor.funnel(rows, adjust_overdispersion=False, **kwargs)
+    adjusted = monitor.funnel(rows, adjust_overdispersion=True, **kwargs)
+    expected = comparison.compare_units(
         rows,
-        target_numerator=1000,
-        target_denominator=1000,
+        unit_col="area_code",
+        observed_col="numerator",
+        size_col="denominator",
         kind="rate",
-        multiplier=1.0,
-        adjust_overdispersion=True,
+        direction="neutraal",
+        target=1.0,
+        consistent_phi=True,
     )
-    assert adjusted.phi_used == pytest.approx(3.415)
-    widened = adjusted.points.row(0, named=True)
-    assert widened["hi_998"] - 1.0 == pytest.approx(math.sqrt(3.415) * (own["hi_998"] - 1.0))
+    assert adjusted.method == plain.method == "additief"
+    assert adjusted.phi == pytest.approx(expected["phi"][0])
+    assert adjusted.tau2 == pytest.approx(expected["tau2"][0])
+    assert plain.target == 1.0
+    for result in (plain, adjusted):
+        for row in result.points.iter_rows(named=True):
+            assert row["funnel_class"] == _class_from_limits(row)
+    labels_by_area = dict(zip(expected["area_code"], expected["label"], strict=True))
+    for row in adjusted.points.iter_rows(named=True):
+        assert (row["funnel_class"] == "binnen") == (labels_by_area[row["area_code"]] == "gelijk")
+    plain_classes = dict(zip(plain.points["area_code"], plain.points["funnel_class"], strict=True))
+    assert plain_classes["elz10"] == "hoog_998"  # 150 against an expected 100
+    assert plain_classes["elz1"] == "binnen"
     n_out = adjusted.points.filter(pl.col("funnel_class") != "binnen").height
     assert n_out < plain.points.filter(pl.col("funnel_class") != "binnen").height
-    assert "φ = 3,42" in monitor_tables.phi_text(adjusted)
-    assert "verbreed" in monitor_tables.phi_text(adjusted)
-    assert "Grenzen aanpassen" in monitor_tables.phi_text(plain)
+    # the curve is the same model: at size 100 it passes through the points' limits
+    at_100 = adjusted.curve.filter(pl.col("size") == 100.0)
+    if at_100.height:
+        assert at_100["hi_95"][0] == pytest.approx(adjusted.points["hi_95"][0])
+    text = monitor_tables.phi_text(adjusted)
+    assert "met correctie voor overdispersie" in text
+    assert "φ = " in text
+    assert "zonder correctie" in monitor_tables.phi_text(plain)
 
 
 def test_funnel_leaves_out_suppressed_and_names_outliers() -> None:
@@ -519,3 +535,64 @@ def test_downloads_are_exactly_the_table() -> None:
     assert "Ébène (elz1)" in shared
     assert "onderdrukt (&lt; 5)" in shared
     assert monitor.file_stem("trend", "gp_per_10k", None, 2024) == "trend_gp_per_10k_2024"
+
+
+def test_worse_and_worsening_filter_uses_comparison_and_trend() -> None:
+    """Issue 15: 'slechter dan Vlaanderen en verslechterend' keeps the areas outside the
+    limits on the bad side whose recent trend (trends mart) goes the wrong way."""
+    points = pl.DataFrame(
+        {
+            "area_code": ["a", "b", "c", "d"],
+            "funnel_class": ["laag_95", "laag_998", "hoog_95", "binnen"],
+        }
+    )
+    trends = pl.DataFrame(
+        {
+            "area_code": ["a", "b", "c", "d"],
+            "direction": ["dalend", "stijgend", "dalend", "dalend"],
+            "last_year": [2024, 2024, 2024, 2024],
+        }
+    )
+    joined = monitor.with_trends(points, trends)
+    assert monitor.worse_and_worsening(joined, "hoger_beter")["area_code"].to_list() == ["a"]
+    assert monitor.worse_and_worsening(joined, "lager_beter")["area_code"].to_list() == []
+    assert monitor.worse_and_worsening(joined, "neutraal").height == 0
+    assert monitor.with_trends(points, None)["trend_direction"].null_count() == 4
+    text = monitor_tables.flanders_trend_text(trends.head(1), "hoger_beter")
+    assert "↓ significant dalend (verslechtering), laatste 5 jaren tot 2024" in text
+
+
+def test_comparison_map_colours_follow_the_funnel_classes() -> None:
+    """Issue 15: the monitor's map of the comparison shows the same classes as the funnel
+    (the comparisons mart's labels), grey where not assessed or without data."""
+    rows = _funnel_rows(OD_OBSERVED, [100] * 10, multiplier=1.0)
+    result = monitor.funnel(
+        rows,
+        target_numerator=1000,
+        target_denominator=1000,
+        kind="rate",
+        multiplier=1.0,
+        adjust_overdispersion=False,
+    )
+    geometry = {f"elz{i + 1}": '{"type":"Point","coordinates":[4,51]}' for i in range(11)}
+    deck, legend = monitor_charts.comparison_map(
+        geometry,
+        result.points,
+        direction="hoger_beter",
+        unit=None,
+        year=2024,
+        decimals=1,
+        layer_id="t",
+    )
+    data = json.loads(deck.to_json())
+    features = {
+        f["properties"]["area_code"]: f["properties"]
+        for layer in data["layers"]
+        for f in layer["data"]["features"]
+    }
+    colour = {k: v[1] for k, v in monitor_tables.FUNNEL_CLASSES.items()}
+    hoog = colour["hoog_998"].lstrip("#")
+    assert features["elz10"]["fill_color"][:3] == [int(hoog[i : i + 2], 16) for i in (0, 2, 4)]
+    assert features["elz10"]["tt_interval"].startswith("Beter dan Vlaanderen")
+    assert features["elz11"]["tt_value"] == "geen gegevens"
+    assert [item.text for item in legend][-1] == "Niet te beoordelen"

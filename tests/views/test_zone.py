@@ -21,7 +21,15 @@ from popmgmt.metrics import peers
 from popmgmt.pipeline.codes import ACTIVE_CONTACTS_THRESHOLD, POP_AGE_BANDS, RIZIV_SPEC_GP
 from popmgmt.pipeline.marts import INDICATOR_VALUES, MART_COLUMNS
 from popmgmt.pipeline.refdata import RefData
-from popmgmt.views import labels, report, zone, zone_charts, zone_model, zone_tables
+from popmgmt.views import (
+    compare_flanders,
+    labels,
+    report,
+    zone,
+    zone_charts,
+    zone_model,
+    zone_tables,
+)
 
 # --- tiny frames -------------------------------------------------------------------------------
 
@@ -86,22 +94,24 @@ INDICATORS = pl.DataFrame(
 
 VALUES = _values(
     [
+        # Counts: the comparison with Flanders is computed from them (comparisons mart,
+        # `compare_units`; with fewer than 10 zones the exact limits).
         # gmd: zone a higher (better), b overlaps, c suppressed; 2023 older year
         _value("gmd", "zone", "a", 2023, 50.0, (49.0, 51.0)),
         _value("gmd", "zone", "a", 2024, 80.0, (78.0, 82.0), num=800, den=1000),
         _value("gmd", "zone", "b", 2024, 70.0, (60.0, 75.0), num=70, den=100),
         _value("gmd", "zone", "c", 2024, None, reason="primair"),
-        _value("gmd", "zone", "d", 2024, 40.0, (39.0, 41.0)),
-        _value("gmd", "vlaanderen", "02000", 2024, 70.0, (69.9, 70.1)),
+        _value("gmd", "zone", "d", 2024, 40.0, (39.0, 41.0), num=400, den=1000),
+        _value("gmd", "vlaanderen", "02000", 2024, 70.0, (69.9, 70.1), num=70_000, den=100_000),
         _value("gmd", "vlaanderen", "02000", 2023, 68.0, (67.9, 68.1)),
         # stop (lower is better): a above Flanders -> worse
-        _value("stop", "zone", "a", 2024, 40.0, (30.0, 50.0)),
-        _value("stop", "zone", "b", 2024, 5.0, (1.0, 9.0)),
-        _value("stop", "vlaanderen", "02000", 2024, 20.0, (19.0, 21.0)),
+        _value("stop", "zone", "a", 2024, 40.0, (30.0, 50.0), num=40, den=100),
+        _value("stop", "zone", "b", 2024, 5.0, (1.0, 9.0), num=5, den=100),
+        _value("stop", "vlaanderen", "02000", 2024, 20.0, (19.0, 21.0), num=2000, den=10_000),
         # gp (no direction): a below Flanders -> lower; latest year 2022 only
-        _value("gp", "zone", "a", 2022, 6.0, (5.0, 7.0)),
-        _value("gp", "zone", "b", 2022, 9.0, (8.5, 9.5)),
-        _value("gp", "vlaanderen", "02000", 2022, 8.0, (7.9, 8.1)),
+        _value("gp", "zone", "a", 2022, 6.0, (5.0, 7.0), num=60, den=100_000),
+        _value("gp", "zone", "b", 2022, 9.0, (8.5, 9.5), num=90, den=100_000),
+        _value("gp", "vlaanderen", "02000", 2022, 8.0, (7.9, 8.1), num=800, den=1_000_000),
         # municipality rows never enter zone snapshots
         _value("gmd", "gemeente", "11001", 2024, 99.0, (98.0, 100.0)),
     ]
@@ -400,7 +410,10 @@ def test_spine_frame_positions_and_table() -> None:
     assert row["Noemer"] == "1.000"
     assert row["Vlaanderen"] == "70,0 %"
     assert row["Laagste – hoogste zone"] == "40,0 % – 80,0 %"
-    assert row["Vergelijking met Vlaanderen"] == "▲ Beter dan Vlaanderen"
+    # 80 % of 1,000 against 70 %: outside the 99.8% limits too (the comparisons mart's
+    # label beter_998; the old interval-contains rule had no 99.8% level).
+    assert row["Vergelijking met Vlaanderen"] == "▲ Beter dan Vlaanderen (99,8%)"
+    assert row["Methode van de vergelijking"].startswith("exacte grenzen")
     assert row["Domein (Quintuple Aim)"] == "Ervaring van zorg"
     assert row["Interval"].startswith("Wilson")
     assert zone_model.domains_present(spine) == ["ervaring", "gelijkheid"]
@@ -876,3 +889,39 @@ def test_figures_equal_raw_demo_inputs(
         expected = gps.get(code, 0) / gp_pop[code] * 10_000
         assert gp["value"] == pytest.approx(expected, rel=1e-12)
         assert table[gp["name_nl"]]["Zone"] == labels.fmt_value(expected, "per 10.000")
+
+
+def test_trend_texts_from_the_trends_mart() -> None:
+    """Issue 15: an arrow with its meaning, by the indicator's direction."""
+    assert compare_flanders.trend_text("stijgend", "hoger_beter", last_year=2024) == (
+        "↑ significant stijgend (verbetering), laatste 5 jaren tot 2024"
+    )
+    assert compare_flanders.trend_text("stijgend", "lager_beter").endswith("(verslechtering)")
+    assert compare_flanders.trend_text("dalend", "neutraal") == "↓ significant dalend"
+    assert compare_flanders.trend_text("geen_significante_verandering", "hoger_beter").startswith(
+        "→ geen significante"
+    )
+    assert compare_flanders.trend_text(None) == ""
+    spine = pl.DataFrame(
+        {
+            "indicator_code": ["gmd"],
+            "area_code": ["a"],
+            "direction": ["hoger_beter"],
+        }
+    )
+    trends = pl.DataFrame(
+        {
+            "indicator_code": ["gmd"],
+            "level": ["zone"],
+            "area_code": ["a"],
+            "direction": ["dalend"],
+            "p_value": [0.01],
+            "n_points": [5],
+            "method": ["chi2_trend"],
+            "slope": [-0.01],
+            "last_year": [2024],
+        }
+    )
+    joined = compare_flanders.attach_trends(spine, trends, level="zone")
+    sentence = zone_tables.trend_sentence(joined, "gmd", "GMD")
+    assert "↓ significant dalend (verslechtering)" in sentence

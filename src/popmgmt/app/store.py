@@ -9,7 +9,7 @@ values for one view.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -20,11 +20,14 @@ from popmgmt.metrics.indicators import HEADLINE_INDICATORS
 from popmgmt.pipeline.codes import BOUNDARY_VERSION, FLANDERS_CODE, THEMES
 from popmgmt.pipeline.marts import (
     AREAS,
+    COMPARISONS,
     INDICATOR_VALUES,
     INDICATORS,
     MART_COLUMNS,
     POPULATION,
     PRACTICES,
+    TRENDS,
+    empty_derived,
 )
 from popmgmt.views import labels
 
@@ -82,6 +85,8 @@ class Marts:
     practices: pl.DataFrame
     manifest: dict[str, Any]
     folder: Path
+    comparisons: pl.DataFrame = field(default_factory=lambda: empty_derived(COMPARISONS))
+    trends: pl.DataFrame = field(default_factory=lambda: empty_derived(TRENDS))
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -134,6 +139,8 @@ def load_marts(folder: Path) -> Marts:
         practices=_read_mart(folder, manifest, PRACTICES),
         manifest=manifest,
         folder=folder,
+        comparisons=_read_mart(folder, manifest, COMPARISONS),
+        trends=_read_mart(folder, manifest, TRENDS),
     )
     geo_path(marts, "zone")  # fail early, with the build instructions
     return marts
@@ -323,6 +330,34 @@ def flanders_value(marts: Marts, indicator_code: str, year: int) -> dict[str, An
     return rows.row(0, named=True) if rows.height else None
 
 
+def comparison_rows(
+    marts: Marts,
+    indicator_code: str,
+    year: int | None = None,
+    *,
+    level: str = "zone",
+    reference: str = "vlaanderen",
+) -> pl.DataFrame | None:
+    """The comparisons mart's rows of one indicator at `level` against `reference`
+    (one year, or every year when None); None when the mart holds none (an old build
+    or marts made in code: the views then compute them as the build does)."""
+    rows = marts.comparisons.filter(
+        (pl.col("indicator_code") == indicator_code)
+        & (pl.col("level") == level)
+        & (pl.col("reference") == reference)
+    )
+    if year is not None:
+        rows = rows.filter(pl.col("year") == year)
+    return rows if rows.height else None
+
+
+def trend_rows(marts: Marts, indicator_code: str, *, level: str = "zone") -> pl.DataFrame:
+    """The trends mart's rows of one indicator at `level` (empty for an old build)."""
+    return marts.trends.filter(
+        (pl.col("indicator_code") == indicator_code) & (pl.col("level") == level)
+    )
+
+
 HEADLINE_SCHEMA: Final = pl.Schema(
     {
         "key": pl.String,
@@ -428,6 +463,7 @@ def figure_texts(row: dict[str, Any]) -> dict[str, str]:
         unit=row["unit"],
         denominator_label=row["denominator_label"],
         year=row["year"],
+        interval_method=row.get("interval_method"),
     )
     if row["key"] == POPULATION_KEY and row["value"] is not None:
         texts["interval_text"] = "volledige telling, geen interval"

@@ -26,6 +26,7 @@ target and limits in the output are multiplied by `multiplier`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Final, Literal
 
@@ -111,6 +112,7 @@ def back_transform(values: FloatArray, kind: Kind) -> FloatArray:
     return np.asarray(np.clip(values, 0.0, None) ** 2, dtype=np.float64)
 
 
+@functools.cache
 def winsor_consistency(winsor: float = WINSOR) -> float:
     """E[W^2] for a standard normal Z winsorised at its `winsor` quantiles, k = the
     1 - winsor quantile: (1 - 2 winsor) - 2 k pdf(k) + 2 winsor k^2 (0.679 at 10%).
@@ -146,28 +148,35 @@ def additive_tau2(phi: float, s: FloatArray) -> float:
 def phi_is_significant(phi: float, n_units: int, level: float = PHI_TEST_LEVEL) -> bool:
     """True when I * phi exceeds the `level` quantile of chi-square with I degrees of
     freedom (no overdispersion: I * phi is roughly chi-square(I))."""
-    return bool(n_units * phi > float(sps.chi2.ppf(level, n_units)))
+    return bool(n_units * phi > _chi2_quantile(level, n_units))
+
+
+@functools.cache
+def _chi2_quantile(level: float, df: int) -> float:
+    return float(sps.chi2.ppf(level, df))
+
+
+@functools.cache
+def _normal_quantile(p: float) -> float:
+    return float(sps.norm.ppf(p))
 
 
 def band(value: FloatArray, limits: dict[str, FloatArray]) -> list[str | None]:
     """Per unit "hoger_998", "hoger_95", "binnen", "lager_95", "lager_998", or None
     where the value or a limit is missing."""
-    out: list[str | None] = []
-    for i, v in enumerate(value):
-        lo95, hi95, lo998, hi998 = (limits[k][i] for k in ("lo_95", "hi_95", "lo_998", "hi_998"))
-        if not np.all(np.isfinite([v, lo95, hi95, lo998, hi998])):
-            out.append(None)
-        elif v > hi998:
-            out.append("hoger_998")
-        elif v < lo998:
-            out.append("lager_998")
-        elif v > hi95:
-            out.append("hoger_95")
-        elif v < lo95:
-            out.append("lager_95")
-        else:
-            out.append("binnen")
-    return out
+    v = np.asarray(value, dtype=np.float64)
+    lo95, hi95, lo998, hi998 = (
+        np.asarray(limits[k], dtype=np.float64) for k in ("lo_95", "hi_95", "lo_998", "hi_998")
+    )
+    finite = np.isfinite(v) & np.isfinite(lo95) & np.isfinite(hi95)
+    finite &= np.isfinite(lo998) & np.isfinite(hi998)
+    with np.errstate(invalid="ignore"):
+        codes = np.select(
+            [~finite, v > hi998, v < lo998, v > hi95, v < lo95],
+            ["", "hoger_998", "lager_998", "hoger_95", "lager_95"],
+            default="binnen",
+        )
+    return [None if c == "" else str(c) for c in codes]
 
 
 def label(band_code: str | None, direction: str) -> str:
@@ -198,7 +207,7 @@ def additive_limits(
     sd = np.sqrt(s**2 + extra_variance + tau2)
     out: dict[str, FloatArray] = {}
     for level in LEVELS:
-        z = float(sps.norm.ppf(0.5 + level / 2.0))
+        z = _normal_quantile(0.5 + level / 2.0)
         name = "95" if level == 0.95 else "998"
         out[f"lo_{name}"] = back_transform(t_scaled - z * sd, kind)
         out[f"hi_{name}"] = back_transform(t_scaled + z * sd, kind)
@@ -209,6 +218,9 @@ def additive_limits(
 
 
 def _as_float(series: pl.Series) -> FloatArray:
+    if series.dtype.is_numeric():
+        # to_numpy turns nulls into NaN for numeric series (no polars expression needed)
+        return np.asarray(series.to_numpy(), dtype=np.float64)
     return np.asarray(series.cast(pl.Float64).fill_null(np.nan).to_numpy(), dtype=np.float64)
 
 
@@ -270,7 +282,10 @@ def compare_units(
     sizes = _as_float(units[size_col])
     ok = np.isfinite(observed) & np.isfinite(sizes) & (sizes > 0)
     if suppressed_col is not None:
-        ok &= ~units[suppressed_col].cast(pl.Boolean).fill_null(False).to_numpy()
+        flags = units[suppressed_col]
+        if flags.dtype != pl.Boolean or flags.null_count():
+            flags = flags.cast(pl.Boolean).fill_null(False)
+        ok &= ~np.asarray(flags.to_numpy(), dtype=bool)
     if np.any(observed[ok] < 0) or (kind == "proportion" and np.any(observed[ok] > sizes[ok])):
         raise ValueError("tellers moeten >= 0 zijn (en <= de noemer bij een proportie)")
     if target is None:
@@ -337,7 +352,7 @@ def compare_units(
     labels = [label(b, direction) for b in band(value, limits)]
 
     def col(name: str, values: FloatArray, scale: float = 1.0) -> pl.Series:
-        return pl.Series(name, values * scale, dtype=pl.Float64).fill_nan(None)
+        return pl.Series(name, values * scale, dtype=pl.Float64, nan_to_null=True)
 
     shown = np.where(ok, 1.0, np.nan)
     return pl.DataFrame(

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import statsmodels.api as sm
 
@@ -36,6 +37,7 @@ DEPRIVATION_CODE: Final = "ima_vt"
 MORBIDITY_CODE: Final = "ima_chron"
 GP_FTE_CODE: Final = "gp_fte_per_10k"
 GMD_CODE: Final = "ima_gmd"
+GP_HEADCOUNT_CODE: Final = "gp_per_10k"
 
 # Relative GP workload per inhabitant by sex and age (1.0 = a man of 45-64).
 # Illustrative, shaped like the age-sex curve of capitation formulas such as
@@ -232,15 +234,18 @@ def need_weighted_population(
 
 
 def zone_supply(values: pl.DataFrame, *, year: int, level: str = "zone") -> pl.DataFrame:
-    """GP capacity and GMD holders per area: area_code, gp_fte, gmd_patients.
+    """GP capacity and GMD holders per area: area_code, gp_fte, gmd_patients,
+    gp_headcount.
 
     `gp_fte` is the numerator of `gp_fte_per_10k` (activity-based FTE),
-    `gmd_patients` that of `ima_gmd`. A suppressed cell stays null (never 0).
+    `gmd_patients` that of `ima_gmd`, `gp_headcount` that of `gp_per_10k` (active GPs,
+    for the FTE interval). A suppressed cell stays null (never 0).
     """
+    codes = [GP_FTE_CODE, GMD_CODE, GP_HEADCOUNT_CODE]
     rows = values.filter(
         (pl.col("level") == level)
         & (pl.col("year") == year)
-        & pl.col("indicator_code").is_in([GP_FTE_CODE, GMD_CODE])
+        & pl.col("indicator_code").is_in(codes)
     ).with_columns(
         pl.when(pl.col("suppressed").fill_null(False))
         .then(None)
@@ -248,14 +253,32 @@ def zone_supply(values: pl.DataFrame, *, year: int, level: str = "zone") -> pl.D
         .alias("numerator")
     )
     wide = rows.pivot(on="indicator_code", index="area_code", values="numerator")
-    for code in (GP_FTE_CODE, GMD_CODE):
+    for code in codes:
         if code not in wide.columns:
             wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(code))
     return wide.select(
         "area_code",
         pl.col(GP_FTE_CODE).cast(pl.Float64).alias("gp_fte"),
         pl.col(GMD_CODE).cast(pl.Float64).alias("gmd_patients"),
+        pl.col(GP_HEADCOUNT_CODE).cast(pl.Float64).alias("gp_headcount"),
     ).sort("area_code")
+
+
+def fte_interval(
+    fte: npt.NDArray[np.float64], headcount: npt.NDArray[np.float64] | None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """An approximate 95% interval of an FTE sum that does not depend on the FTE unit:
+    the FTE times the relative exact Poisson interval of the number of GPs behind it
+    (issue 15; a Poisson interval of the FTE number itself would be narrower in
+    half-days and wider in weeks). NaN where the headcount is unknown or 0."""
+    if headcount is None:
+        nan = np.full(fte.shape, np.nan)
+        return nan, nan
+    low, high = stats.poisson_interval(headcount)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel_low = np.where(headcount > 0, low / headcount, np.nan)
+        rel_high = np.where(headcount > 0, high / headcount, np.nan)
+    return fte * rel_low, fte * rel_high
 
 
 def need_vs_supply(need: pl.DataFrame, supply: pl.DataFrame) -> pl.DataFrame:
@@ -283,7 +306,12 @@ def need_vs_supply(need: pl.DataFrame, supply: pl.DataFrame) -> pl.DataFrame:
         if need_known.height
         else None
     )
-    low, high = stats.poisson_interval(frame["gp_fte"].fill_null(np.nan).to_numpy())
+    low, high = fte_interval(
+        frame["gp_fte"].fill_null(np.nan).to_numpy(),
+        frame["gp_headcount"].fill_null(np.nan).to_numpy()
+        if "gp_headcount" in frame.columns
+        else None,
+    )
     frame = frame.with_columns(
         (pl.col("gp_fte") / fte_total).alias("fte_share")
         if fte_total > 0

@@ -7,10 +7,10 @@ outside the 95% limits differs more than chance alone would usually give; outsid
 99.8% limits, much more. Small units get wide limits, so they do not raise false alarms.
 
 The statistics are `popmgmt.metrics.stats.funnel_limits` (Wilson score / exact Poisson
-limits) and `popmgmt.metrics.stats.overdispersion` (winsorised z-scores); this module
-only prepares the units, decides whether to widen for overdispersion, classifies each
-unit against the limits at its own size. The chart and its Dutch text are
-`popmgmt.views.funnel_charts`; the circle view and the Flemish monitor share both.
+limits) and, with overdispersion, `popmgmt.metrics.comparison` (additive random
+effects, the model of the comparisons mart); this module only prepares the units,
+decides whether to adjust, classifies each unit against the limits at its own size.
+The chart and its Dutch text are `popmgmt.views.funnel_charts` (the circle page).
 
 Scales: `target` is on the raw scale (a proportion in [0, 1] or a rate per unit of
 size), every value and limit in the output on the display scale (times `multiplier`).
@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 from scipy import stats as sps
 
-from popmgmt.metrics import stats
+from popmgmt.metrics import comparison, stats
 
 LEVELS: Final = (0.95, 0.998)
 MIN_COUNT: Final = 5
@@ -73,9 +73,11 @@ class Funnel:
     kind: stats.Kind
     multiplier: float
     phi: float | None
-    """Estimated overdispersion factor (None when there were too few units)."""
+    """Estimated overdispersion factor (None when there were too few units): the
+    winsorised phi of the variance-stabilised z-scores, corrected for the winsorisation
+    (`comparison.winsorised_phi(consistent=True)`, as the comparisons mart)."""
     phi_used: float
-    """The factor the limits were widened by (1.0: not widened)."""
+    """phi when the limits include the between-unit variance (additive model), else 1.0."""
     phi_significant: bool | None
     """Whether phi is significantly above 1 (chi-square test), None when not estimated."""
     n_units: int
@@ -84,6 +86,8 @@ class Funnel:
     """Units left out because their count is suppressed (null) or 1-4."""
     n_no_size: int
     """Units left out because their size is missing or zero."""
+    tau2: float | None = None
+    """Between-unit variance of the additive model (variance-stabilised scale)."""
 
 
 def _prepare(
@@ -154,10 +158,12 @@ def funnel_data(
     person count, are units with a size of 1-4; units with a missing or zero size too.
     Each shown unit is classified against the limits at its own size (`band`).
 
-    Overdispersion: with at least `MIN_UNITS_FOR_PHI` units, phi is estimated with
-    `stats.overdispersion` (10% winsorised). Mode "auto" widens the limits by sqrt(phi)
+    Overdispersion: with at least `MIN_UNITS_FOR_PHI` units, phi and tau2 are estimated
+    as in the comparisons mart (`metrics.comparison`: variance-stabilised z-scores, 10%
+    winsorised, consistent phi, additive tau2). Mode "auto" adds tau2 to the limits
     only when phi is significantly above 1 (`phi_is_significant`), "altijd" whenever
-    phi > 1, "nooit" never. The limits and bands come from `stats.funnel_limits`.
+    tau2 > 0, "nooit" never. Adjusted limits are `comparison.additive_limits` (the
+    same model as the labels elsewhere), else `stats.funnel_limits` (exact).
     """
     if overdispersion_mode not in OVERDISPERSION_MODES:
         raise ValueError(f"onbekende overdispersiemodus {overdispersion_mode!r}")
@@ -175,22 +181,40 @@ def funnel_data(
     sizes = kept[size_col].cast(pl.Float64)
 
     phi: float | None = None
+    tau2: float | None = None
     significant: bool | None = None
+    obs = observed.to_numpy().astype(np.float64)
+    size = sizes.to_numpy().astype(np.float64)
     if kept.height >= MIN_UNITS_FOR_PHI:
-        phi = stats.overdispersion(observed, target, sizes, kind=kind, winsor=WINSOR)
+        y_t, t_t, s_t = comparison.transform(obs, size, float(target), kind)
+        phi = comparison.winsorised_phi((y_t - t_t) / s_t, WINSOR, consistent=True)
+        tau2 = comparison.additive_tau2(phi, s_t)
         significant = phi_is_significant(phi, kept.height)
-    phi_used = 1.0
-    if (
+    adjusted = (
         phi is not None
-        and phi > 1.0
+        and tau2 is not None
+        and tau2 > 0
         and (overdispersion_mode == "altijd" or (overdispersion_mode == "auto" and significant))
-    ):
-        phi_used = phi
-
-    own = stats.funnel_limits(
-        target, sizes, kind=kind, levels=levels, multiplier=multiplier, phi=phi_used
     )
-    z = stats.z_scores(observed, sizes, target, kind=kind, phi=phi_used)
+    phi_used = phi if (adjusted and phi is not None) else 1.0
+
+    def limits_at(at: Sequence[float] | np.ndarray) -> pl.DataFrame:
+        """The additive limits (tau2) when adjusted, else the exact limits."""
+        if not adjusted:
+            return stats.funnel_limits(target, at, kind=kind, levels=levels, multiplier=multiplier)
+        grid = np.asarray(at, dtype=np.float64)
+        own = comparison.additive_limits(float(target), grid, kind=kind, tau2=float(tau2 or 0.0))
+        return pl.DataFrame(
+            {"size": grid, **{k: v * multiplier for k, v in own.items()}},
+            schema=dict.fromkeys(["size", "lo_95", "hi_95", "lo_998", "hi_998"], pl.Float64),
+        )
+
+    own = limits_at(size)
+    if adjusted:
+        y_t, t_t, s_t = comparison.transform(obs, size, float(target), kind)
+        z = (y_t - t_t) / np.sqrt(s_t**2 + float(tau2 or 0.0))
+    else:
+        z = stats.z_scores(observed, sizes, target, kind=kind)
     value = (observed / sizes * multiplier).alias("value")
     highlight = (
         kept[highlight_col].cast(pl.Boolean).fill_null(False)
@@ -228,10 +252,7 @@ def funnel_data(
         points = pl.concat([points, kept.select(extra)], how="horizontal")
 
     if kept.height:
-        grid = _grid(sizes.to_list(), kind, grid_points)
-        limits = stats.funnel_limits(
-            target, grid, kind=kind, levels=levels, multiplier=multiplier, phi=phi_used
-        )
+        limits = limits_at(_grid(sizes.to_list(), kind, grid_points))
     else:
         limits = stats.funnel_limits(target, [], kind=kind, levels=levels, multiplier=multiplier)
     return Funnel(
@@ -246,6 +267,7 @@ def funnel_data(
         n_units=units.height,
         n_suppressed=n_suppressed,
         n_no_size=n_no_size,
+        tau2=tau2 if adjusted else None,
     )
 
 

@@ -25,6 +25,7 @@ from typing import Final
 import polars as pl
 
 from popmgmt.metrics import stats
+from popmgmt.metrics.inequality import SiiKind, slope_index
 from popmgmt.metrics.need import area_population, area_rates, population_quintiles
 from popmgmt.pipeline.codes import FLANDERS_CODE
 
@@ -187,8 +188,67 @@ def quintile_values(
     )
 
 
+def gradient_slope_index(
+    quintile_frame: pl.DataFrame,
+    *,
+    kind: SiiKind,
+    direction: str,
+    multiplier: float,
+) -> pl.DataFrame:
+    """Slope index of inequality per year (`metrics.inequality.slope_index`, as
+    PHEindicatormethods `phe_sii`): quintiles ordered least -> most deprived, weights =
+    the indicator's denominator per quintile, a Monte Carlo interval from each
+    quintile's own 95% interval; proportions in percentage points (`unit` "pp"), rates
+    times `multiplier`; `worse_end` says which end is worse for the indicator's
+    direction. A quintile without an interval (a complete count) enters with its value
+    as both bounds (no sampling error). Also the relative index (RII = SII / the
+    denominator-weighted mean value, on the same scale). A year with a missing or
+    suppressed quintile gets a null SII. Columns: year, sii, sii_low, sii_high, unit,
+    worse_end, n_groups, mean_value, rii.
+    """
+    eps = 1e-9
+    raw = quintile_frame.with_columns(
+        (pl.col(c).fill_null(pl.col("value")) / multiplier).alias(f"_{c}")
+        for c in ("ci_low", "ci_high")
+    ).with_columns(
+        (pl.col("value") / multiplier).alias("_value"),
+    )
+    if kind == "proportion":
+        raw = raw.with_columns(pl.col("_value", "_ci_low", "_ci_high").clip(eps, 1 - eps))
+    elif kind == "rate":
+        raw = raw.with_columns(pl.col("_value", "_ci_low", "_ci_high").clip(eps, None))
+    sii = slope_index(
+        raw,
+        order_col="quintile",
+        value_col="_value",
+        lower_col="_ci_low",
+        upper_col="_ci_high",
+        weight_col="denominator",
+        kind=kind,
+        direction=direction,
+        by=["year"],
+        multiplier=multiplier,
+    ).drop("repetitions", "seed")
+    means = quintile_frame.group_by("year").agg(
+        ((pl.col("value") * pl.col("denominator")).sum() / pl.col("denominator").sum()).alias(
+            "mean_value"
+        )
+    )
+    return (
+        sii.join(means, on="year", how="left")
+        .with_columns(
+            pl.when(pl.col("mean_value") != 0)
+            .then(pl.col("sii") / pl.col("mean_value"))
+            .alias("rii")
+        )
+        .sort("year")
+    )
+
+
 def gradient_sii(quintile_frame: pl.DataFrame) -> pl.DataFrame:
     """Slope index of inequality per year, across the quintiles (least -> most deprived).
+    Superseded on the gradient page by `gradient_slope_index` (issue 15): this one's
+    interval is the scatter around the line, its weights the inhabitants.
 
     Positive: higher values in the more deprived quintiles. A year with a missing
     or suppressed quintile gets a null SII. Also the relative index (RII = SII /

@@ -130,7 +130,7 @@ def derived_catalogue(survey_year: int | None) -> list[dict[str, object]]:
             "Som van de VTE-schattingen van de actieve huisartsen / (aantal inwoners / 10.000)",
             unit="per 10.000",
             multiplier=10_000,
-            method="poisson",
+            method="none",  # FTE: a Poisson interval would depend on the unit
             theme="aanbod",
             aim="gelijkheid",
             direction="hoger_beter",
@@ -237,7 +237,7 @@ def derived_catalogue(survey_year: int | None) -> list[dict[str, object]]:
             "Som van de toegewezen patiënten / som van de VTE-schattingen",
             unit="per VTE",
             multiplier=1,
-            method="poisson",
+            method="none",  # FTE: a Poisson interval would depend on the unit
             theme="aanbod",
             aim="zorgverleners",
             direction="neutraal",
@@ -258,7 +258,7 @@ def derived_catalogue(survey_year: int | None) -> list[dict[str, object]]:
             "Som van PAT_GMD / som van de VTE-schattingen",
             unit="per VTE",
             multiplier=1,
-            method="poisson",
+            method="none",  # FTE: a Poisson interval would depend on the unit
             theme="aanbod",
             aim="zorgverleners",
             direction="neutraal",
@@ -350,7 +350,8 @@ def derived_catalogue(survey_year: int | None) -> list[dict[str, object]]:
                 f"Aantal inwoners van {age}+ / aantal inwoners x 100",
                 unit="%",
                 multiplier=100,
-                method="wilson",
+                # the whole register, not a sample: no sampling interval
+                method="volledig",
                 theme="demografie",
                 aim="gezondheid",
                 direction="neutraal",

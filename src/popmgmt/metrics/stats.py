@@ -29,7 +29,9 @@ FloatArray = npt.NDArray[np.float64]
 ArrayLike = npt.ArrayLike
 Kind = Literal["proportion", "rate"]
 
-INTERVAL_METHODS: Final = ("wilson", "poisson", "none")
+# "volledig": a complete count (the population register): no sampling interval.
+# "none": no interval (e.g. FTE-based ratios, whose Poisson width would depend on the unit).
+INTERVAL_METHODS: Final = ("wilson", "poisson", "volledig", "none")
 COMPARISONS: Final = ("beter", "vergelijkbaar", "slechter", "hoger", "lager")
 
 # Directly standardised rates are not published below this many events (DOMAIN 6).

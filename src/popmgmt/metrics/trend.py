@@ -87,7 +87,41 @@ def poisson_trend(
 ) -> tuple[float, float]:
     """Poisson regression log E[count] = a + b (year - mean year) + log(exposure):
     (b, two-sided Wald p-value of b). `quasi=True` scales the variance by Pearson's
-    chi-square / (points - 2), never below 1."""
+    chi-square / (points - 2), never below 1.
+
+    Fitted by Newton-Raphson (= IRLS for the canonical log link) in numpy: the same
+    maximum-likelihood fit and Wald standard error as statsmodels' GLM (compared in
+    the tests), some 50 times faster for the two thousand series of a build."""
+    x = np.asarray(years, dtype=np.float64)
+    y = np.asarray(counts, dtype=np.float64)
+    exposure = np.asarray(exposures, dtype=np.float64)
+    design = np.column_stack([np.ones_like(x), x - x.mean()])
+    offset = np.log(exposure)
+    beta = np.array([np.log(max(y.sum(), 1e-300) / exposure.sum()), 0.0])
+    info = np.eye(2)
+    for _ in range(100):
+        mu = np.exp(design @ beta + offset)
+        info = design.T @ (design * mu[:, None])
+        step = np.linalg.solve(info, design.T @ (y - mu))
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-12 * (1.0 + np.max(np.abs(beta))):
+            break
+    mu = np.exp(design @ beta + offset)
+    info = design.T @ (design * mu[:, None])
+    slope = float(beta[1])
+    se = float(np.sqrt(np.linalg.inv(info)[1, 1]))
+    if quasi:
+        pearson = float(np.sum((y - mu) ** 2 / mu))
+        scale = pearson / max(len(y) - 2, 1)
+        se *= np.sqrt(max(scale, 1.0))
+    p = float(2.0 * sps.norm.sf(abs(slope / se))) if se > 0 else float("nan")
+    return slope, p
+
+
+def poisson_trend_statsmodels(
+    years: Sequence[float], counts: Sequence[float], exposures: Sequence[float], *, quasi: bool
+) -> tuple[float, float]:
+    """`poisson_trend` with statsmodels' GLM (the reference the tests compare with)."""
     x = np.asarray(years, dtype=np.float64)
     y = np.asarray(counts, dtype=np.float64)
     exposure = np.asarray(exposures, dtype=np.float64)

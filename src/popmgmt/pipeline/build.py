@@ -43,6 +43,7 @@ from popmgmt.pipeline.audit import audit_marts
 from popmgmt.pipeline.control import DisclosureError
 from popmgmt.pipeline.geo import simplified_layer
 from popmgmt.pipeline.marts import (
+    COMPARISONS,
     INDICATOR_VALUES,
     INDICATORS,
     MART_COLUMNS,
@@ -51,6 +52,7 @@ from popmgmt.pipeline.marts import (
 )
 from popmgmt.pipeline.privacy import assert_no_small_counts
 from popmgmt.pipeline.provenance import DemoCheck, check_demo
+from popmgmt.pipeline.published import derived_marts
 from popmgmt.pipeline.refdata import ATTRIBUTION, RefData, load_refdata
 from popmgmt.pipeline.transform import compute_marts, publish_recoverable
 from popmgmt.pipeline.validate import RawData, validate_raw
@@ -319,9 +321,35 @@ def final_guards(marts: dict[str, pl.DataFrame]) -> list[str]:
         values.filter(pl.col("denominator_unit").is_in(persons)), ["denominator"]
     )
     problems += assert_no_small_counts(marts[POPULATION], ["population"])
+    problems += derived_from_published(marts)
     counts = [c for c, kind in MART_COLUMNS[PRACTICES].items() if kind == "count"]
     problems += assert_no_small_counts(marts[PRACTICES], counts)
     return problems
+
+
+def derived_from_published(marts: dict[str, pl.DataFrame]) -> list[str]:
+    """The comparisons say nothing about a suppressed cell: label `niet_te_bepalen`,
+    no z-score, no value (they are derived from published figures only)."""
+    if COMPARISONS not in marts:
+        return []
+    hidden = (
+        marts[INDICATOR_VALUES]
+        .filter(pl.col("suppressed"))
+        .select("indicator_code", "level", "area_code", "year")
+    )
+    told = (
+        marts[COMPARISONS]
+        .join(hidden, on=["indicator_code", "level", "area_code", "year"], how="semi")
+        .filter(
+            (pl.col("label") != "niet_te_bepalen")
+            | (pl.col("label_unadjusted") != "niet_te_bepalen")
+            | pl.col("z").is_not_null()
+            | pl.col("value").is_not_null()
+        )
+    )
+    if told.height:
+        return [f"{COMPARISONS}: {told.height} vergelijkingen over onderdrukte cellen"]
+    return []
 
 
 def _write_geo(refdata: RefData, out: Path, marts: dict[str, pl.DataFrame]) -> dict[str, str]:
@@ -456,6 +484,11 @@ def build(
         marts[INDICATOR_VALUES] = publish_recoverable(
             marts[INDICATOR_VALUES], marts[INDICATORS], audit.recoverable_cells
         )
+        # The comparisons and trends derive from the published figures only (after
+        # the step above, so that every published cell is compared; not part of the
+        # audit: they add no figure that the published values do not fix).
+        progress("Vergelijkingen met Vlaanderen en trends (uit de gepubliceerde cijfers)")
+        marts.update(derived_marts(dict(marts)))
         problems = final_guards(marts)
         if problems:
             raise BuildError(

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from typing import Final
 
+import polars as pl
+
 AREAS: Final = "areas"
 INDICATORS: Final = "indicators"
 INDICATOR_VALUES: Final = "indicator_values"
 POPULATION: Final = "population"
 PRACTICES: Final = "practices"
+COMPARISONS: Final = "comparisons"
+TRENDS: Final = "trends"
+# Derived from the published indicator values after disclosure control
+# (pipeline/published.py): not part of the privacy audit.
+DERIVED: Final = (COMPARISONS, TRENDS)
 
 MART_COLUMNS: Final[dict[str, dict[str, str]]] = {
     AREAS: {
@@ -97,4 +104,52 @@ MART_COLUMNS: Final[dict[str, dict[str, str]]] = {
         "suppressed": "flag",
         "suppressed_columns": "label",
     },
+    COMPARISONS: {
+        "indicator_code": "key",
+        "level": "key",
+        "area_code": "key",
+        "year": "key",
+        "reference": "key",
+        "target": "value",
+        "value": "value",
+        "z": "value",
+        "z_adjusted": "value",
+        "phi": "value",
+        "tau2": "value",
+        "method": "label",
+        "lo_95": "interval",
+        "hi_95": "interval",
+        "lo_998": "interval",
+        "hi_998": "interval",
+        "label": "label",
+        "label_unadjusted": "label",
+    },
+    TRENDS: {
+        "indicator_code": "key",
+        "level": "key",
+        "area_code": "key",
+        "direction": "label",
+        "p_value": "value",
+        "n_points": "measure",
+        "method": "label",
+        "slope": "value",
+        "last_year": "measure",
+    },
 }
+
+
+_INTEGER_COLUMNS: Final = ("year", "n_points", "last_year")
+
+
+def empty_derived(name: str) -> pl.DataFrame:
+    """An empty frame with the columns of a derived mart (`DERIVED`): integers for
+    years and counts of points, floats for values and intervals, else text."""
+    schema: dict[str, pl.DataType] = {}
+    for col, kind in MART_COLUMNS[name].items():
+        if col in _INTEGER_COLUMNS:
+            schema[col] = pl.Int64()
+        elif kind in ("value", "interval"):
+            schema[col] = pl.Float64()
+        else:
+            schema[col] = pl.String()
+    return pl.DataFrame(schema=schema)

@@ -10,9 +10,8 @@ from typing import Any, Final
 
 import polars as pl
 
-from popmgmt.metrics import stats
 from popmgmt.pipeline.codes import FLANDERS_CODE
-from popmgmt.views import downloads, labels
+from popmgmt.views import compare_flanders, downloads, labels
 from popmgmt.views.circle import (
     AGGREGATE_INDICATORS,
     CIRCLE_LEVEL,
@@ -236,8 +235,20 @@ def download_notes(
 # --------------------------------------------------------------------------- aggregates
 
 
-def _comparison_text(code: str | None) -> str:
-    return "niet te beoordelen" if code is None else labels.label("comparison", code)
+AGGREGATE_COMPARISON_NOTE: Final = (
+    "Verschil met Vlaanderen: Spiegelhalter-z tegenover de Vlaamse waarde, met correctie "
+    "voor de gewone verschillen tussen de kringen (overdispersie) waar die er zijn; de "
+    "methode en φ staan per indicator in de kolom Methode. Berekend in de build, dezelfde "
+    "indeling als op de andere pagina's."
+)
+
+
+def _comparison_text(code: str | None, level: str | None = None) -> str:
+    if code is None:
+        return "niet te beoordelen"
+    if code == "vergelijkbaar":
+        return labels.label("comparison", "niet_verschillend")
+    return labels.label("comparison", code) + compare_flanders.level_suffix(level)
 
 
 def aggregate_table(
@@ -246,12 +257,15 @@ def aggregate_table(
     circle_code: str,
     year: int,
     codes: Sequence[str] = AGGREGATE_INDICATORS,
+    comparisons: pl.DataFrame | None = None,
+    adjusted: bool = True,
 ) -> pl.DataFrame:
     """The circle against Flanders for `codes` in one year, as a Dutch text table.
 
     Columns: Indicator, Kring, 95%-betrouwbaarheidsinterval, Noemer (kring),
-    Vlaanderen, Verschil met Vlaanderen (interval against the Flemish value, with the
-    indicator's direction), Jaar. An indicator without a value that year says so.
+    Vlaanderen, Verschil met Vlaanderen (the comparisons mart at circle level, with the
+    indicator's direction; computed from `values` as the build does when
+    `comparisons` is None), Methode, Jaar. An indicator without a value that year says so.
     """
     meta = indicators.filter(pl.col("indicator_code").is_in(list(codes)))
     here = values.filter(
@@ -283,8 +297,18 @@ def aggregate_table(
             for c in ("value", "ci_low", "ci_high", "numerator")
         )
     )
-    joined = stats.compare_to_reference(
-        joined, ref_value_col="flanders_value", direction_col="direction"
+    if comparisons is None:
+        comparisons = compare_flanders.comparisons_for(
+            values.filter(pl.col("year") == year),
+            indicators,
+            level=CIRCLE_LEVEL,
+            indicator_codes=list(codes),
+        )
+    joined = compare_flanders.attach(
+        joined.with_columns(pl.lit(circle_code).alias("area_code"), pl.lit(year).alias("year")),
+        comparisons,
+        level=CIRCLE_LEVEL,
+        adjusted=adjusted,
     )
     order = {code: i for i, code in enumerate(codes)}
     rows = []
@@ -307,7 +331,10 @@ def aggregate_table(
                 "95%-betrouwbaarheidsinterval": texts["interval_text"],
                 "Noemer (kring)": texts["denominator_text"].removeprefix("noemer: "),
                 "Vlaanderen": labels.fmt_value(r["flanders_value"], r["unit"]),
-                "Verschil met Vlaanderen": _comparison_text(r["comparison"]),
+                "Verschil met Vlaanderen": _comparison_text(r["comparison"], r["comparison_level"]),
+                "Methode": compare_flanders.method_text(
+                    r["comparison_method"], r["comparison_phi"], adjusted=adjusted
+                ),
                 "Jaar": str(year),
             }
         )
@@ -318,6 +345,7 @@ def aggregate_table(
         "Noemer (kring)",
         "Vlaanderen",
         "Verschil met Vlaanderen",
+        "Methode",
         "Jaar",
     ]
     return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String), orient="row")

@@ -437,7 +437,10 @@ def fte_need_chart(records: list[dict[str, Any]], *, flanders: float | None) -> 
             },
         },
     ]
-    subtitle = ["Lijnstuk: 95%-interval (Poisson). Gesorteerd op waarde; geen rangschikking."]
+    subtitle = [
+        "Lijnstuk: 95%-interval (benadering uit het aantal huisartsen). Gesorteerd op "
+        "waarde; geen rangschikking."
+    ]
     if flanders is not None:
         layers.append(
             {

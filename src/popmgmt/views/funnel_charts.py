@@ -58,12 +58,12 @@ def method_text(funnel: Funnel, *, reference_label: str) -> str:
     phi = labels.fmt_number(funnel.phi, 2)
     if funnel.phi_used > 1.0:
         return (
-            f"{base}, verbreed voor overdispersie (φ = {phi}, z-scores 10% gewinsoriseerd): "
-            "de verschillen tussen eenheden zijn groter dan toeval alleen verklaart."
+            f"{base}, met correctie voor overdispersie (φ = {phi}; additief model: de grenzen "
+            "bevatten de gewone spreiding tussen de eenheden, die groter is dan toeval alleen)."
         )
     if funnel.phi_significant:
-        return f"{base}; niet verbreed, hoewel φ = {phi} op overdispersie wijst."
-    return f"{base}; geen aantoonbare overdispersie (φ = {phi}), niet verbreed."
+        return f"{base}; zonder correctie, hoewel φ = {phi} op overdispersie wijst."
+    return f"{base}; geen aantoonbare overdispersie (φ = {phi}), geen correctie nodig."
 
 
 def left_out_text(funnel: Funnel, *, unit_word: str = "eenheden") -> str:

@@ -61,10 +61,42 @@ def quintile_display_table(
     return pl.DataFrame(rows)
 
 
+def sii_unit(row: Mapping[str, Any] | None, unit: str | None) -> str | None:
+    """The SII's unit: "procentpunt" for a percentage (`slope_index` unit "pp")."""
+    if row is not None and row.get("unit") == "pp":
+        return "procentpunt"
+    return unit
+
+
+SII_METHOD: Final = (
+    "Hellingsindex (SII, Low & Low 2004; zoals PHEindicatormethods phe_sii): de rechte lijn "
+    "door de vijf kwintielen, gewogen naar de noemer van de indicator; bij percentages in "
+    "procentpunten. Het 95%-interval komt uit 100.000 trekkingen binnen het interval van elk "
+    "kwintiel: het toont de steekproefonzekerheid van de helling."
+)
+WORSE_END_TEXT: Final = {
+    "eerste_groep": "De minst achtergestelde kant van de bevolking scoort slechter.",
+    "laatste_groep": "De meest achtergestelde kant van de bevolking scoort slechter.",
+    "hoger_aan_begin": "Het cijfer is hoger aan de minst achtergestelde kant (de indicator "
+    "heeft geen richting: hoger is niet beter of slechter).",
+    "hoger_aan_einde": "Het cijfer is hoger aan de meest achtergestelde kant (de indicator "
+    "heeft geen richting: hoger is niet beter of slechter).",
+    "geen": "Geen aantoonbare helling: het interval van de SII bevat 0.",
+}
+
+
+def worse_end_text(row: Mapping[str, Any] | None) -> str:
+    """Which end is worse, in a sentence (from `slope_index`'s `worse_end`)."""
+    if row is None or row.get("worse_end") is None:
+        return ""
+    return WORSE_END_TEXT.get(str(row["worse_end"]), "")
+
+
 def sii_text(row: Mapping[str, Any] | None, *, unit: str | None) -> str:
-    """ "+3,2 % (95%-BI 1,1 – 5,3 %)" or a Dutch reason why there is none."""
+    """ "+3,2 procentpunt (95%-BI 1,1 – 5,3 procentpunt)" or a Dutch reason why there is none."""
     if row is None or row.get("sii") is None:
         return "niet te berekenen (een kwintiel ontbreekt of is onderdrukt)"
+    unit = sii_unit(row, unit)
     dec = labels.default_decimals(unit)
     sign = "+" if row["sii"] > 0 else ""
     interval = labels.fmt_interval(row.get("sii_low"), row.get("sii_high"), unit, dec)

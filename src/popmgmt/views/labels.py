@@ -99,6 +99,7 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "wilson": "Wilson-score-interval (95%)",
         "poisson": "Exact Poisson-interval (95%, Garwood)",
         "dobson": "Dobson-interval voor gestandaardiseerde cijfers (95%)",
+        "volledig": "Geen interval: volledige telling (register, geen steekproef)",
         "none": "Geen interval",
     },
     "origin": {
@@ -229,6 +230,9 @@ def fmt_value(value: float | None, unit: str | None, decimals: int | None = None
     return f"{number} {unit}"
 
 
+COMPLETE_COUNT: Final = "volledige telling (geen steekproefinterval)"
+
+
 def fmt_interval(
     lo: float | None, hi: float | None, unit: str | None, decimals: int | None = None
 ) -> str:
@@ -251,10 +255,13 @@ def value_texts(
     denominator_label: str | None,
     year: int | None,
     decimals: int | None = None,
+    interval_method: str | None = None,
 ) -> dict[str, str]:
     """The texts that accompany one figure: value, interval, denominator, year.
 
     A suppressed value reads "onderdrukt (...)", never 0; a missing one "geen gegevens".
+    A complete count (`interval_method` "volledig") reads "volledige telling" instead of
+    an interval.
     """
     if suppressed:
         value_text = suppressed_text(reason)
@@ -264,7 +271,11 @@ def value_texts(
         interval_text = ""
     else:
         value_text = fmt_value(value, unit, decimals)
-        interval_text = fmt_interval(ci_low, ci_high, unit, decimals)
+        interval_text = (
+            COMPLETE_COUNT
+            if interval_method == "volledig"
+            else fmt_interval(ci_low, ci_high, unit, decimals)
+        )
     if denominator is None or _is_missing(denominator):
         denominator_text = ""
     else:

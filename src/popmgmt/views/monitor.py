@@ -20,8 +20,9 @@ import numpy as np
 import polars as pl
 from scipy import stats as sps
 
-from popmgmt.metrics import stats
+from popmgmt.metrics import comparison, stats
 from popmgmt.pipeline.codes import BRUSSELS_ZONE, FLANDERS_CODE
+from popmgmt.pipeline.published import CONSISTENT_PHI, unadjusted_labels
 from popmgmt.views import downloads, maps
 
 Split = Literal["geen", "provincie", "zone"]
@@ -65,6 +66,10 @@ def indicator_kind(meta: Mapping[str, Any]) -> stats.Kind | None:
         return "proportion"
     if method in ("poisson", "byar"):
         return "rate"
+    # A complete count has no interval but is compared with Flanders all the same.
+    unit = meta.get("unit")
+    if unit:
+        return "proportion" if unit == "%" else "rate"
     return None
 
 
@@ -214,7 +219,9 @@ def split_trend(
 
 @dataclass(frozen=True)
 class Funnel:
-    """A funnel plot of one indicator, year and level against Flanders."""
+    """A funnel plot of one indicator, year and level against Flanders: the points and
+    classes of the comparisons mart (`pipeline.published`), and limits drawn with the
+    same method, so the plot and the label never disagree."""
 
     points: pl.DataFrame
     """Every area: area_code, area_name, numerator, denominator, value, ci_low, ci_high,
@@ -225,12 +232,19 @@ class Funnel:
     """The Flemish value (display scale)."""
     kind: stats.Kind
     phi: float | None
-    """Estimated overdispersion (winsorised, Spiegelhalter 2005); None with < 2 areas."""
+    """Estimated overdispersion (winsorised z-scores, corrected for the winsorisation:
+    `pipeline.published.CONSISTENT_PHI`); None with fewer than 10 areas."""
     phi_used: float
-    """The factor the limits were widened by (1.0 when not adjusted or phi <= 1)."""
+    """1.0: the limits are never widened multiplicatively (kept for older callers)."""
     chi2_p: float | None
     """P-value of I x phi against chi-square(I): small means overdispersed."""
     n_assessed: int
+    method: str = comparison.METHOD_EXACT
+    """The comparison's method code (`exact`, `additief`)."""
+    tau2: float | None = None
+    """Between-area variance of the additive model (variance-stabilised scale)."""
+    adjusted: bool = True
+    """True: the labels and limits include tau2 (when the method is `additief`)."""
 
     @property
     def outliers(self) -> pl.DataFrame:
@@ -253,6 +267,48 @@ def _size_grid(sizes: np.ndarray, kind: stats.Kind, n: int = 120) -> np.ndarray:
     return np.asarray(grid, dtype=np.float64)
 
 
+def funnel_class(label: pl.Expr, z: pl.Expr) -> pl.Expr:
+    """The funnel class of a comparison label: `hoog_998` / `hoog_95` / `laag_95` /
+    `laag_998` by the side of z and the label's level, `binnen` for `gelijk`,
+    `niet_te_beoordelen` when not determined."""
+    level = label.str.extract(r"_(95|998)$", 1)
+    return (
+        pl.when(label.is_null() | (label == comparison.NOT_DETERMINED))
+        .then(pl.lit(NOT_ASSESSED))
+        .when(label == comparison.SAME)
+        .then(pl.lit("binnen"))
+        .when(z > 0)
+        .then(pl.lit("hoog_") + level)
+        .otherwise(pl.lit("laag_") + level)
+    )
+
+
+def funnel_limits_for(
+    target_raw: float,
+    sizes: np.ndarray,
+    *,
+    kind: stats.Kind,
+    multiplier: float,
+    method: str,
+    tau2: float | None,
+    adjusted: bool,
+) -> pl.DataFrame:
+    """Limits at each size with the comparison's own method: additive random effects
+    (`comparison.additive_limits`, tau2 when `adjusted`, else 0) for `additief`, the
+    exact limits (`stats.funnel_limits`) for `exact`. Columns size, lo/hi_95/998."""
+    if method == comparison.METHOD_ADDITIVE:
+        limits = comparison.additive_limits(
+            target_raw, sizes, kind=kind, tau2=(tau2 or 0.0) if adjusted else 0.0
+        )
+        return pl.DataFrame(
+            {
+                "size": sizes,
+                **{k: limits[k] * multiplier for k in ("lo_95", "hi_95", "lo_998", "hi_998")},
+            }
+        )
+    return stats.funnel_limits(target_raw, sizes, kind=kind, multiplier=multiplier)
+
+
 def funnel(
     rows: pl.DataFrame,
     *,
@@ -260,17 +316,20 @@ def funnel(
     target_denominator: float,
     kind: stats.Kind,
     multiplier: float,
-    adjust_overdispersion: bool = False,
+    adjust_overdispersion: bool = True,
+    comparisons: pl.DataFrame | None = None,
+    direction: str = "neutraal",
 ) -> Funnel:
     """Funnel-plot data: each area's value against the Flemish value, with control limits.
 
     `rows`: one row per area (area_code, area_name and `VALUE_COLUMNS`, as
     `store.indicator_map_values` returns). The target is the Flemish
-    numerator/denominator (raw scale). Limits: `stats.funnel_limits` (exact binomial or
-    Poisson, 95% and 99.8%), at each area's own size for its class and over a grid for
-    the curve. With `adjust_overdispersion`, the limits are widened by sqrt(phi) when the
-    estimated phi (`stats.overdispersion`) exceeds 1. Areas with a suppressed or missing
-    numerator or denominator are `niet_te_beoordelen`.
+    numerator/denominator (raw scale). The classes are the comparisons mart's labels
+    (`comparisons`: its rows of this indicator, level and year against Flanders;
+    computed here with `comparison.compare_units` as the build does when None); with
+    `adjust_overdispersion=False` the unadjusted label. The limits, at each area's size
+    and over a grid, use the same method (`funnel_limits_for`). Areas with a suppressed
+    or missing numerator or denominator are `niet_te_beoordelen`.
     """
     if target_denominator <= 0:
         raise ValueError("de noemer van Vlaanderen moet groter dan 0 zijn")
@@ -282,39 +341,62 @@ def funnel(
         & ~pl.col("suppressed").fill_null(False)
     )
     base = rows.with_columns(ok.alias("_ok"))
-    assessed = base.filter(pl.col("_ok"))
-    num = assessed["numerator"].cast(pl.Float64).to_numpy()
-    den = assessed["denominator"].cast(pl.Float64).to_numpy()
-    phi: float | None = None
-    chi2_p: float | None = None
-    if assessed.height >= 2:
-        phi = stats.overdispersion(num, target_raw, den, kind=kind)
-        chi2_p = float(sps.chi2.sf(assessed.height * phi, assessed.height))
-    phi_used = max(phi, 1.0) if (adjust_overdispersion and phi is not None) else 1.0
-    sizes = np.round(den) if kind == "proportion" else den
-    own = stats.funnel_limits(target_raw, sizes, kind=kind, multiplier=multiplier, phi=phi_used)
-    z = stats.z_scores(num, den, target_raw, kind=kind, phi=phi_used)
-    y = num / den * multiplier
-    klass = np.where(
-        y > own["hi_998"].to_numpy(),
-        "hoog_998",
-        np.where(
-            y > own["hi_95"].to_numpy(),
-            "hoog_95",
-            np.where(
-                y < own["lo_998"].to_numpy(),
-                "laag_998",
-                np.where(y < own["lo_95"].to_numpy(), "laag_95", "binnen"),
-            ),
-        ),
+    if comparisons is None:
+        computed = comparison.compare_units(
+            base.with_columns((~pl.col("_ok")).alias("_hidden")),
+            unit_col="area_code",
+            observed_col="numerator",
+            size_col="denominator",
+            kind=kind,
+            direction=direction,
+            target=target_raw,
+            multiplier=multiplier,
+            consistent_phi=CONSISTENT_PHI,
+            suppressed_col="_hidden",
+        )
+        comparisons = computed.with_columns(
+            unadjusted_labels(computed["z"], direction)
+            if computed["method"][0] == comparison.METHOD_ADDITIVE
+            else pl.col("label").alias("label_unadjusted")
+        )
+    cmp = comparisons.select(
+        "area_code", "z", "z_adjusted", "phi", "tau2", "method", "label", "label_unadjusted"
     )
-    scored = assessed.select("area_code").with_columns(
-        pl.Series("z", z, dtype=pl.Float64).fill_nan(None),
-        own["lo_95"],
-        own["hi_95"],
-        own["lo_998"],
-        own["hi_998"],
-        pl.Series("funnel_class", klass, dtype=pl.String),
+    method = str(cmp["method"].drop_nulls().first() or comparison.METHOD_EXACT)
+    phi = _float(cmp["phi"].drop_nulls().first())
+    tau2 = _float(cmp["tau2"].drop_nulls().first())
+    assessed = base.filter(pl.col("_ok"))
+    den = assessed["denominator"].cast(pl.Float64).to_numpy()
+    chi2_p = (
+        float(sps.chi2.sf(assessed.height * phi, assessed.height))
+        if phi is not None and assessed.height
+        else None
+    )
+    sizes = np.round(den) if kind == "proportion" else den
+    own = funnel_limits_for(
+        target_raw,
+        sizes,
+        kind=kind,
+        multiplier=multiplier,
+        method=method,
+        tau2=tau2,
+        adjusted=adjust_overdispersion,
+    )
+    label = pl.col("label" if adjust_overdispersion else "label_unadjusted")
+    z = pl.col("z_adjusted" if adjust_overdispersion else "z")
+    scored = (
+        assessed.select("area_code")
+        .with_columns(own["lo_95"], own["hi_95"], own["lo_998"], own["hi_998"])
+        .join(cmp, on="area_code", how="left")
+        .select(
+            "area_code",
+            z.alias("z"),
+            "lo_95",
+            "hi_95",
+            "lo_998",
+            "hi_998",
+            funnel_class(label, z).alias("funnel_class"),
+        )
     )
     points = (
         base.join(scored, on="area_code", how="left")
@@ -322,12 +404,14 @@ def funnel(
         .drop("_ok")
     )
     if assessed.height:
-        curve = stats.funnel_limits(
+        curve = funnel_limits_for(
             target_raw,
             _size_grid(den, kind),
             kind=kind,
             multiplier=multiplier,
-            phi=phi_used,
+            method=method,
+            tau2=tau2,
+            adjusted=adjust_overdispersion,
         )
     else:
         curve = pl.DataFrame(
@@ -339,10 +423,45 @@ def funnel(
         target=target_raw * multiplier,
         kind=kind,
         phi=phi,
-        phi_used=phi_used,
+        phi_used=1.0,
         chi2_p=chi2_p,
         n_assessed=assessed.height,
+        method=method,
+        tau2=tau2,
+        adjusted=adjust_overdispersion,
     )
+
+
+def with_trends(points: pl.DataFrame, trends: pl.DataFrame | None) -> pl.DataFrame:
+    """Funnel points with the trends mart's `trend_direction` and `trend_last_year`
+    (`trends`: the mart's rows of this indicator and level; nulls when None)."""
+    if trends is None or trends.height == 0:
+        return points.with_columns(
+            pl.lit(None, pl.String).alias("trend_direction"),
+            pl.lit(None, pl.Int64).alias("trend_last_year"),
+        )
+    rows = trends.select(
+        "area_code",
+        pl.col("direction").alias("trend_direction"),
+        pl.col("last_year").cast(pl.Int64).alias("trend_last_year"),
+    )
+    return points.join(rows, on="area_code", how="left", maintain_order="left")
+
+
+def worse_and_worsening(points: pl.DataFrame, direction: str | None) -> pl.DataFrame:
+    """The points worse than Flanders (outside the limits on the bad side) whose recent
+    trend goes the wrong way too; none for a neutral indicator. Needs `with_trends`."""
+    if direction == "hoger_beter":
+        worse = pl.col("funnel_class").str.starts_with("laag") & (
+            pl.col("trend_direction") == "dalend"
+        )
+    elif direction == "lager_beter":
+        worse = pl.col("funnel_class").str.starts_with("hoog") & (
+            pl.col("trend_direction") == "stijgend"
+        )
+    else:
+        return points.clear()
+    return points.filter(worse.fill_null(False))
 
 
 # --------------------------------------------------------------------------- two years

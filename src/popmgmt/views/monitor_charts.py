@@ -19,7 +19,14 @@ import polars as pl
 from popmgmt.app.annotations import Annotation, date_text
 from popmgmt.views import charts, labels, maps
 from popmgmt.views.monitor import NOT_ASSESSED, Funnel, Split, _float, change_unit, year_date
-from popmgmt.views.monitor_tables import CHANGE_CLASSES, FUNNEL_CLASSES, _fmt, _texts, signed_text
+from popmgmt.views.monitor_tables import (
+    CHANGE_CLASSES,
+    FUNNEL_CLASSES,
+    _fmt,
+    _texts,
+    comparison_text,
+    signed_text,
+)
 
 VL_SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v6.json"
 Spec = dict[str, Any]
@@ -466,8 +473,11 @@ def funnel_chart(
     ]
     flemish = _fmt(result.target, unit, decimals)
     adjusted = (
-        f" Grenzen verbreed voor overdispersie (φ = {labels.fmt_number(result.phi_used, 2)})."
-        if result.phi_used > 1.0
+        " Grenzen met de gewone spreiding tussen de gebieden (additief model, φ = "
+        f"{labels.fmt_number(result.phi, 0)})."
+        if result.method == "additief" and result.adjusted and result.phi is not None
+        else " Grenzen zonder correctie voor overdispersie."
+        if result.method == "additief"
         else ""
     )
     return {
@@ -749,3 +759,66 @@ def _heat_layer(records: list[dict[str, Any]], axis_title: str) -> Spec:
             ],
         },
     }
+
+
+# --------------------------------------------------------------------------- comparison map
+
+NOT_ASSESSED_COLOUR: Final = "#e0e0e0"
+
+
+def _rgb(colour: str) -> maps.RGB:
+    return (int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16))
+
+
+def comparison_map(
+    geometry: Mapping[str, str],
+    points: pl.DataFrame,
+    *,
+    direction: str | None,
+    unit: str | None,
+    year: int,
+    decimals: int | None,
+    layer_id: str,
+) -> tuple[maps.PrebuiltDeck, list[maps.LegendItem]]:
+    """The funnel's classes (the comparisons mart's labels) as a map: each area coloured
+    by how it compares with Flanders, in the funnel plot's colours; grey when not
+    assessed. Returns the deck and its legend."""
+    properties: dict[str, dict[str, Any]] = {}
+    for row in points.iter_rows(named=True):
+        klass = str(row.get("funnel_class") or NOT_ASSESSED)
+        colour = FUNNEL_CLASSES[klass][1] if klass in FUNNEL_CLASSES else NOT_ASSESSED_COLOUR
+        texts = _texts({**row, "year": year}, unit, decimals)
+        properties[str(row["area_code"])] = maps.tooltip_fields(
+            {
+                "fill_color": [*_rgb(colour), maps.FILL_ALPHA],
+                "tt_name": f"{row.get('area_name') or row['area_code']} ({row['area_code']})",
+                "tt_value": texts["value_text"],
+                "tt_interval": comparison_text(klass, direction),
+                "tt_denominator": texts["denominator_text"],
+                "tt_year": texts["year_text"],
+            }
+        )
+    for code in geometry:
+        properties.setdefault(
+            code,
+            maps.tooltip_fields(
+                {
+                    "fill_color": [*_rgb(NOT_ASSESSED_COLOUR), maps.FILL_ALPHA],
+                    "tt_name": code,
+                    "tt_value": labels.NO_DATA,
+                    "tt_interval": "",
+                    "tt_denominator": "",
+                    "tt_year": "",
+                }
+            ),
+        )
+    legend = [
+        maps.LegendItem(colour, comparison_text(klass, direction), _rgb(colour))
+        for klass, (_, colour) in FUNNEL_CLASSES.items()
+    ]
+    legend.append(
+        maps.LegendItem(
+            NOT_ASSESSED_COLOUR, comparison_text(NOT_ASSESSED, direction), _rgb(NOT_ASSESSED_COLOUR)
+        )
+    )
+    return maps.prebuilt_deck(geometry, properties, layer_id=layer_id), legend

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from popmgmt.views import labels
+from popmgmt.views import compare_flanders, labels
 from popmgmt.views.monitor import NOT_ASSESSED, BreakChoice, Funnel, change_unit
 
 SPLITS: Final[dict[str, str]] = {
@@ -80,28 +80,28 @@ def comparison_text(funnel_class: str, direction: str | None) -> str:
 
 
 def phi_text(result: Funnel) -> str:
-    """A Dutch sentence on the estimated overdispersion and whether it is used."""
+    """A Dutch sentence on the comparison's method and φ, and what the switch means."""
+    method = compare_flanders.method_text(result.method, result.phi, adjusted=result.adjusted)
     if result.phi is None:
-        return "Overdispersie niet te schatten (minder dan 2 gebieden met een waarde)."
-    phi = labels.fmt_number(result.phi, 2)
+        return (
+            f"Methode: {method} (minder dan 10 gebieden met een waarde). Zonder overdispersie "
+            "is φ ≈ 1."
+        )
     p = result.chi2_p
     p_text = "p < 0,001" if p is not None and p < 0.001 else f"p = {labels.fmt_number(p, 3)}"
-    used = (
-        f"De grenzen zijn verbreed met √φ = {labels.fmt_number(math.sqrt(result.phi_used), 2)}."
-        if result.phi_used > 1.0
-        else "De grenzen zijn niet verbreed."
+    text = (
+        f"Methode: {method}, over {result.n_assessed} gebieden (zonder overdispersie is "
+        f"φ ≈ 1; toets {p_text})."
     )
-    hint = ""
-    if result.phi_used <= 1.0 and p is not None and p < 0.05 and result.phi > 1.0:
-        hint = (
-            " De gebieden verschillen onderling meer dan toeval verklaart: veel gebieden vallen "
-            "daardoor buiten de grenzen. Met 'Grenzen aanpassen voor overdispersie' ziet u welke "
-            "ook dan nog afwijken."
+    if result.method == "additief" and result.adjusted:
+        text += (
+            " De grenzen bevatten de gewone spreiding tussen de gebieden (additief "
+            "random-effectsmodel): een gebied buiten de grenzen wijkt meer af dan gebieden "
+            "gewoonlijk van elkaar verschillen."
         )
-    return (
-        f"Geschatte overdispersie φ = {phi} over {result.n_assessed} gebieden "
-        f"(zonder overdispersie is φ ≈ 1; toets {p_text}). {used}{hint}"
-    )
+    elif result.method == "additief":
+        text += " " + compare_flanders.UNADJUSTED_NOTE
+    return text
 
 
 def change_class_text(change_class: str) -> str:
@@ -204,12 +204,20 @@ def series_table(rows: pl.DataFrame, *, unit: str | None, decimals: int | None) 
 
 
 def funnel_table(
-    result: Funnel, *, unit: str | None, decimals: int | None, direction: str | None, year: int
+    result: Funnel,
+    *,
+    unit: str | None,
+    decimals: int | None,
+    direction: str | None,
+    year: int,
+    points: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Every area with value, interval, denominator, its 95%/99.8% limits and how it
-    compares with Flanders (Dutch text), sorted by name."""
+    """Every area (or the given `points`, e.g. `monitor.worse_and_worsening`) with value,
+    interval, denominator, its 95%/99.8% limits, how it compares with Flanders and its
+    recent trend when the points carry one (`monitor.with_trends`), sorted by name."""
     rows = []
-    for row in result.points.sort("area_name", "area_code").iter_rows(named=True):
+    shown = result.points if points is None else points
+    for row in shown.sort("area_name", "area_code").iter_rows(named=True):
         texts = _texts({**row, "year": year}, unit, decimals)
         rows.append(
             {
@@ -223,6 +231,9 @@ def funnel_table(
                 "95%-grenzen": _limits_text(row.get("lo_95"), row.get("hi_95"), unit, decimals),
                 "99,8%-grenzen": _limits_text(row.get("lo_998"), row.get("hi_998"), unit, decimals),
                 "Ten opzichte van Vlaanderen": comparison_text(row["funnel_class"], direction),
+                "Trend (laatste 5 jaren)": compare_flanders.trend_text(
+                    row.get("trend_direction"), direction, last_year=row.get("trend_last_year")
+                ),
                 "Jaar": str(year),
             }
         )
@@ -235,9 +246,26 @@ def funnel_table(
         "95%-grenzen",
         "99,8%-grenzen",
         "Ten opzichte van Vlaanderen",
+        "Trend (laatste 5 jaren)",
         "Jaar",
     ]
     return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String), orient="row")
+
+
+def flanders_trend_text(trends: pl.DataFrame, direction: str | None) -> str:
+    """ "**Trend Vlaanderen:** ↑ significant stijgend (verbetering), ..." (trends mart)."""
+    if trends.height == 0:
+        return "**Trend Vlaanderen:** geen trendtoets beschikbaar."
+    row = trends.row(0, named=True)
+    text = compare_flanders.trend_text(row["direction"], direction, last_year=row["last_year"])
+    return f"**Trend Vlaanderen:** {text}. {compare_flanders.TREND_METHOD}"
+
+
+def worse_and_worsening_text(n: int, level_words: str) -> str:
+    """How many areas are worse than Flanders and getting worse."""
+    if n == 0:
+        return f"Geen {level_words} die slechter zijn dan Vlaanderen én verslechteren."
+    return f"**{n} {level_words}** slechter dan Vlaanderen én verslechterend."
 
 
 def _limits_text(lo: Any, hi: Any, unit: str | None, decimals: int | None) -> str:

@@ -18,7 +18,8 @@ import polars as pl
 
 from popmgmt.metrics import peers
 from popmgmt.metrics.indicators import GMD_COVERAGE
-from popmgmt.views import downloads, peers_display, report
+from popmgmt.pipeline.published import trends_mart
+from popmgmt.views import compare_flanders, downloads, peers_display, report
 from popmgmt.views.zone_model import (
     capacity_frame,
     gp_poor_zone,
@@ -126,6 +127,7 @@ class ZoneProfile:
     gp_poor: pl.DataFrame
     practices: pl.DataFrame
     tables: dict[str, pl.DataFrame]
+    adjusted: bool = True
 
     @property
     def peer_codes(self) -> list[str]:
@@ -149,12 +151,18 @@ def build_profile(
     features: pl.DataFrame,
     adjacency: pl.DataFrame,
     k: int = peers.PEER_COUNT,
+    comparisons: pl.DataFrame | None = None,
+    adjusted: bool = True,
+    trends: pl.DataFrame | None = None,
 ) -> ZoneProfile:
     """The indicator-independent part of a zone's profile.
 
     `values` and `population` may be the full marts or any subset that keeps the zone,
     Flemish and municipal rows the functions read; `ranges` is `zone_ranges(values)`,
-    `features` `peers.zone_features(...)`, `adjacency` `peers.zone_adjacency(...)`.
+    `features` `peers.zone_features(...)`, `adjacency` `peers.zone_adjacency(...)`,
+    `comparisons` the comparisons mart (computed from `values` when None; `adjusted`
+    chooses the comparison with or without the overdispersion correction), `trends`
+    the trends mart (computed from the zone's `values` when None).
     KeyError for an unknown zone.
     """
     names = dict(
@@ -174,8 +182,16 @@ def build_profile(
     neighbour_codes = peers.neighbours(adjacency, zone_code)
     own_features = features.filter(pl.col("zone_code") == zone_code)
     compare = list(dict.fromkeys([zone_code, *similar["zone_code"].to_list(), *neighbour_codes]))
-    snapshot = indicator_snapshot(values, indicators, compare)
+    snapshot = indicator_snapshot(
+        values, indicators, compare, comparisons=comparisons, adjusted=adjusted
+    )
     spine = spine_frame(snapshot.filter(pl.col("area_code") == zone_code), ranges)
+    if trends is None:
+        trends = trends_mart(
+            values.filter((pl.col("level") == "zone") & (pl.col("area_code") == zone_code)),
+            indicators,
+        )
+    spine = compare_flanders.attach_trends(spine, trends, level="zone")
     capacity = capacity_frame(spine)
     gp_poor = gp_poor_zone(values, areas, population, zone_code)
     practice_counts = practice_profile(practices, zone_code)
@@ -214,6 +230,7 @@ def build_profile(
         gp_poor=gp_poor,
         practices=practice_counts,
         tables=tables,
+        adjusted=adjusted,
     )
 
 
@@ -234,7 +251,10 @@ def report_sections(
             "Indicatoren: de zone tegenover Vlaanderen",
             t["indicatoren"],
             intro=SIGNIFICANCE_METHOD,
-            notes=[comparison_legend_markdown()],
+            notes=[
+                comparison_legend_markdown(adjusted=profile.adjusted),
+                *([] if profile.adjusted else [compare_flanders.UNADJUSTED_NOTE]),
+            ],
         ),
         report.ReportSection(
             "Vergelijkbare zones", t["vergelijkbare_zones"], intro=peers_display.method_text()

@@ -16,7 +16,7 @@ import pydeck as pdk
 from popmgmt.pipeline.codes import (
     POP_AGE_BANDS,
 )
-from popmgmt.views import charts, labels, maps
+from popmgmt.views import charts, compare_flanders, labels, maps
 from popmgmt.views.zone_model import COMPARISON_ORDER, bounds, view_for_bounds
 from popmgmt.views.zone_tables import BOUNDARY_NOTE, comparison_label, value_text
 
@@ -271,6 +271,17 @@ def pyramid_spec(pyramid: pl.DataFrame, zone_name: str, year: int) -> Spec:
     }
 
 
+def _method_suffix(row: dict[str, Any]) -> str:
+    """ " — Spiegelhalter-z met correctie voor overdispersie (φ = 207)" for a tooltip."""
+    method = row.get("comparison_method")
+    if not method or row.get("comparison") is None:
+        return ""
+    adjusted = row.get("comparison_adjusted") is not False
+    return " — " + compare_flanders.method_text(
+        method, row.get("comparison_phi"), adjusted=adjusted
+    )
+
+
 def spine_records(spine: pl.DataFrame) -> list[dict[str, Any]]:
     """Plain records for the spine chart (one per indicator)."""
     records = []
@@ -287,6 +298,7 @@ def spine_records(spine: pl.DataFrame) -> list[dict[str, Any]]:
             unit=unit,
             denominator_label=r["denominator_label"],
             year=r["year"],
+            interval_method=r.get("interval_method"),
         )
         records.append(
             {
@@ -298,7 +310,8 @@ def spine_records(spine: pl.DataFrame) -> list[dict[str, Any]]:
                 "pos_max": r["pos_max"],
                 "pos_value": r["pos_value"],
                 "comparison": comparison,
-                "comparison_text": comparison_label(comparison),
+                "comparison_text": comparison_label(comparison, r.get("comparison_level"))
+                + _method_suffix(r),
                 "value_text": texts["value_text"],
                 "interval_text": texts["interval_text"],
                 "denominator_text": texts["denominator_text"],

@@ -16,7 +16,6 @@ import polars as pl
 
 from popmgmt.metrics import gppoor, peers
 from popmgmt.metrics.indicators import GMD_COVERAGE, GP_PER_10K
-from popmgmt.metrics.stats import compare_to_reference
 from popmgmt.pipeline.codes import (
     AIM_DOMAINS,
     BRUSSELS_ZONE,
@@ -27,6 +26,7 @@ from popmgmt.pipeline.codes import (
     PRACTICE_FORMS,
     THEMES,
 )
+from popmgmt.views import compare_flanders
 
 # Indicators of the GP-capacity block, in reading order.
 ATTRIB_PER_FTE: Final = "attrib_per_fte"
@@ -345,6 +345,10 @@ SNAPSHOT_COLUMNS: Final = (
     "flanders_ci_high",
     "position",
     "comparison",
+    "comparison_level",
+    "comparison_method",
+    "comparison_phi",
+    "comparison_adjusted",
 )
 
 
@@ -376,16 +380,20 @@ def indicator_snapshot(
     *,
     level: str = "zone",
     indicator_codes: Sequence[str] | None = None,
+    comparisons: pl.DataFrame | None = None,
+    adjusted: bool = True,
 ) -> pl.DataFrame:
     """Every indicator for each area, in the indicator's latest year at `level`.
 
     All areas share that year, so they compare. One row per indicator x area (areas
     in the given order within each indicator; indicators in `ordered_catalogue`
     order, or in `indicator_codes` order when given). An area without a row has null
-    values. `position` says where the 95% interval lies against the Flemish value
-    (hoger / lager / vergelijkbaar), `comparison` adds the indicator's direction
-    (beter / slechter where it has one); both null when not assessable (suppressed,
-    missing, no interval). Columns: `SNAPSHOT_COLUMNS`.
+    values. The comparison with Flanders is the build's (`comparisons`, the mart;
+    computed from `values` when not given): `position` (hoger / lager / vergelijkbaar),
+    `comparison` (beter / slechter where the indicator has a direction), the level
+    ("95" / "998"), method and φ; null when not determined (suppressed, missing).
+    `adjusted=False` reads the comparison without the overdispersion correction.
+    Columns: `SNAPSHOT_COLUMNS`.
     """
     latest = latest_years(values, level)
     cat = ordered_catalogue(indicators).join(latest, on="indicator_code", how="inner")
@@ -440,12 +448,11 @@ def indicator_snapshot(
         .join(meta, on="indicator_code", how="left")
         .with_columns(pl.col("suppressed").fill_null(False))
     )
-    out = compare_to_reference(
-        out, ref_value_col="flanders_value", direction="neutraal", out_col="position"
-    )
-    out = compare_to_reference(
-        out, ref_value_col="flanders_value", direction_col="direction", out_col="comparison"
-    )
+    if comparisons is None:
+        comparisons = compare_flanders.comparisons_for(
+            values, indicators, level=level, years=latest
+        )
+    out = compare_flanders.attach(out, comparisons, level=level, adjusted=adjusted)
     return out.sort("indicator_order", "area_order").select(list(SNAPSHOT_COLUMNS))
 
 

@@ -15,20 +15,13 @@ from popmgmt.pipeline.codes import (
     ANTWERP_ZONE,
     FLANDERS_CODE,
 )
-from popmgmt.views import gppoor_display, labels
+from popmgmt.views import compare_flanders, gppoor_display, labels
 from popmgmt.views.zone_model import NO_ANSWER, PRACTICE_DIMENSIONS
 
 BOUNDARY_NOTE: Final = "grenzen 2025 toegepast op alle jaren (zonegrenzen gewijzigd op 1/1/2025)"
 COMPARISON_MARKS: Final[dict[str, str]] = {"hoger": "▲", "lager": "▼", "vergelijkbaar": "="}
 
-SIGNIFICANCE_METHOD: Final = (
-    "Vergelijking met Vlaanderen: ligt het 95%-betrouwbaarheidsinterval van de zone volledig "
-    "boven of onder de Vlaamse waarde, dan is de zone hoger of lager (beter of slechter "
-    "waar de indicator een richting heeft); overlapt het interval de Vlaamse waarde, dan is "
-    "het verschil niet aangetoond. Interval per indicator: Wilson-score-interval voor "
-    "aandelen, exact Poisson-interval (Byar vanaf 10) voor cijfers per inwoner. De Vlaamse "
-    "waarde geldt als vaste referentie. Onderdrukte cellen worden niet beoordeeld."
-)
+SIGNIFICANCE_METHOD: Final = compare_flanders.METHOD_INTRO
 GP_POOR_MARGIN_NOTE: Final = (
     "De regel duidt het grootste deel van Vlaanderen aan: kijk daarom naar de marge tot de "
     "drempel, niet enkel naar het oordeel."
@@ -49,13 +42,14 @@ def value_text(
     return labels.fmt_value(value, unit)
 
 
-def comparison_label(code: str | None) -> str:
-    """Dutch text of a comparison code of `stats.compare_to_reference`."""
+def comparison_label(code: str | None, level: str | None = None) -> str:
+    """Dutch text of a comparison code (`compare_flanders.comparison_codes`), with
+    " (99,8%)" when the area lies outside the 99.8% limits too."""
     if code is None or code == "onbekend":
         return labels.label("comparison", "niet_te_beoordelen")
     if code == "vergelijkbaar":
         return labels.label("comparison", "niet_verschillend")
-    return labels.label("comparison", code)
+    return labels.label("comparison", code) + compare_flanders.level_suffix(level)
 
 
 def comparison_mark(position: str | None) -> str:
@@ -185,6 +179,7 @@ def spine_display(spine: pl.DataFrame) -> pl.DataFrame:
             unit=unit,
             denominator_label=None,
             year=r["year"],
+            interval_method=r.get("interval_method"),
         )
         spread = (
             ""
@@ -205,8 +200,18 @@ def spine_display(spine: pl.DataFrame) -> pl.DataFrame:
                 _count_text(r["denominator"]),
                 labels.fmt_value(r["flanders_value"], unit),
                 spread,
-                f"{mark} {comparison_label(r['comparison'])}".strip(),
+                f"{mark} {comparison_label(r['comparison'], r.get('comparison_level'))}".strip(),
+                compare_flanders.method_text(
+                    r.get("comparison_method"),
+                    r.get("comparison_phi"),
+                    adjusted=r.get("comparison_adjusted") is not False,
+                ),
                 labels.label("interval_method", r["interval_method"]),
+                compare_flanders.trend_text(
+                    r.get("trend_direction"),
+                    r.get("direction"),
+                    last_year=r.get("trend_last_year"),
+                ),
             ]
         )
     columns = [
@@ -220,7 +225,9 @@ def spine_display(spine: pl.DataFrame) -> pl.DataFrame:
         "Vlaanderen",
         "Laagste – hoogste zone",
         "Vergelijking met Vlaanderen",
+        "Methode van de vergelijking",
         "Interval",
+        "Trend (laatste 5 jaren)",
     ]
     return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String), orient="row")
 
@@ -420,10 +427,18 @@ def trend_display(series: pl.DataFrame, *, unit: str | None) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String), orient="row")
 
 
-def comparison_legend_markdown() -> str:
-    """The meaning of the marks and colours, for under the tables."""
-    return (
-        "▲ hoger dan Vlaanderen · ▼ lager dan Vlaanderen · = niet aantoonbaar verschillend "
-        "(95%-interval overlapt de Vlaamse waarde). Beter/slechter alleen waar de indicator "
-        "een richting heeft."
+def trend_sentence(spine: pl.DataFrame, indicator_code: str, indicator_name: str) -> str:
+    """ "**Trend van GMD in deze zone:** ↓ significant dalend (verslechtering), ..." from
+    the trends mart (via the spine); says so when the indicator has no test."""
+    rows = spine.filter(pl.col("indicator_code") == indicator_code)
+    row = rows.row(0, named=True) if rows.height else {}
+    text = compare_flanders.trend_text(
+        row.get("trend_direction"), row.get("direction"), last_year=row.get("trend_last_year")
     )
+    name = labels.md_text(indicator_name)
+    return f"**Trend van {name} in deze zone:** {text or 'geen trendtoets beschikbaar'}."
+
+
+def comparison_legend_markdown(*, adjusted: bool = True) -> str:
+    """The meaning of the marks and colours, for under the tables."""
+    return compare_flanders.legend_markdown(adjusted=adjusted)

@@ -1,0 +1,255 @@
+"""Marts derived from published figures only: comparisons with Flanders and trends.
+
+Computed in the build after disclosure control, from the controlled indicator
+values (a suppressed cell has a null numerator and gives `niet_te_bepalen` / no
+test, never a z-score), so they reveal nothing the indicator mart does not: the
+privacy audit does not need to see them.
+
+- `comparisons_mart`: `metrics.comparison.compare_units` per indicator x level x year,
+  each zone, circle, province and municipality against the Flemish value, and zones
+  and circles also against the rest of Flanders (`reference` = "rest"). Overdispersion
+  estimated among the units of one level (`CONSISTENT_PHI`: docs/methods.md).
+- `trends_mart`: `metrics.trend.trend_frame` per indicator x level x area.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import polars as pl
+from scipy import stats as sps
+
+from popmgmt.metrics.comparison import METHOD_EXACT, METHOD_REST, compare_units
+from popmgmt.metrics.comparison import label as comparison_label
+from popmgmt.metrics.stats import Kind
+from popmgmt.metrics.trend import trend_frame
+from popmgmt.pipeline import codes
+from popmgmt.pipeline.marts import COMPARISONS, MART_COLUMNS, TRENDS, empty_derived
+
+# The winsorised phi is divided by its expectation under normal z-scores (0.679 at
+# 10%), so that about 1 unit in 20 falls outside the 95% limits by chance alone;
+# the paper's plain estimate lets about 1 in 9 out (docs/methods.md).
+CONSISTENT_PHI: Final = True
+COMPARED_LEVELS: Final = ("provincie", "zone", "kring", "gemeente")
+REST_LEVELS: Final = ("zone", "kring")
+TREND_LEVELS: Final = ("vlaanderen", "provincie", "zone", "kring")
+REFERENCE_FLANDERS: Final = "vlaanderen"
+REFERENCE_REST: Final = "rest"
+Z_DECIMALS: Final = 3
+VALUE_DECIMALS: Final = 4
+Z_95: Final = float(sps.norm.ppf(0.975))
+Z_998: Final = float(sps.norm.ppf(0.999))
+
+
+def indicator_kind(unit: str | None, interval_method: str | None = None) -> Kind:
+    """A percentage is a "proportion", anything else a "rate" (per 1.000, per VTE...);
+    without a unit, the interval method decides (Wilson: a proportion)."""
+    if unit is None:
+        return "proportion" if interval_method == "wilson" else "rate"
+    return "proportion" if unit == "%" else "rate"
+
+
+def _multiplier(info: dict[str, Any], part: pl.DataFrame) -> float:
+    """The catalogue's multiplier, or (a catalogue without one) the power of ten that
+    turns numerator / denominator into the published value."""
+    if info.get("multiplier") is not None:
+        return float(info["multiplier"])
+    if "value" in part.columns:
+        rows = part.filter(
+            pl.col("value").is_not_null()
+            & pl.col("numerator").is_not_null()
+            & (pl.col("numerator") > 0)
+            & (pl.col("denominator") > 0)
+        )
+        if rows.height:
+            r = rows.row(0, named=True)
+            ratio = float(r["value"]) / (float(r["numerator"]) / float(r["denominator"]))
+            return float(10 ** round(np.log10(ratio)))
+    return 1.0
+
+
+def comparisons_mart(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
+    """One row per indicator x level x area x year x reference (see the module text)."""
+    meta = {r["indicator_code"]: r for r in catalogue.iter_rows(named=True)}
+    flanders = values.filter(pl.col("level") == "vlaanderen")
+    ref = {
+        (r["indicator_code"], r["year"]): (r["numerator"], r["denominator"])
+        for r in flanders.iter_rows(named=True)
+    }
+    out: list[pl.DataFrame] = []
+    keys: dict[str, list[object]] = {
+        "indicator_code": [],
+        "level": [],
+        "year": [],
+        "reference": [],
+        "label_unadjusted": [],
+    }
+    cells = (
+        values.filter(pl.col("level").is_in(COMPARED_LEVELS))
+        .select(
+            "indicator_code",
+            "level",
+            "year",
+            "area_code",
+            pl.col("numerator").cast(pl.Float64),
+            pl.col("denominator").cast(pl.Float64),
+            pl.col("suppressed").fill_null(False).alias("_hidden"),
+            *([pl.col("value")] if "value" in values.columns else []),
+        )
+        .sort("indicator_code", "level", "year", "area_code")
+    )
+    for part in cells.partition_by(["indicator_code", "level", "year"], maintain_order=True):
+        code, level, year = part["indicator_code"][0], part["level"][0], part["year"][0]
+        info = meta.get(code)
+        if info is None:
+            continue
+        kind = indicator_kind(info.get("unit"), info.get("interval_method"))
+        direction = str(info.get("direction") or "neutraal")
+        ref_o, ref_n = ref.get((code, year), (None, None))
+        usable = (
+            ref_o is not None
+            and ref_n is not None
+            and ref_n > 0
+            and not (kind == "proportion" and ref_o > ref_n)
+        )
+        units = part.select("area_code", "numerator", "denominator", "_hidden")
+        if not usable:
+            units = units.with_columns(pl.lit(True).alias("_hidden"))
+        target = float(ref_o) / float(ref_n) if usable else 0.0
+        if kind == "proportion":
+            target = min(max(target, 0.0), 1.0)
+        common: dict[str, Any] = {
+            "unit_col": "area_code",
+            "observed_col": "numerator",
+            "size_col": "denominator",
+            "kind": kind,
+            "direction": direction,
+            "multiplier": _multiplier(info, part),
+            "consistent_phi": CONSISTENT_PHI,
+            "suppressed_col": "_hidden",
+        }
+        runs: list[tuple[str, pl.DataFrame, dict[str, Any]]] = [
+            (REFERENCE_FLANDERS, units, {"target": target})
+        ]
+        if level in REST_LEVELS and usable:
+            # A unit outside Flanders (the Brussels zone) has no "rest of Flanders".
+            outside = units.with_columns(
+                (pl.col("_hidden") | (pl.col("area_code") == codes.BRUSSELS_ZONE)).alias("_hidden")
+            )
+            runs.append(
+                (
+                    REFERENCE_REST,
+                    outside,
+                    {
+                        "target": target,
+                        "exclude_self": True,
+                        "reference_observed": float(ref_o),
+                        "reference_size": float(ref_n),
+                    },
+                )
+            )
+        for reference, frame, extra in runs:
+            result = compare_units(frame, **common, **extra)
+            n = result.height
+            keys["indicator_code"] += [code] * n
+            keys["level"] += [level] * n
+            keys["year"] += [year] * n
+            keys["reference"] += [reference] * n
+            if result["method"][0] in (METHOD_EXACT, METHOD_REST):
+                keys["label_unadjusted"] += result["label"].to_list()
+            else:
+                keys["label_unadjusted"] += unadjusted_labels(result["z"], direction).to_list()
+            out.append(result)
+    if not out:
+        return empty_derived(COMPARISONS)
+    frame = pl.concat(out).with_columns(
+        pl.Series(name, vals, dtype=pl.Int64 if name == "year" else pl.String)
+        for name, vals in keys.items()
+    )
+    # Rounded far below any shown digit (values are shown with 1-2 decimals, z with 2):
+    # the mart compresses to half its size. Labels were set before rounding.
+    return (
+        frame.with_columns(
+            pl.col("z", "z_adjusted", "phi").round(Z_DECIMALS),
+            pl.col("target", "value", "lo_95", "hi_95", "lo_998", "hi_998").round(VALUE_DECIMALS),
+        )
+        .select(list(MART_COLUMNS[COMPARISONS]))
+        .sort("indicator_code", "level", "area_code", "year", "reference")
+    )
+
+
+def unadjusted_labels(z: pl.Series, direction: str) -> pl.Series:
+    """The label without the overdispersion correction where the comparison was
+    adjusted: the plain z-score on the variance-stabilising scale against the normal
+    95% and 99.8% points (the additive limits with tau2 = 0; for zone-sized counts the
+    same as the exact limits). Null z (suppressed, no reference): `niet_te_bepalen`.
+    Where no correction was needed the unadjusted label is the label itself."""
+    values = np.asarray(z.to_numpy(), dtype=np.float64)
+    bands = np.select(
+        [~np.isfinite(values), values > Z_998, values < -Z_998, values > Z_95, values < -Z_95],
+        ["", "hoger_998", "lager_998", "hoger_95", "lager_95"],
+        default="binnen",
+    )
+    return pl.Series(
+        "label_unadjusted", [comparison_label(b or None, direction) for b in bands], pl.String
+    )
+
+
+def trends_mart(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
+    """Recent trend per indicator x level x area (the last 5 published years).
+    Proportions: chi-square test for trend; rates: quasi-Poisson regression."""
+    kinds = {
+        r["indicator_code"]: indicator_kind(r.get("unit"), r.get("interval_method"))
+        for r in catalogue.iter_rows(named=True)
+    }
+    cells = values.filter(pl.col("level").is_in(TREND_LEVELS)).with_columns(
+        pl.when(pl.col("suppressed").fill_null(False))
+        .then(None)
+        .otherwise(pl.col("numerator"))
+        .cast(pl.Float64)
+        .alias("numerator"),
+        pl.col("denominator").cast(pl.Float64),
+    )
+    out: list[pl.DataFrame] = []
+    for kind in ("proportion", "rate"):
+        codes_of_kind = [c for c, k in kinds.items() if k == kind]
+        part = cells.filter(pl.col("indicator_code").is_in(codes_of_kind))
+        if part.height == 0:
+            continue
+        out.append(
+            trend_frame(
+                part,
+                by=["indicator_code", "level", "area_code"],
+                year_col="year",
+                numerator_col="numerator",
+                denominator_col="denominator",
+                kind=kind,
+                quasi=kind == "rate",
+            ).with_columns(pl.col("last_year").cast(pl.Int64))
+        )
+    if not out:
+        return empty_derived(TRENDS)
+    frame = pl.concat(out).select(list(MART_COLUMNS[TRENDS]))
+    return frame.with_columns(
+        pl.col("p_value").fill_nan(None), pl.col("slope").fill_nan(None)
+    ).sort("indicator_code", "level", "area_code")
+
+
+def derived_marts(marts: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The comparisons and trends marts from the published indicator values."""
+    values = marts["indicator_values"]
+    catalogue = marts["indicators"]
+    return {
+        COMPARISONS: comparisons_mart(values, catalogue),
+        TRENDS: trends_mart(values, catalogue),
+    }
+
+
+__all__ = [
+    "CONSISTENT_PHI",
+    "comparisons_mart",
+    "derived_marts",
+    "indicator_kind",
+    "trends_mart",
+]
