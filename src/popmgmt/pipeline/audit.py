@@ -365,16 +365,7 @@ def _practice_terms(ind: pl.DataFrame, practices: pl.DataFrame) -> pl.DataFrame:
         )
         frames.append(_complete(total, parts))
     # GPs counted from practice forms, where every practice states its count.
-    stated = practices.with_columns(
-        pl.col("practice_form")
-        .replace_strict(GP_COUNT_BY_FORM, default=None, return_dtype=pl.Float64)
-        .alias("_gps")
-    )
-    counted = (
-        stated.group_by("refnis", "year")
-        .agg(pl.col("_gps").sum().alias("value"), pl.col("_gps").is_not_null().all().alias("_all"))
-        .filter(pl.col("_all"))
-    )
+    counted = _form_counts(practices)
     gps = muni.filter((pl.col("code") == GP_PER_10K) & (pl.col("role") == "num"))
     both = gps.join(counted, left_on=["area", "year"], right_on=["refnis", "year"])
     frames.append(
@@ -394,18 +385,23 @@ def _practice_terms(ind: pl.DataFrame, practices: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(frames)
 
 
-def _form_count_vars(ind: pl.DataFrame, practices: pl.DataFrame) -> pl.DataFrame:
-    """Known: GPs counted from practice forms (see `_practice_terms`)."""
-    stated = practices.with_columns(
-        pl.col("practice_form")
-        .replace_strict(GP_COUNT_BY_FORM, default=None, return_dtype=pl.Float64)
-        .alias("_gps")
+def _form_counts(practices: pl.DataFrame) -> pl.DataFrame:
+    """`refnis`, `year`, `value`: the GPs that the practice forms state, where every
+    practice of the municipality-year states its count (solo 1, duo 2)."""
+    stated = pl.col("practice_form").replace_strict(
+        GP_COUNT_BY_FORM, default=None, return_dtype=pl.Float64
     )
-    counted = (
-        stated.group_by("refnis", "year")
-        .agg(pl.col("_gps").sum().alias("value"), pl.col("_gps").is_not_null().all().alias("_all"))
+    return (
+        practices.group_by("refnis", "year")
+        .agg(stated.sum().alias("value"), stated.is_not_null().all().alias("_all"))
         .filter(pl.col("_all"))
+        .drop("_all")
     )
+
+
+def _form_count_vars(practices: pl.DataFrame) -> pl.DataFrame:
+    """Known: GPs counted from practice forms (see `_practice_terms`)."""
+    counted = _form_counts(practices)
     return counted.select(
         _key("f", "refnis", "year").alias("var"),
         pl.lit("f").alias("series"),
@@ -572,7 +568,7 @@ def published_system(marts: Mapping[str, pl.DataFrame]) -> tuple[pl.DataFrame, p
     present = pl.concat([ind.select("level", "area"), pop.select("level", "area")]).unique()
     links = _parent_links(marts["areas"], present)
     derived, age_terms = _gp_age_terms(ind)
-    forms = _form_count_vars(ind, practices)
+    forms = _form_count_vars(practices)
     variables = pl.concat([ind, pop, prac, derived, forms]).unique(
         "var", keep="first", maintain_order=True
     )
@@ -599,12 +595,10 @@ def audit_marts(marts: Mapping[str, pl.DataFrame]) -> AuditResult:
     recovered = was_hidden & ~np.isnan(value)
     found = variables.with_columns(pl.Series("recovered", value)).filter(pl.Series(recovered))
     small = (pl.col("recovered") > 0.5) & (pl.col("recovered") < MIN_COUNT - 0.5)
-    counts = pl.col("role").is_in(["num", "den", "pop", "gp60_64"]) | (
-        pl.col("level") == "praktijk"
-    ) & (pl.col("role") != "fte_estimate")
-    practice_public = (pl.col("level") == "praktijk") & pl.col("hidden").not_()
+    counts = pl.col("role").is_in(["num", "den", "pop", "gp60_64"])
+    # Every recovered figure was hidden; a practice figure is hidden only to protect it.
     leak = (
-        ((pl.col("level") == "praktijk") & ~practice_public)
+        (pl.col("level") == "praktijk")
         | (pl.col("primary") & (pl.col("role").is_in(["num", "pop"])))
         | (
             pl.col("primary")
