@@ -24,7 +24,8 @@ an outsider can know as a linear equation:
 
 Then it solves: differencing (an equation with one unknown gives it) until
 nothing changes, and an exact rank test on what is left (`privacy._solve_block`
-on each independent block of linked unknowns), which also finds values that
+on each independent block of linked unknowns; `nullspace.fixed_unknowns` for
+blocks too large for a dense QR), which also finds values that
 only a combination of several equations gives. A recovered figure is a leak
 when it is the numerator of a cell hidden as primary, a denominator of such a
 cell that is a sum of GPs' own data, any practice figure the build hid, or any
@@ -40,13 +41,14 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+import scipy.sparse.linalg
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from popmgmt.metrics.indicators import GP_PER_10K
-from popmgmt.pipeline import codes
+from popmgmt.pipeline import codes, nullspace
 from popmgmt.pipeline.practices import CONTACT_COLUMNS, GP_COUNT_BY_FORM
-from popmgmt.pipeline.privacy import MIN_COUNT, PRIMARY, _solve_block
+from popmgmt.pipeline.privacy import _DENSE_MAX, MIN_COUNT, PRIMARY, _solve_block
 
 # Denominators that are sums of GPs' own data (FTE, attributed patients): a
 # primary cell of these indicators hides its denominator for the GPs' sake too.
@@ -489,12 +491,22 @@ def _rank_pass(matrix: sparse.csr_matrix, value: FloatArray) -> int:
     for part in np.split(entries, starts) if entries.size else []:
         rows_b, r = np.unique(sub.row[part], return_inverse=True)
         cols_b, c = np.unique(sub.col[part], return_inverse=True)
-        dense = np.zeros((rows_b.size, cols_b.size))
-        dense[r, c] = sub.data[part]
-        fixed, _ = _solve_block(dense)
-        if not fixed.any():
-            continue
-        solution = np.linalg.lstsq(dense, rhs[rows_b], rcond=None)[0]
+        if cols_b.size <= _DENSE_MAX:
+            dense = np.zeros((rows_b.size, cols_b.size))
+            dense[r, c] = sub.data[part]
+            fixed, _ = _solve_block(dense)
+            if not fixed.any():
+                continue
+            solution = np.linalg.lstsq(dense, rhs[rows_b], rcond=None)[0]
+        else:
+            block = sparse.csr_matrix((sub.data[part], (r, c)), shape=(rows_b.size, cols_b.size))
+            fixed = nullspace.fixed_unknowns(block)
+            if not fixed.any():
+                continue
+            # Every solution agrees on the fixed unknowns; LSQR gives one.
+            solution = scipy.sparse.linalg.lsqr(
+                block, rhs[rows_b], atol=1e-14, btol=1e-14, iter_lim=20_000
+            )[0]
         value[cols[cols_b[fixed]]] = solution[fixed]
         found += int(fixed.sum())
     return found

@@ -30,6 +30,8 @@ import scipy.linalg
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from popmgmt.pipeline import nullspace
+
 MIN_COUNT: Final = 5
 # Contributor rule for sums of professionals' own data (a GP's contacts,
 # patients, FTE): at least MIN_CONTRIBUTORS contributing GPs, and the p% rule:
@@ -54,6 +56,10 @@ FloatArray = npt.NDArray[np.float64]
 # matter.
 _RANK_TOL: Final = 1e-9
 _NULL_TOL: Final = 1e-8
+# Blocks with more suppressed cells than this are solved sparsely (`nullspace`):
+# a dense QR grows with the cube of the block and does not finish for the one
+# block of thousands of cells that a fine geography gives.
+_DENSE_MAX: Final = 400
 
 
 @dataclass(frozen=True)
@@ -213,6 +219,32 @@ def _solve_block(matrix: FloatArray) -> tuple[BoolArray, FloatArray]:
     return fixed, attack
 
 
+def _solve_sparse_block(
+    matrix: sparse.csr_matrix, wanted: BoolArray
+) -> tuple[BoolArray, FloatArray]:
+    """`_solve_block` for a block too large for a dense QR (`nullspace`).
+
+    The same answer on which unknowns are fixed. Attacks only for the fixed
+    unknowns in `wanted` (the repair needs no others), found locally
+    (`nullspace.local_attack`); where none is found, the cell's own
+    constraints stand in for it, so the repair suppresses a partner there and
+    the next audit round checks again.
+    """
+    fixed = nullspace.fixed_unknowns(matrix)
+    cols = np.flatnonzero(fixed)
+    attack = np.zeros((matrix.shape[0], cols.size))
+    for n, j in enumerate(cols):
+        if not wanted[j]:
+            continue
+        y = nullspace.local_attack(matrix, int(j))
+        if y is None:
+            own = sparse.csc_matrix(matrix)[:, [int(j)]].tocoo()
+            attack[own.row, n] = own.data
+        else:
+            attack[:, n] = y
+    return fixed, attack
+
+
 @dataclass(frozen=True)
 class _Audit:
     fixed: BoolArray  # per cell: suppressed and fixed by the published cells
@@ -263,9 +295,17 @@ def _recoverable(suppressed: BoolArray, links: _Links, only: BoolArray) -> _Audi
         for block in np.split(entries, starts) if entries.size else []:
             rows_b, r = np.unique(eq[block], return_inverse=True)
             cols_b, c = np.unique(col[block], return_inverse=True)
-            matrix = np.zeros((rows_b.size, cols_b.size))
-            matrix[r, c] = h_sign[block]
-            fixed_b, attack = _solve_block(matrix)
+            if cols_b.size <= _DENSE_MAX:
+                matrix = np.zeros((rows_b.size, cols_b.size))
+                matrix[r, c] = h_sign[block]
+                fixed_b, attack = _solve_block(matrix)
+            else:
+                fixed_b, attack = _solve_sparse_block(
+                    sparse.csr_matrix(
+                        (h_sign[block], (r, c)), shape=(rows_b.size, cols_b.size)
+                    ),
+                    only[cells[cols_b]],
+                )
             found = cells[cols_b[fixed_b]]
             fixed[found] = True
             used_eq, used_cell = np.nonzero(np.abs(attack) > _NULL_TOL)
