@@ -25,6 +25,7 @@ from popmgmt.views import (
     own_set,
     peers_display,
     report,
+    summary,
     zone,
     zone_charts,
     zone_model,
@@ -220,7 +221,7 @@ adjusted = st.toggle(
 )
 profile = _profile(marts, key, ui.current_role().key, code, adjusted)
 tables = profile.tables
-summary = profile.summary
+at_a_glance = profile.summary
 zone_name = profile.zone_name
 zone_title = f"{zone_name} ({code})"
 names = dict(
@@ -242,30 +243,38 @@ unit = meta.get("unit")
 indicator_name = str(meta.get("name_nl") or indicator_code)
 decimals = labels.default_decimals(unit)
 
-# --- 1. at a glance ---------------------------------------------------------------------
+# --- 0. what stands out ------------------------------------------------------------------
 md_zone_title = labels.md_text(zone_title)  # the zone's name where Markdown renders
 md_indicator_name = labels.md_text(indicator_name)
+st.header(f"Wat valt op in {md_zone_title}", anchor="wat-valt-op")
+link_params = {zone.ZONE_PARAM: code}
+if st.query_params.get(own_set.QUERY_PARAM):
+    link_params[own_set.QUERY_PARAM] = str(st.query_params[own_set.QUERY_PARAM])
+with st.container(border=True):
+    st.markdown(summary.markdown(zone.summary_sentences(profile), link_params))
+
+# --- 1. at a glance ---------------------------------------------------------------------
 st.header(f"{md_zone_title} in één oogopslag")
-change = summary["change_pct"]
+change = at_a_glance["change_pct"]
 change_text = (
     None
     if change is None
     else f"{'+' if change >= 0 else '−'}{labels.fmt_number(abs(change), 1)} %"
-    f" sinds {summary['first_year']}"
+    f" sinds {at_a_glance['first_year']}"
 )
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(
-    f"Inwoners ({summary['year']})",
-    labels.fmt_number(summary["population"]),
+    f"Inwoners ({at_a_glance['year']})",
+    labels.fmt_number(at_a_glance["population"]),
     delta=change_text,
     delta_color="off",
     border=True,
-    help=f"1 januari {summary['year']}; bron: {labels.POPULATION_SOURCE}; volledige telling, "
+    help=f"1 januari {at_a_glance['year']}; bron: {labels.POPULATION_SOURCE}; volledige telling, "
     "geen interval",
 )
-c2.metric("Oppervlakte", f"{labels.fmt_number(summary['area_km2'])} km²", border=True)
-c3.metric("Inwoners per km²", labels.fmt_number(summary["density"]), border=True)
-c4.metric("Gemeenten", labels.fmt_number(summary["municipalities"]), border=True)
+c2.metric("Oppervlakte", f"{labels.fmt_number(at_a_glance['area_km2'])} km²", border=True)
+c3.metric("Inwoners per km²", labels.fmt_number(at_a_glance["density"]), border=True)
+c4.metric("Gemeenten", labels.fmt_number(at_a_glance["municipalities"]), border=True)
 
 left, right = st.columns(2)
 left.vega_lite_chart(
@@ -323,7 +332,7 @@ muni_table = zone_tables.municipality_display(
 _table(muni_table, code, "gemeenten", notes)
 
 # --- 3. spine chart ---------------------------------------------------------------------
-st.header("Indicatoren: de zone tegenover Vlaanderen")
+st.header("Indicatoren: de zone tegenover Vlaanderen", anchor=summary.ANCHOR_INDICATORS)
 st.caption(zone_tables.SIGNIFICANCE_METHOD)
 if not adjusted:
     st.warning(compare_flanders.UNADJUSTED_NOTE, icon=":material/warning:")
@@ -339,7 +348,7 @@ with st.expander("Tabel: alle indicatoren met interval, Vlaanderen en spreiding"
     _table(tables["indicatoren"], code, "indicatoren", notes)
 
 # --- 4. peers ---------------------------------------------------------------------------
-st.header("Vergelijkbare zones en buurzones")
+st.header("Vergelijkbare zones en buurzones", anchor=summary.ANCHOR_PEERS)
 st.markdown(peers_display.method_text())
 _table(tables["vergelijkbare_zones"], code, "vergelijkbare_zones", notes)
 st.markdown(
@@ -428,7 +437,7 @@ else:
     st.info("Geen indicator met een richting heeft cijfers voor deze zone en de set.")
 
 # --- 5. GP capacity ---------------------------------------------------------------------
-st.header("Huisartsencapaciteit")
+st.header("Huisartsencapaciteit", anchor=summary.ANCHOR_CAPACITY)
 st.caption(
     "Enkel cijfers voor de zone en haar gemeenten. Het detail per praktijk hoort bij de "
     "weergave van de huisartsenkring."
@@ -496,7 +505,7 @@ if attrib is not None:
 st.subheader("Capaciteitsindicatoren")
 _table(tables["capaciteit"], code, "capaciteit", notes)
 
-st.subheader("Huisartsarme gebieden: de zone en haar gemeenten")
+st.subheader("Huisartsarme gebieden: de zone en haar gemeenten", anchor=summary.ANCHOR_GP_POOR)
 st.caption(zone_tables.gp_poor_note(profile.gp_poor))
 _table(tables["huisartsarm"], code, "huisartsarm", notes)
 
@@ -523,7 +532,7 @@ else:
     )
 
 # --- 6. trends --------------------------------------------------------------------------
-st.header("Trends")
+st.header("Trends", anchor=summary.ANCHOR_TRENDS)
 st.markdown(zone_tables.trend_sentence(profile.spine, indicator_code, indicator_name))
 st.caption(compare_flanders.TREND_METHOD)
 series = zone_model.trend_series(

@@ -4,6 +4,7 @@ query parameters, messages, and figures that equal the marts (no browser)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from conftest import ROOT, write_synthetic_marts
 from streamlit.testing.v1 import AppTest
 
 from popmgmt.app import store, ui
-from popmgmt.views import labels, zone, zone_model, zone_tables
+from popmgmt.views import labels, summary, zone, zone_model, zone_tables
 
 PAGE = str(ROOT / "pages" / "zone.py")
 TIMEOUT = 90
@@ -92,7 +93,8 @@ def test_zone_link_restores_the_view(page: AppTest, marts: store.Marts) -> None:
     assert _params(page) == {"zone": code, "indicator": "gp_per_10k"}
     name = marts.areas.filter(pl.col("area_code") == code)["area_name"][0]
     headers = [h.value for h in page.header]
-    assert headers[0] == f"{name} ({code}) in één oogopslag"
+    assert headers[0] == f"Wat valt op in {name} ({code})"
+    assert headers[1] == f"{name} ({code}) in één oogopslag"
     for expected in ("Indicatoren: de zone tegenover Vlaanderen", "Huisartsencapaciteit", "Trends"):
         assert expected in headers
     # the map: exactly the zone's municipalities, with Dutch tooltips of the indicator
@@ -306,3 +308,32 @@ def test_antwerp_note_on_minimal_marts(tmp_path: Path, monkeypatch: pytest.Monke
     other.run()
     assert not other.exception
     assert labels.ANTWERP_NOTE not in [i.value for i in other.info]
+
+
+def test_summary_at_the_top_links_to_the_page_sections(page: AppTest, marts: store.Marts) -> None:
+    """Given a zone, the summary ("Wat valt op") comes first, holds at least one sentence
+    under a known heading, and every link goes to a section anchor that the page has."""
+    code = _zones(marts)[0]
+    page.query_params["zone"] = code
+    page.run()
+    assert not page.exception
+    boxes = [m.value for m in page.markdown if "[→ grafiek](" in m.value]
+    assert len(boxes) == 1
+    text = boxes[0]
+    assert any(f"**{heading}**" in text for heading in summary.KINDS.values())
+    anchors = {e.anchor for e in [*page.header, *page.subheader] if e.anchor}
+    assert {
+        summary.ANCHOR_INDICATORS,
+        summary.ANCHOR_PEERS,
+        summary.ANCHOR_CAPACITY,
+        summary.ANCHOR_GP_POOR,
+        summary.ANCHOR_TRENDS,
+    } <= anchors
+    links = re.findall(r"\[→ grafiek\]\(([^)]*)\)", text)
+    assert links
+    for link in links:
+        target = link.split("#", 1)[1]
+        assert target in anchors, link
+        if link.startswith("?"):
+            assert f"zone={code}" in link
+            assert "indicator=" in link

@@ -19,7 +19,7 @@ import polars as pl
 from popmgmt.metrics import peers
 from popmgmt.metrics.indicators import GMD_COVERAGE
 from popmgmt.pipeline.published import trends_mart
-from popmgmt.views import compare_flanders, downloads, peers_display, report
+from popmgmt.views import compare_flanders, downloads, peers_display, report, summary
 from popmgmt.views.zone_model import (
     capacity_frame,
     gp_poor_zone,
@@ -231,6 +231,16 @@ def build_profile(
         practices=practice_counts,
         tables=tables,
         adjusted=adjusted,
+    )
+
+
+def summary_sentences(profile: ZoneProfile) -> list[summary.Sentence]:
+    """What stands out for the zone (`popmgmt.views.summary`): against Flanders (the
+    profile's comparison method), its similar zones, its trends, GP capacity and reach."""
+    return summary.summarise(
+        profile.spine,
+        peers=profile.snapshot.filter(pl.col("area_code").is_in(profile.peer_codes)),
+        gp_poor=profile.gp_poor,
     )
 
 
