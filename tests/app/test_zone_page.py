@@ -3,6 +3,7 @@ query parameters, messages, and figures that equal the marts (no browser)."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -12,6 +13,8 @@ import polars as pl
 import pytest
 from appkit import page_texts
 from conftest import ROOT, write_synthetic_marts
+from pypdf import PdfReader
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from popmgmt.app import store, ui
@@ -337,3 +340,32 @@ def test_summary_at_the_top_links_to_the_page_sections(page: AppTest, marts: sto
         if link.startswith("?"):
             assert f"zone={code}" in link
             assert "indicator=" in link
+
+
+def test_pdf_button_gives_the_omgevingsanalyse(
+    page: AppTest, marts: store.Marts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a zone, the page offers "Omgevingsanalyse (PDF)"; the file it gives (made on
+    demand) opens, has several pages, names the zone and carries the demo label."""
+    made: dict[str, bytes] = {}
+    original = DeltaGenerator.download_button
+
+    def spy(self: DeltaGenerator, label: str, data: Any, *args: Any, **kwargs: Any) -> Any:
+        if label == "Omgevingsanalyse (PDF)":
+            assert callable(data)  # generated on click, not on every run
+            made[str(kwargs["file_name"])] = data()
+        return original(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    code = _zones(marts)[0]
+    page.query_params["zone"] = code
+    page.run()
+    assert not page.exception
+    assert list(made) == [f"omgevingsanalyse_zone_{code}.pdf"]
+    reader = PdfReader(io.BytesIO(made[f"omgevingsanalyse_zone_{code}.pdf"]))
+    texts = [p.extract_text() or "" for p in reader.pages]
+    assert len(texts) > 1
+    name = marts.areas.filter(pl.col("area_code") == code)["area_name"][0]
+    assert f"Omgevingsanalyse {name} ({code})" in texts[0]
+    assert all(labels.DEMO_BADGE in t for t in texts)
+    assert "Wat valt op" in texts[0]

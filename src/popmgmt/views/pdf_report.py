@@ -373,10 +373,12 @@ def _footer(meta: Meta) -> str:
     )
 
 
-def document_source(meta: Meta, sections: Sequence[Section]) -> tuple[str, dict[str, str]]:
-    """The typst source of the report and its inputs (figure key -> spec), in order."""
-    figures: dict[str, Mapping[str, Any]] = {}
-    widths: dict[str, int] = {}
+def document_source(
+    meta: Meta, sections: Sequence[Section]
+) -> tuple[str, dict[str, tuple[Mapping[str, Any], int]]]:
+    """The typst source of the report and its figures (key -> (spec, width in px)), in
+    order; `render` passes each figure's SVG as `sys.inputs` under its key."""
+    figures: dict[str, tuple[Mapping[str, Any], int]] = {}
     parts = [
         f'#set document(title: "{_string(meta.title)}", author: "popmgmt")',
         '#set page(paper: "a4", flipped: true, margin: (x: 13mm, top: 17mm, bottom: 15mm),',
@@ -419,8 +421,7 @@ def document_source(meta: Meta, sections: Sequence[Section]) -> tuple[str, dict[
         keys = []
         for figure in section.figures:
             key = f"fig{len(figures)}"
-            figures[key] = figure.spec
-            widths[key] = figure.px_width
+            figures[key] = (figure.spec, figure.px_width)
             keys.append((key, figure))
         if keys and section.columns > 1:
             cells = ", ".join(f"[{_figure_source(k, f)}]" for k, f in keys)
@@ -456,8 +457,7 @@ def document_source(meta: Meta, sections: Sequence[Section]) -> tuple[str, dict[
             "als 'onderdrukt', nooit als 0. Geen cijfer steunt op minder dan 3 huisartsen."
         ),
     ]
-    specs = {k: {"spec": v, "px": widths[k]} for k, v in figures.items()}
-    return "\n".join(parts) + "\n", specs  # type: ignore[return-value]
+    return "\n".join(parts) + "\n", figures
 
 
 def _string(text: str) -> str:
@@ -472,10 +472,7 @@ def render(meta: Meta, sections: Sequence[Section], *, timestamp: datetime | Non
     import typst  # noqa: PLC0415 (heavy: load on demand)
 
     source, specs = document_source(meta, sections)
-    inputs = {
-        key: chart_svg(item["spec"], item["px"])  # type: ignore[index]
-        for key, item in specs.items()
-    }
+    inputs = {key: chart_svg(spec, px) for key, (spec, px) in specs.items()}
     try:
         pdf = typst.compile(
             source.encode("utf-8"),

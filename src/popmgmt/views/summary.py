@@ -108,7 +108,7 @@ def _value(row: Mapping[str, Any], col: str = "value") -> str:
 def _gap(row: Mapping[str, Any]) -> float:
     """Relative distance from Flanders (for ordering; 0 when unknown)."""
     v, f = row.get("value"), row.get("flanders_value")
-    if not _finite(v) or not _finite(f) or f == 0:
+    if v is None or f is None or not _finite(v) or not _finite(f) or f == 0:
         return 0.0
     return abs(float(v) / float(f) - 1.0)
 
