@@ -23,8 +23,10 @@ from popmgmt.views import (
     labels,
     maps,
     own_set,
+    pdf_report,
     peers_display,
     report,
+    summary,
     zone,
     zone_charts,
     zone_model,
@@ -220,7 +222,7 @@ adjusted = st.toggle(
 )
 profile = _profile(marts, key, ui.current_role().key, code, adjusted)
 tables = profile.tables
-summary = profile.summary
+at_a_glance = profile.summary
 zone_name = profile.zone_name
 zone_title = f"{zone_name} ({code})"
 names = dict(
@@ -242,40 +244,46 @@ unit = meta.get("unit")
 indicator_name = str(meta.get("name_nl") or indicator_code)
 decimals = labels.default_decimals(unit)
 
-# --- 1. at a glance ---------------------------------------------------------------------
+# --- 0. what stands out ------------------------------------------------------------------
 md_zone_title = labels.md_text(zone_title)  # the zone's name where Markdown renders
 md_indicator_name = labels.md_text(indicator_name)
+st.header(f"Wat valt op in {md_zone_title}", anchor="wat-valt-op")
+link_params = {zone.ZONE_PARAM: code}
+if st.query_params.get(own_set.QUERY_PARAM):
+    link_params[own_set.QUERY_PARAM] = str(st.query_params[own_set.QUERY_PARAM])
+with st.container(border=True):
+    st.markdown(summary.markdown(zone.summary_sentences(profile), link_params))
+
+# --- 1. at a glance ---------------------------------------------------------------------
 st.header(f"{md_zone_title} in één oogopslag")
-change = summary["change_pct"]
+change = at_a_glance["change_pct"]
 change_text = (
     None
     if change is None
     else f"{'+' if change >= 0 else '−'}{labels.fmt_number(abs(change), 1)} %"
-    f" sinds {summary['first_year']}"
+    f" sinds {at_a_glance['first_year']}"
 )
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(
-    f"Inwoners ({summary['year']})",
-    labels.fmt_number(summary["population"]),
+    f"Inwoners ({at_a_glance['year']})",
+    labels.fmt_number(at_a_glance["population"]),
     delta=change_text,
     delta_color="off",
     border=True,
-    help=f"1 januari {summary['year']}; bron: {labels.POPULATION_SOURCE}; volledige telling, "
+    help=f"1 januari {at_a_glance['year']}; bron: {labels.POPULATION_SOURCE}; volledige telling, "
     "geen interval",
 )
-c2.metric("Oppervlakte", f"{labels.fmt_number(summary['area_km2'])} km²", border=True)
-c3.metric("Inwoners per km²", labels.fmt_number(summary["density"]), border=True)
-c4.metric("Gemeenten", labels.fmt_number(summary["municipalities"]), border=True)
+c2.metric("Oppervlakte", f"{labels.fmt_number(at_a_glance['area_km2'])} km²", border=True)
+c3.metric("Inwoners per km²", labels.fmt_number(at_a_glance["density"]), border=True)
+c4.metric("Gemeenten", labels.fmt_number(at_a_glance["municipalities"]), border=True)
 
 left, right = st.columns(2)
-left.vega_lite_chart(
-    spec=zone_charts.population_index_spec(profile.trend, zone_name), width="stretch"
-)
+index_spec = zone_charts.population_index_spec(profile.trend, zone_name)
+left.vega_lite_chart(spec=index_spec, width="stretch")
+pyramid_spec = None
 if profile.pyramid_year is not None:
-    right.vega_lite_chart(
-        spec=zone_charts.pyramid_spec(profile.pyramid, zone_name, profile.pyramid_year),
-        width="stretch",
-    )
+    pyramid_spec = zone_charts.pyramid_spec(profile.pyramid, zone_name, profile.pyramid_year)
+    right.vega_lite_chart(spec=pyramid_spec, width="stretch")
 with st.expander("Tabellen: inwoners per jaar en bevolkingspiramide"):
     _table(tables["inwoners"], code, "inwoners", notes)
     _table(tables["piramide"], code, "piramide", notes)
@@ -286,14 +294,24 @@ munis = profile.municipalities
 map_year = store.latest_year(marts, indicator_code, level="gemeente")
 all_munis = store.indicator_map_values(marts, indicator_code, map_year or 0, level="gemeente")
 muni_values = all_munis.filter(pl.col("area_code").is_in(munis["area_code"].implode()))
+map_pdf_spec = None
 if map_year is None:
     st.info(f"Geen gemeentelijke waarden voor {md_indicator_name}.")
 else:
     breaks = maps.class_breaks(
         all_munis.filter(~pl.col("suppressed"))["value"], n=MAP_CLASSES, decimals=decimals
     )
+    zone_geo = zone_model.select_features(ui.load_geojson("gemeente"), munis["area_code"].to_list())
+    legend = maps.legend_items(breaks, unit=unit)
+    map_pdf_spec = pdf_report.map_spec(
+        zone_geo["features"],
+        classes=pdf_report.indicator_classes(muni_values, breaks, legend),
+        legend=legend,
+        legend_title=f"{indicator_name} ({map_year})",
+        title=f"Gemeenten van {zone_name}: {indicator_name} ({map_year})",
+    )
     deck = zone_charts.municipality_map(
-        zone_model.select_features(ui.load_geojson("gemeente"), munis["area_code"].to_list()),
+        zone_geo,
         muni_values,
         breaks=breaks,
         unit=unit,
@@ -323,15 +341,17 @@ muni_table = zone_tables.municipality_display(
 _table(muni_table, code, "gemeenten", notes)
 
 # --- 3. spine chart ---------------------------------------------------------------------
-st.header("Indicatoren: de zone tegenover Vlaanderen")
+st.header("Indicatoren: de zone tegenover Vlaanderen", anchor=summary.ANCHOR_INDICATORS)
 st.caption(zone_tables.SIGNIFICANCE_METHOD)
 if not adjusted:
     st.warning(compare_flanders.UNADJUSTED_NOTE, icon=":material/warning:")
 spine = profile.spine
+spine_specs = []
 for domain in zone_model.domains_present(spine):
     part = spine.filter(pl.col("aim_domain") == domain)
     domain_label = labels.label("aim_domain", domain)
-    st.vega_lite_chart(spec=zone_charts.spine_spec(part, domain_label), width="stretch")
+    spine_specs.append(zone_charts.spine_spec(part, domain_label))
+    st.vega_lite_chart(spec=spine_specs[-1], width="stretch")
     with st.expander(f"Definities: {domain_label} ({part.height} indicatoren)"):
         st.markdown(zone_tables.definitions_markdown(part, ui.md_indicators(marts)))
 st.markdown(zone_tables.comparison_legend_markdown(adjusted=adjusted))
@@ -339,7 +359,7 @@ with st.expander("Tabel: alle indicatoren met interval, Vlaanderen en spreiding"
     _table(tables["indicatoren"], code, "indicatoren", notes)
 
 # --- 4. peers ---------------------------------------------------------------------------
-st.header("Vergelijkbare zones en buurzones")
+st.header("Vergelijkbare zones en buurzones", anchor=summary.ANCHOR_PEERS)
 st.markdown(peers_display.method_text())
 _table(tables["vergelijkbare_zones"], code, "vergelijkbare_zones", notes)
 st.markdown(
@@ -377,6 +397,7 @@ st.session_state[COMPARE_SYNCED_KEY] = set_param or None
 own = _own_set(marts, key, code, tuple(chosen), tuple(profile.peer_codes))
 
 compare_year = store.latest_year(marts, indicator_code, level="zone")
+compare_spec = None
 if compare_year is not None:
     compare_values = store.indicator_map_values(
         marts, indicator_code, compare_year, level="zone"
@@ -388,18 +409,16 @@ if compare_year is not None:
         **dict.fromkeys(chosen, "eigen keuze"),
         code: "deze zone",
     }
-    st.vega_lite_chart(
-        spec=zone_charts.interval_spec(
-            compare_values,
-            flanders_value=None if flemish is None else flemish["value"],
-            unit=unit,
-            indicator_name=f"{indicator_name} ({compare_year}): deze zone, vergelijkbare "
-            f"zones{', buurzones en uw vergelijkingsset' if chosen else ' en buurzones'}",
-            highlight=code,
-            roles=roles,
-        ),
-        width="stretch",
+    compare_spec = zone_charts.interval_spec(
+        compare_values,
+        flanders_value=None if flemish is None else flemish["value"],
+        unit=unit,
+        indicator_name=f"{indicator_name} ({compare_year}): deze zone, vergelijkbare "
+        f"zones{', buurzones en uw vergelijkingsset' if chosen else ' en buurzones'}",
+        highlight=code,
+        roles=roles,
     )
+    st.vega_lite_chart(spec=compare_spec, width="stretch")
 similar_tab, neighbour_tab, own_tab = st.tabs(
     ["Naast vergelijkbare zones", "Naast buurzones", "Naast uw vergelijkingsset"]
 )
@@ -428,7 +447,7 @@ else:
     st.info("Geen indicator met een richting heeft cijfers voor deze zone en de set.")
 
 # --- 5. GP capacity ---------------------------------------------------------------------
-st.header("Huisartsencapaciteit")
+st.header("Huisartsencapaciteit", anchor=summary.ANCHOR_CAPACITY)
 st.caption(
     "Enkel cijfers voor de zone en haar gemeenten. Het detail per praktijk hoort bij de "
     "weergave van de huisartsenkring."
@@ -496,7 +515,7 @@ if attrib is not None:
 st.subheader("Capaciteitsindicatoren")
 _table(tables["capaciteit"], code, "capaciteit", notes)
 
-st.subheader("Huisartsarme gebieden: de zone en haar gemeenten")
+st.subheader("Huisartsarme gebieden: de zone en haar gemeenten", anchor=summary.ANCHOR_GP_POOR)
 st.caption(zone_tables.gp_poor_note(profile.gp_poor))
 _table(tables["huisartsarm"], code, "huisartsarm", notes)
 
@@ -523,15 +542,14 @@ else:
     )
 
 # --- 6. trends --------------------------------------------------------------------------
-st.header("Trends")
+st.header("Trends", anchor=summary.ANCHOR_TRENDS)
 st.markdown(zone_tables.trend_sentence(profile.spine, indicator_code, indicator_name))
 st.caption(compare_flanders.TREND_METHOD)
 series = zone_model.trend_series(
     _shared(marts, key)["values"], indicator_code, code, profile.peer_codes, names
 )
-st.vega_lite_chart(
-    spec=zone_charts.trend_spec(series, unit=unit, indicator_name=indicator_name), width="stretch"
-)
+trend_spec = zone_charts.trend_spec(series, unit=unit, indicator_name=indicator_name)
+st.vega_lite_chart(spec=trend_spec, width="stretch")
 st.caption(
     f"Zonegrenzen: {zone_tables.BOUNDARY_NOTE}. Er is dus geen grensbreuk binnen de reeks: oudere "
     "jaren zijn omgerekend naar de grenzen van 2025."
@@ -545,8 +563,10 @@ with st.expander(f"Definitie: {md_indicator_name}"):
 # --- 7. report --------------------------------------------------------------------------
 st.header("Zonerapport")
 st.caption(
-    "Eén HTML-bestand met dezelfde cijfers als deze pagina, de jaargang, de bronvermelding "
-    "en het demolabel; druk het af of bewaar het als PDF vanuit de browser."
+    "De omgevingsanalyse als PDF: wat opvalt, de kaart van de gemeenten, de grafieken en "
+    "tabellen van deze pagina (met de gekozen indicator), de definities, de bronnen en de "
+    "jaargang, en het demolabel op elke bladzijde. Het PDF wordt gemaakt wanneer u op de knop "
+    "klikt (enkele seconden). Het HTML-bestand bevat dezelfde tabellen zonder grafieken."
 )
 
 
@@ -570,7 +590,50 @@ def _report() -> bytes:
     ).encode("utf-8")
 
 
-st.download_button(
+def _pdf() -> bytes:
+    figures = zone.PdfFigures(
+        population_index=index_spec,
+        pyramid=pyramid_spec,
+        municipality_map=map_pdf_spec,
+        spines=spine_specs,
+        comparison=compare_spec,
+        trend=trend_spec,
+    )
+    meta = pdf_report.Meta(
+        title=f"Omgevingsanalyse {zone_title}",
+        subtitle="Zoneprofiel van een eerstelijnszone: wie woont er, welke noden, welk "
+        "huisartsenaanbod, waar zitten de tekorten, hoe verhoudt de zone zich tot Vlaanderen "
+        "en tot vergelijkbare zones.",
+        demo=store.is_demo(marts),
+        vintage=store.vintage_text(marts),
+        boundary_version=store.boundary_version(marts),
+        built_at=store.built_at_text(marts),
+        attribution=store.attribution_text(marts),
+        notes=[n for n in (antwerp,) if n],
+    )
+    return zone.zone_pdf(
+        profile,
+        figures=figures,
+        municipality_table=muni_table,
+        trend_table=trend_table,
+        indicator_name=indicator_name,
+        indicators=marts.indicators,
+        meta=meta,
+    )
+
+
+pdf_col, html_col = st.columns(2)
+pdf_col.download_button(
+    "Omgevingsanalyse (PDF)",
+    data=_pdf,
+    file_name=pdf_report.file_name("zone", code),
+    mime="application/pdf",
+    icon=":material/picture_as_pdf:",
+    key="zone_report_pdf",
+    on_click="ignore",
+    type="primary",
+)
+html_col.download_button(
     "Zonerapport (HTML, afdrukbaar)",
     data=_report,
     file_name=report.report_file_name(code),
@@ -578,7 +641,6 @@ st.download_button(
     icon=":material/print:",
     key="zone_report",
     on_click="ignore",
-    type="primary",
 )
 
 ui.footer(marts)

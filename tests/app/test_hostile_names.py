@@ -28,6 +28,7 @@ import pytest
 import streamlit as st
 from conftest import ROOT
 from google.protobuf.json_format import MessageToDict
+from pypdf import PdfReader
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
@@ -293,6 +294,10 @@ def test_zone_page_report_and_downloads(signed_in: Path, downloads: dict[str, by
     assert found.tags.count("style") == 1  # the report's own stylesheet only
     assert not {"a", "img", "script", "iframe"} & set(found.tags)
     assert "&lt;a href=http://evil&gt;" in report
+    # The PDF: the hostile zone name is typeset as the characters typed.
+    pdf = PdfReader(io.BytesIO(downloads[f"omgevingsanalyse_zone_{ZONE}.pdf"]))
+    first = re.sub(r"\s+", "", pdf.pages[0].extract_text() or "")
+    assert re.sub(r"\s+", "", ZONE_NAME) in first
     _assert_no_formula_cells(downloads)
     zone_cells = [
         c for name, data in downloads.items() if name.endswith(".csv") for c in _csv_cells(data)

@@ -3,7 +3,9 @@ query parameters, messages, and figures that equal the marts (no browser)."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +13,12 @@ import polars as pl
 import pytest
 from appkit import page_texts
 from conftest import ROOT, write_synthetic_marts
+from pypdf import PdfReader
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from popmgmt.app import store, ui
-from popmgmt.views import labels, zone, zone_model, zone_tables
+from popmgmt.views import labels, summary, zone, zone_model, zone_tables
 
 PAGE = str(ROOT / "pages" / "zone.py")
 TIMEOUT = 90
@@ -92,7 +96,8 @@ def test_zone_link_restores_the_view(page: AppTest, marts: store.Marts) -> None:
     assert _params(page) == {"zone": code, "indicator": "gp_per_10k"}
     name = marts.areas.filter(pl.col("area_code") == code)["area_name"][0]
     headers = [h.value for h in page.header]
-    assert headers[0] == f"{name} ({code}) in één oogopslag"
+    assert headers[0] == f"Wat valt op in {name} ({code})"
+    assert headers[1] == f"{name} ({code}) in één oogopslag"
     for expected in ("Indicatoren: de zone tegenover Vlaanderen", "Huisartsencapaciteit", "Trends"):
         assert expected in headers
     # the map: exactly the zone's municipalities, with Dutch tooltips of the indicator
@@ -306,3 +311,61 @@ def test_antwerp_note_on_minimal_marts(tmp_path: Path, monkeypatch: pytest.Monke
     other.run()
     assert not other.exception
     assert labels.ANTWERP_NOTE not in [i.value for i in other.info]
+
+
+def test_summary_at_the_top_links_to_the_page_sections(page: AppTest, marts: store.Marts) -> None:
+    """Given a zone, the summary ("Wat valt op") comes first, holds at least one sentence
+    under a known heading, and every link goes to a section anchor that the page has."""
+    code = _zones(marts)[0]
+    page.query_params["zone"] = code
+    page.run()
+    assert not page.exception
+    boxes = [m.value for m in page.markdown if "[→ grafiek](" in m.value]
+    assert len(boxes) == 1
+    text = boxes[0]
+    assert any(f"**{heading}**" in text for heading in summary.KINDS.values())
+    anchors = {e.anchor for e in [*page.header, *page.subheader] if e.anchor}
+    assert {
+        summary.ANCHOR_INDICATORS,
+        summary.ANCHOR_PEERS,
+        summary.ANCHOR_CAPACITY,
+        summary.ANCHOR_GP_POOR,
+        summary.ANCHOR_TRENDS,
+    } <= anchors
+    links = re.findall(r"\[→ grafiek\]\(([^)]*)\)", text)
+    assert links
+    for link in links:
+        target = link.split("#", 1)[1]
+        assert target in anchors, link
+        if link.startswith("?"):
+            assert f"zone={code}" in link
+            assert "indicator=" in link
+
+
+def test_pdf_button_gives_the_omgevingsanalyse(
+    page: AppTest, marts: store.Marts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a zone, the page offers "Omgevingsanalyse (PDF)"; the file it gives (made on
+    demand) opens, has several pages, names the zone and carries the demo label."""
+    made: dict[str, bytes] = {}
+    original = DeltaGenerator.download_button
+
+    def spy(self: DeltaGenerator, label: str, data: Any, *args: Any, **kwargs: Any) -> Any:
+        if label == "Omgevingsanalyse (PDF)":
+            assert callable(data)  # generated on click, not on every run
+            made[str(kwargs["file_name"])] = data()
+        return original(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    code = _zones(marts)[0]
+    page.query_params["zone"] = code
+    page.run()
+    assert not page.exception
+    assert list(made) == [f"omgevingsanalyse_zone_{code}.pdf"]
+    reader = PdfReader(io.BytesIO(made[f"omgevingsanalyse_zone_{code}.pdf"]))
+    texts = [p.extract_text() or "" for p in reader.pages]
+    assert len(texts) > 1
+    name = marts.areas.filter(pl.col("area_code") == code)["area_name"][0]
+    assert f"Omgevingsanalyse {name} ({code})" in texts[0]
+    assert all(labels.DEMO_BADGE in t for t in texts)
+    assert "Wat valt op" in texts[0]

@@ -19,7 +19,15 @@ import polars as pl
 from popmgmt.metrics import peers
 from popmgmt.metrics.indicators import GMD_COVERAGE
 from popmgmt.pipeline.published import trends_mart
-from popmgmt.views import compare_flanders, downloads, peers_display, report
+from popmgmt.views import (
+    compare_flanders,
+    downloads,
+    labels,
+    pdf_report,
+    peers_display,
+    report,
+    summary,
+)
 from popmgmt.views.zone_model import (
     capacity_frame,
     gp_poor_zone,
@@ -234,6 +242,19 @@ def build_profile(
     )
 
 
+def summary_sentences(profile: ZoneProfile) -> list[summary.Sentence]:
+    """What stands out for the zone (`popmgmt.views.summary`): against Flanders (the
+    profile's comparison method), its similar zones, its trends, GP capacity and reach."""
+    return summary.summarise(
+        profile.spine,
+        peers=profile.snapshot.filter(pl.col("area_code").is_in(profile.peer_codes)),
+        gp_poor=profile.gp_poor,
+    )
+
+
+REPORT_SECTION_COUNT: Final = 11
+
+
 def report_sections(
     profile: ZoneProfile,
     *,
@@ -270,6 +291,117 @@ def report_sections(
             f"Trend: {indicator_name}", trend_table, notes=[f"Zonegrenzen: {BOUNDARY_NOTE}."]
         ),
     ]
+
+
+@dataclass(frozen=True)
+class PdfFigures:
+    """The page's charts for the PDF (Vega-Lite specs as the page draws them)."""
+
+    population_index: dict[str, Any]
+    pyramid: dict[str, Any] | None
+    municipality_map: dict[str, Any] | None
+    spines: list[dict[str, Any]]
+    comparison: dict[str, Any] | None
+    trend: dict[str, Any]
+
+
+def pdf_sections(
+    profile: ZoneProfile,
+    *,
+    sentences: list[summary.Sentence],
+    sections: list[report.ReportSection],
+    figures: PdfFigures,
+    definitions: pl.DataFrame,
+    indicator_name: str,
+) -> list[pdf_report.Section]:
+    """The PDF's chapters: the summary, then the HTML report's sections (`report_sections`,
+    same tables in the same order) grouped by page section with the page's charts, then
+    the definitions of every indicator shown."""
+    if len(sections) != REPORT_SECTION_COUNT:
+        raise ValueError("report_sections changed: update pdf_sections")
+    s = profile.summary
+    glance = (
+        f"{labels.fmt_number(s['population'])} inwoners op 1 januari {s['year']} "
+        f"({labels.POPULATION_SOURCE}; volledige telling), {labels.fmt_number(s['area_km2'])} "
+        f"km², {labels.fmt_number(s['density'])} inwoners per km², "
+        f"{labels.fmt_number(s['municipalities'])} gemeenten."
+    )
+    figure = pdf_report.Figure
+    return [
+        pdf_report.summary_section(sentences),
+        pdf_report.Section(
+            "In één oogopslag",
+            intro=glance,
+            figures=[
+                figure(figures.population_index, width=380, px_width=460),
+                *([figure(figures.pyramid, width=380, px_width=460)] if figures.pyramid else []),
+            ],
+            columns=2,
+            tables=sections[0:2],
+        ),
+        pdf_report.Section(
+            "Gemeenten van de zone",
+            figures=[figure(figures.municipality_map, width=560, px_width=620)]
+            if figures.municipality_map
+            else [],
+            tables=sections[2:3],
+            new_page=True,
+        ),
+        pdf_report.Section(
+            "Indicatoren: de zone tegenover Vlaanderen",
+            figures=[figure(spec) for spec in figures.spines],
+            tables=sections[3:4],
+            new_page=True,
+        ),
+        pdf_report.Section(
+            "Vergelijkbare zones en buurzones",
+            figures=[figure(figures.comparison)] if figures.comparison else [],
+            tables=sections[4:7],
+            new_page=True,
+        ),
+        pdf_report.Section("Huisartsencapaciteit", tables=sections[7:10], new_page=True),
+        pdf_report.Section(
+            f"Trend: {indicator_name}",
+            figures=[figure(figures.trend)],
+            tables=sections[10:11],
+            new_page=True,
+        ),
+        pdf_report.Section(
+            "Definities van de indicatoren",
+            tables=[report.ReportSection("Definities, formules en bronnen", definitions)],
+            new_page=True,
+        ),
+    ]
+
+
+def zone_pdf(
+    profile: ZoneProfile,
+    *,
+    figures: PdfFigures,
+    municipality_table: pl.DataFrame,
+    trend_table: pl.DataFrame,
+    indicator_name: str,
+    indicators: pl.DataFrame,
+    meta: pdf_report.Meta,
+) -> bytes:
+    """The omgevingsanalyse of the zone as a PDF (`pdf_report.render`): the summary, the
+    HTML report's tables with the page's charts and the map, the definitions."""
+    sections = pdf_sections(
+        profile,
+        sentences=summary_sentences(profile),
+        sections=report_sections(
+            profile,
+            municipality_table=municipality_table,
+            trend_table=trend_table,
+            indicator_name=indicator_name,
+        ),
+        figures=figures,
+        definitions=pdf_report.definitions_table(
+            indicators, profile.spine["indicator_code"].to_list()
+        ),
+        indicator_name=indicator_name,
+    )
+    return pdf_report.render(meta, sections)
 
 
 # --------------------------------------------------------------------------- downloads
