@@ -23,6 +23,7 @@ One step, per area, sex and single year of age (`OPEN_AGE` is the open group "10
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -176,7 +177,7 @@ def estimate_migration(
     `years` transitions (module doc). `history`: `INPUT_SCHEMA` over consecutive years."""
     areas, _, cubes = _history(history, years)
     surv = _survival_matrix(survival)
-    residuals = [nxt - _age_one_year(pop, surv) for pop, nxt in zip(cubes, cubes[1:], strict=False)]
+    residuals = [nxt - _age_one_year(pop, surv) for pop, nxt in itertools.pairwise(cubes)]
     mean = np.mean(residuals, axis=0)
     mean[:, :, 0] = 0.0
     a, s, g = np.indices(mean.shape)
