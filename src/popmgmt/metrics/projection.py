@@ -152,7 +152,7 @@ def _age_one_year(pop: FloatArray, surv: FloatArray) -> FloatArray:
 
 def _women(pop: FloatArray) -> FloatArray:
     lo, hi = FERTILE_AGES
-    return pop[:, SEXES.index("V"), lo : hi + 1].sum(axis=1)
+    return np.asarray(pop[:, SEXES.index("V"), lo : hi + 1].sum(axis=1), dtype=np.float64)
 
 
 # --------------------------------------------------------------------------- estimates
