@@ -7,7 +7,7 @@ indicators); this module turns them into the Dutch table and notes of the zone p
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
@@ -95,6 +95,6 @@ def reach_display(frame: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame
     return pl.DataFrame(rows, schema=list(COLUMNS), orient="row")
 
 
-def zone_cards(frame: pl.DataFrame) -> list[dict[str, object]]:
+def zone_cards(frame: pl.DataFrame) -> list[dict[str, Any]]:
     """The zone's two rows (for the page's cards), in `NOT_REACHED` order."""
     return frame.filter(pl.col("level") == "zone").to_dicts()
