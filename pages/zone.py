@@ -30,6 +30,7 @@ from popmgmt.views import (
     zone,
     zone_charts,
     zone_model,
+    zone_reach,
     zone_tables,
 )
 
@@ -110,6 +111,15 @@ def _own_set(
         "own": gain.potential_gain(values, _m.indicators, zone_code, chosen),
         "similar": gain.potential_gain(values, _m.indicators, zone_code, similar),
     }
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _reach(_m: store.Marts, key: str, zone_code: str) -> pl.DataFrame:
+    """Inhabitants without a GMD or a GP contact, the zone and its municipalities (public
+    aggregates of the published Atlas cells: shared by every role)."""
+    del key
+    munis = _m.areas.filter((pl.col("level") == "gemeente") & (pl.col("zone_code") == zone_code))
+    return zone_reach.reach_frame(_m.values, zone_code, munis)
 
 
 def _downloads(frame: pl.DataFrame, zone_code: str, what: str, notes: list[str]) -> None:
@@ -540,6 +550,33 @@ else:
         "Praktijken per gemeente: voorbehouden aan de zorgraad van deze zone en aan "
         "Departement Zorg."
     )
+
+# --- 5b. who is not reached -------------------------------------------------------------
+st.subheader("Wie bereiken we niet?")
+reach = _reach(marts, key, code)
+reach_names = {
+    **names,
+    **dict(munis.select("area_code", "area_name").iter_rows()),
+}
+reach_cols = st.columns(2)
+for column, r in zip(reach_cols, zone_reach.zone_cards(reach), strict=False):
+    shown = r["status"] == "getoond"
+    with column:
+        _card(
+            f"Inwoners {zone_reach.WHAT_LABELS[str(r['what'])].lower()}",
+            zone_reach.count_text(r),
+            [
+                f"{labels.fmt_number(r['share'], 1)} % van de inwoners" if shown else "",
+                labels.fmt_interval(r["ci_low"], r["ci_high"], "%") if shown else "",
+                f"noemer: {labels.fmt_number(r['denominator'])} rechthebbenden"
+                if r["denominator"] is not None
+                else "",
+                f"jaar {r['year']}" if r["year"] is not None else "",
+            ],
+        )
+st.caption(zone_reach.NOTE)
+with st.expander("Tabel: wie we niet bereiken, per gemeente"):
+    _table(zone_reach.reach_display(reach, reach_names), code, "niet_bereikt", notes)
 
 # --- 6. trends --------------------------------------------------------------------------
 st.header("Trends", anchor=summary.ANCHOR_TRENDS)

@@ -369,3 +369,50 @@ def test_pdf_button_gives_the_omgevingsanalyse(
     assert f"Omgevingsanalyse {name} ({code})" in texts[0]
     assert all(labels.DEMO_BADGE in t for t in texts)
     assert "Wat valt op" in texts[0]
+
+
+def test_not_reached_section_equals_the_atlas_complements(
+    page: AppTest, marts: store.Marts
+) -> None:
+    """Given a zone, the 'Wie bereiken we niet?' table shows denominator - numerator of the
+    published GMD and GP-contact cells of the zone and each municipality (or their
+    suppression), for the latest year."""
+    code = _zones(marts)[0]
+    page.query_params["zone"] = code
+    page.run()
+    assert not page.exception
+    assert "Wie bereiken we niet?" in [s.value for s in page.subheader]
+    found = [d.value for d in page.dataframe if list(d.value.columns)[:2] == ["Gebied", "Wie"]]
+    assert len(found) == 1
+    table = found[0]
+    rows = {(r["Gebied"], r["Wie"]): r for r in table.to_dict("records")}
+    names = dict(marts.areas.select("area_code", "area_name").iter_rows())
+    munis = marts.areas.filter((pl.col("level") == "gemeente") & (pl.col("zone_code") == code))
+    checked = 0
+    for indicator, who in (
+        ("ima_gmd", "Zonder GMD"),
+        ("ima_gpcontact", "Zonder huisartscontact in het jaar"),
+    ):
+        for level, area in [("zone", code)] + [("gemeente", c) for c in munis["area_code"]]:
+            year = store.latest_year(marts, indicator, level=level)
+            cell = marts.values.filter(
+                (pl.col("indicator_code") == indicator)
+                & (pl.col("level") == level)
+                & (pl.col("area_code") == area)
+                & (pl.col("year") == year)
+            ).row(0, named=True)
+            shown = rows[(f"{names[area]} ({area}, {level})", who)]
+            assert shown["Jaar"] == str(year)
+            if cell["suppressed"]:
+                assert shown["Aantal inwoners"].startswith("onderdrukt")
+                continue
+            missing = cell["denominator"] - cell["numerator"]
+            if 0 < missing < 5:
+                assert shown["Aantal inwoners"] == "niet getoond (1 tot 4 personen)"
+            else:
+                assert shown["Aantal inwoners"] == labels.fmt_number(missing)
+                assert shown["Aandeel (%)"] == labels.fmt_number(
+                    missing / cell["denominator"] * 100, 1
+                )
+            checked += 1
+    assert checked >= 4

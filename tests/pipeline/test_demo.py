@@ -45,6 +45,7 @@ CONTRACT_COLUMNS = {
     ],
     "bevolking.csv": ["YEAR", "REFNIS", "SEX", "AGE", "POPULATION"],
     "huisartsenkringen.csv": ["REFNIS", "CIRCLE_CODE", "CIRCLE_NAME"],
+    "bevolkingsprojectie.csv": ["REFNIS", "YEAR", "SEX", "AGE", "POPULATION"],
 }  # fmt: skip
 CONTACTS = ["RAADPL", "BEZAVOND", "BEZOEKIND", "INSTEL", "DIGICONT", "ADVIES"]
 INTS = {"YEAR", "FLAGHMM", "FF_MH", "PAT_GMD", "PAT_ATTRIB", "FIRST_YEAR", "LAST_YEAR",

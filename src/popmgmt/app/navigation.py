@@ -27,6 +27,7 @@ NAVIGATION: Final[dict[str, list[PageSpec]]] = {
     ],
     "Mijn zone": [
         PageSpec("pages/zone.py", "Zoneprofiel"),
+        PageSpec("pages/outlook.py", "Capaciteit 2035"),
     ],
     "Departement Zorg": [
         PageSpec("pages/monitor.py", "Vlaamse monitor"),

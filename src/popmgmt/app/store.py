@@ -24,6 +24,7 @@ from popmgmt.pipeline.marts import (
     INDICATOR_VALUES,
     INDICATORS,
     MART_COLUMNS,
+    OUTLOOK,
     POPULATION,
     PRACTICES,
     TRENDS,
@@ -87,6 +88,10 @@ class Marts:
     folder: Path
     comparisons: pl.DataFrame = field(default_factory=lambda: empty_derived(COMPARISONS))
     trends: pl.DataFrame = field(default_factory=lambda: empty_derived(TRENDS))
+    # The capacity outlook (issue 13); empty for a build without them.
+    gp_age: pl.DataFrame = field(default_factory=pl.DataFrame)
+    gp_inflow: pl.DataFrame = field(default_factory=pl.DataFrame)
+    outlook_population: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -141,6 +146,11 @@ def load_marts(folder: Path) -> Marts:
         folder=folder,
         comparisons=_read_mart(folder, manifest, COMPARISONS),
         trends=_read_mart(folder, manifest, TRENDS),
+        **{
+            name: _read_mart(folder, manifest, name)
+            for name in OUTLOOK
+            if name in manifest["marts"]
+        },
     )
     geo_path(marts, "zone")  # fail early, with the build instructions
     return marts

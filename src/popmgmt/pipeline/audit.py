@@ -20,7 +20,10 @@ an outsider can know as a linear equation:
   a municipality states its GP count by its form (solo 1, duo 2), the
   municipality's GP count is their sum;
 - GPs under 65 = GPs x (1 - share 65+), which is not linear: one unknown of
-  the three follows from the other two.
+  the three follows from the other two;
+- the capacity outlook's Flemish GP age bands (they add up to the known-age GPs, to
+  gp_65plus from 65 and to gp_60plus from 60) and its trainees of the year before
+  (gp_trainees_per_10k's numerator of that year).
 
 Then it solves: differencing (an equation with one unknown gives it) until
 nothing changes, and an exact rank test on what is left (`privacy._solve_block`
@@ -418,6 +421,102 @@ def _form_count_vars(practices: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _outlook_vars(marts: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """The outlook's published Flemish counts: GPs by age band, trainees and settled."""
+    frames = []
+    if "gp_age" in marts:
+        frames.append(
+            marts["gp_age"].select(
+                _key("ga", "level", "area_code", "year", "age_from").alias("var"),
+                pl.lit("ga").alias("series"),
+                "level",
+                pl.col("area_code").alias("area"),
+                pl.col("year").cast(pl.Int64),
+                pl.col("gps").cast(pl.Float64).alias("value"),
+                pl.lit(False).alias("hidden"),
+                pl.lit(False).alias("primary"),
+                pl.col("age_from").cast(pl.String).alias("code"),
+                pl.lit("gpage").alias("role"),
+            )
+        )
+    if "gp_inflow" in marts:
+        frames.extend(
+            marts["gp_inflow"].select(
+                _key("gi", "level", "area_code", "year", pl.lit(col)).alias("var"),
+                pl.lit(f"gi|{col}").alias("series"),
+                "level",
+                pl.col("area_code").alias("area"),
+                pl.col("year").cast(pl.Int64),
+                pl.col(col).cast(pl.Float64).alias("value"),
+                pl.lit(False).alias("hidden"),
+                pl.lit(False).alias("primary"),
+                pl.lit(None, pl.String).alias("code"),
+                pl.lit(col).alias("role"),
+            )
+            for col in ("trainees_before", "settled")
+        )
+    if not frames:
+        return pl.DataFrame(schema=_VAR_SCHEMA)
+    return pl.concat(frames)
+
+
+_VAR_SCHEMA: Final = {
+    "var": pl.String,
+    "series": pl.String,
+    "level": pl.String,
+    "area": pl.String,
+    "year": pl.Int64,
+    "value": pl.Float64,
+    "hidden": pl.Boolean,
+    "primary": pl.Boolean,
+    "code": pl.String,
+    "role": pl.String,
+}
+
+
+def _outlook_terms(ind: pl.DataFrame, outlook: pl.DataFrame) -> pl.DataFrame:
+    """Age bands add up to the known-age GPs, bands from 65 to gp_65plus, bands from 60 to
+    gp_60plus; trainees in year - 1 are gp_trainees_per_10k's numerator of that year."""
+    frames = []
+    bands = outlook.filter(pl.col("role") == "gpage").with_columns(
+        pl.col("code").cast(pl.Int64).alias("age_from")
+    )
+    for name, code, role, minimum in (
+        ("total", "gp_65plus", "den", 0),
+        ("65", "gp_65plus", "num", 65),
+        ("60", "gp_60plus", "num", 60),
+    ):
+        eq = _key("go", pl.lit(name), "level", "area", "year")
+        frames.append(
+            ind.filter((pl.col("code") == code) & (pl.col("role") == role)).select(
+                eq.alias("eq"), "var", pl.lit(1.0).alias("coef")
+            )
+        )
+        frames.append(
+            bands.filter(pl.col("age_from") >= minimum).select(
+                eq.alias("eq"), "var", pl.lit(-1.0).alias("coef")
+            )
+        )
+    eq = _key("gt", "level", "area", "year")
+    frames.append(
+        ind.filter((pl.col("code") == "gp_trainees_per_10k") & (pl.col("role") == "num")).select(
+            eq.alias("eq"), "var", pl.lit(1.0).alias("coef")
+        )
+    )
+    frames.append(
+        outlook.filter(pl.col("role") == "trainees_before")
+        .with_columns(pl.col("year") - 1)
+        .select(eq.alias("eq"), "var", pl.lit(-1.0).alias("coef"))
+    )
+    parts = [f for f in frames if f.height]
+    if not parts:
+        return pl.DataFrame(schema={"eq": pl.String, "var": pl.String, "coef": pl.Float64})
+    # Only equations with both sides published.
+    totals = pl.concat(parts).filter(pl.col("coef") > 0)
+    rest = pl.concat(parts).filter(pl.col("coef") < 0)
+    return _complete(totals, rest)
+
+
 # --------------------------------------------------------------------------- solving
 
 
@@ -581,7 +680,8 @@ def published_system(marts: Mapping[str, pl.DataFrame]) -> tuple[pl.DataFrame, p
     links = _parent_links(marts["areas"], present)
     derived, age_terms = _gp_age_terms(ind)
     forms = _form_count_vars(practices)
-    variables = pl.concat([ind, pop, prac, derived, forms]).unique(
+    outlook = _outlook_vars(marts)
+    variables = pl.concat([ind, pop, prac, derived, forms, outlook]).unique(
         "var", keep="first", maintain_order=True
     )
     base = pl.concat([ind, pop])
@@ -594,6 +694,7 @@ def published_system(marts: Mapping[str, pl.DataFrame]) -> tuple[pl.DataFrame, p
             _equality_terms(base, equal_series(base)),
             age_terms,
             _practice_terms(ind, practices),
+            _outlook_terms(ind, outlook),
         ]
     )
     return variables, terms
@@ -607,7 +708,9 @@ def audit_marts(marts: Mapping[str, pl.DataFrame]) -> AuditResult:
     recovered = was_hidden & ~np.isnan(value)
     found = variables.with_columns(pl.Series("recovered", value)).filter(pl.Series(recovered))
     small = (pl.col("recovered") > 0.5) & (pl.col("recovered") < MIN_COUNT - 0.5)
-    counts = pl.col("role").is_in(["num", "den", "pop", "gp60_64"])
+    counts = pl.col("role").is_in(
+        ["num", "den", "pop", "gp60_64", "gpage", "trainees_before", "settled"]
+    )
     # Every recovered figure was hidden; a practice figure is hidden only to protect it.
     leak = (
         (pl.col("level") == "praktijk")

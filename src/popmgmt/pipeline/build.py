@@ -44,6 +44,8 @@ from popmgmt.pipeline.control import DisclosureError
 from popmgmt.pipeline.geo import simplified_layer
 from popmgmt.pipeline.marts import (
     COMPARISONS,
+    GP_AGE,
+    GP_INFLOW,
     INDICATOR_VALUES,
     INDICATORS,
     MART_COLUMNS,
@@ -321,6 +323,10 @@ def final_guards(marts: dict[str, pl.DataFrame]) -> list[str]:
         values.filter(pl.col("denominator_unit").is_in(persons)), ["denominator"]
     )
     problems += assert_no_small_counts(marts[POPULATION], ["population"])
+    for name in (GP_AGE, GP_INFLOW):
+        if name in marts:
+            kinds = MART_COLUMNS[name].items()
+            problems += assert_no_small_counts(marts[name], [c for c, k in kinds if k == "count"])
     problems += derived_from_published(marts)
     counts = [c for c, kind in MART_COLUMNS[PRACTICES].items() if kind == "count"]
     problems += assert_no_small_counts(marts[PRACTICES], counts)

@@ -21,6 +21,7 @@ from popmgmt.pipeline.schemas import (
     CIRCLES_FILE,
     IMA_FILE,
     POPULATION_FILE,
+    PROJECTION_FILE,
     REGISTER_FILE,
     SURVEY_GPS_FILE,
     SURVEY_PRACTICES_FILE,
@@ -350,7 +351,7 @@ def _cross_checks(
         for name in (IMA_FILE, SURVEY_PRACTICES_FILE, SURVEY_GPS_FILE):
             if name in frames:
                 found[name].append(_hci_in_register(frames[name], register_hci))
-    for name in (ATLAS_VALUES_FILE, POPULATION_FILE):
+    for name in (ATLAS_VALUES_FILE, POPULATION_FILE, PROJECTION_FILE):
         if name in frames:
             found[name] += [_unknown_refnis(frames[name], geo), _mixed_versions(frames[name], geo)]
     if ATLAS_VALUES_FILE in frames and ATLAS_METADATA_FILE in frames:

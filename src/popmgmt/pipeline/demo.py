@@ -42,11 +42,13 @@ import hashlib
 import io
 import json
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import polars as pl
 
 from popmgmt import __version__
+from popmgmt.metrics import projection
 from popmgmt.pipeline import codes
 from popmgmt.pipeline.demo_atlas import (
     BREAKDOWNS,
@@ -90,6 +92,7 @@ from popmgmt.pipeline.schemas import (
     CIRCLES_FILE,
     IMA_FILE,
     POPULATION_FILE,
+    PROJECTION_FILE,
     PROVENANCE_FILE,
     REGISTER_FILE,
     SURVEY_GPS_FILE,
@@ -190,6 +193,39 @@ def _bevolking(geo: _Geo, pop: IntArray) -> pl.DataFrame:
             "AGE": a.astype(np.int64),
             "POPULATION": sub.ravel(),
         }
+    )
+
+
+# The demo's "official" projection: the cohort model of metrics.projection with a
+# slightly higher life expectancy than the build's own assumption, every fifth year
+# (the build interpolates between them). Synthetic, like the rest of the demo.
+DEMO_PROJECTION_YEARS: Final = (2025, 2030, 2035)
+DEMO_LIFE_EXPECTANCY: Final = {"M": 81.5, "V": 85.5}
+
+
+def _projection(bevolking: pl.DataFrame) -> pl.DataFrame:
+    history = bevolking.select(
+        pl.col("REFNIS").alias("area_code"),
+        pl.col("YEAR").alias("year"),
+        pl.col("SEX").alias("sex"),
+        pl.col("AGE").alias("age"),
+        pl.col("POPULATION").cast(pl.Float64).alias("population"),
+    )
+    last = int(history["year"].max())  # type: ignore[arg-type]
+    assumptions = projection.estimate_assumptions(history, life_expectancy=DEMO_LIFE_EXPECTANCY)
+    ahead = projection.project_population(
+        history.filter(pl.col("year") == last), assumptions, last_year=max(DEMO_PROJECTION_YEARS)
+    )
+    return (
+        ahead.filter(pl.col("year").is_in(DEMO_PROJECTION_YEARS))
+        .select(
+            pl.col("area_code").alias("REFNIS"),
+            pl.col("year").alias("YEAR"),
+            pl.col("sex").alias("SEX"),
+            pl.col("age").alias("AGE"),
+            pl.col("population").round(0).cast(pl.Int64).alias("POPULATION"),
+        )
+        .sort("YEAR", "REFNIS", "SEX", "AGE")
     )
 
 
@@ -385,6 +421,7 @@ def _generate(
     frames[ATLAS_METADATA_FILE] = _atlas_metadata()
     frames[POPULATION_FILE] = _bevolking(geo, pop)
     frames[CIRCLES_FILE] = _circles(geo, mpop_2024)
+    frames[PROJECTION_FILE] = _projection(frames[POPULATION_FILE])
     files = {name: _csv_bytes(frame) for name, frame in frames.items()}
     provenance = _provenance(seed, scale)
     provenance["fingerprint"] = {

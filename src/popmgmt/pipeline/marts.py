@@ -18,6 +18,12 @@ POPULATION: Final = "population"
 PRACTICES: Final = "practices"
 COMPARISONS: Final = "comparisons"
 TRENDS: Final = "trends"
+GP_AGE: Final = "gp_age"
+GP_INFLOW: Final = "gp_inflow"
+OUTLOOK_POPULATION: Final = "outlook_population"
+# The capacity outlook's marts (pipeline/outlook.py): optional for the app (a build
+# before issue 13 has none; the outlook page then asks for a new build).
+OUTLOOK: Final = (GP_AGE, GP_INFLOW, OUTLOOK_POPULATION)
 # Derived from the published indicator values after disclosure control
 # (pipeline/published.py): not part of the privacy audit.
 DERIVED: Final = (COMPARISONS, TRENDS)
@@ -123,6 +129,35 @@ MART_COLUMNS: Final[dict[str, dict[str, str]]] = {
         "hi_998": "interval",
         "label": "label",
         "label_unadjusted": "label",
+    },
+    # Flemish GPs (active, of known age) by age band, survey years; bands merged so that
+    # none holds 1-4 GPs. In the audit (pipeline/audit.py).
+    GP_AGE: {
+        "level": "key",
+        "area_code": "key",
+        "year": "key",
+        "age_from": "key",
+        "age_to": "key",
+        "gps": "count",
+    },
+    # Flemish GPs in training in year - 1 and how many of them were active GPs in year.
+    GP_INFLOW: {
+        "level": "key",
+        "area_code": "key",
+        "year": "key",
+        "trainees_before": "count",
+        "settled": "count",
+    },
+    # Projected inhabitants per zone and Flanders (model output or an official
+    # projection, not a count of persons): years after the latest population year.
+    OUTLOOK_POPULATION: {
+        "level": "key",
+        "area_code": "key",
+        "year": "key",
+        "sex": "key",
+        "age_band": "key",
+        "population": "measure",
+        "source": "label",
     },
     TRENDS: {
         "indicator_code": "key",

@@ -19,6 +19,7 @@ from popmgmt.pipeline.schemas import (
     CIRCLES_FILE,
     IMA_FILE,
     POPULATION_FILE,
+    PROJECTION_FILE,
     REGISTER_FILE,
     SURVEY_GPS_FILE,
     SURVEY_PRACTICES_FILE,
@@ -85,6 +86,7 @@ _FIELDS: Final[dict[str, str]] = {
     ATLAS_METADATA_FILE: "atlas_metadata",
     POPULATION_FILE: "population",
     CIRCLES_FILE: "circles",
+    PROJECTION_FILE: "projection",
 }
 
 

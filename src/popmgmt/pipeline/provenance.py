@@ -28,7 +28,7 @@ from popmgmt import __version__
 from popmgmt.pipeline import demo, demo_world, statbel
 from popmgmt.pipeline.read_raw import read_input
 from popmgmt.pipeline.refdata import RefData
-from popmgmt.pipeline.schemas import PROVENANCE_FILE, RAW_FILES
+from popmgmt.pipeline.schemas import DEMO_FILES, PROVENANCE_FILE
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def check_demo(folder: Path, refdata: RefData) -> DemoCheck:
         or isinstance(scale, bool)
         or not 0.0 < float(scale) <= 1.0
         or not isinstance(files, dict)
-        or set(files) != set(RAW_FILES)
+        or set(files) != set(DEMO_FILES)
     ):
         return _not_demo("de vingerafdruk ('fingerprint') is niet die van de demogenerator")
     if fingerprint.get("version") != __version__:
@@ -107,7 +107,7 @@ def check_demo(folder: Path, refdata: RefData) -> DemoCheck:
         extra = []
     if extra:
         return _not_demo(f"de map bevat ook {', '.join(extra)}, dat de demogenerator niet schrijft")
-    for name in sorted(RAW_FILES):
+    for name in sorted(DEMO_FILES):
         if _digest(folder / name) != files[name]:
             return _not_demo(f"{name} verschilt van het bestand dat de demogenerator schreef")
     regenerated = demo.generate_demo(refdata=refdata, seed=seed, scale=float(scale))

@@ -36,6 +36,7 @@ from popmgmt.pipeline.schemas import (
     CHECK_MESSAGES,
     FILE_CONTENTS_NL,
     POPULATION_FILE,
+    PROJECTION_FILE,
     RULE_MESSAGES,
     PopulationSchema,
 )
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 _SUMMED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     POPULATION_FILE: ("POPULATION",),
     ATLAS_VALUES_FILE: ("NUMERATOR", "DENOMINATOR"),
+    PROJECTION_FILE: ("POPULATION",),
 }
 """Files whose rows are summed when merged municipalities collapse onto one key."""
 

@@ -323,6 +323,10 @@ class AtlasMetadataSchema(dy.Schema):
     DIRECTION = _code(codes.DIRECTIONS, "Richting: hoger_beter, lager_beter of neutraal")
 
 
+PROJECTION_LAST_YEAR: Final = 2070
+"""The latest year a population projection may hold."""
+
+
 class PopulationSchema(dy.Schema):
     """`bevolking.csv`: Statbel population on 1 January."""
 
@@ -333,6 +337,22 @@ class PopulationSchema(dy.Schema):
     SEX = _code(codes.SEXES, "Geslacht: M of V", primary_key=True)
     AGE = dy.Int64(primary_key=True, min=0, max=codes.MAX_AGE, description="Leeftijd in jaren")
     POPULATION = _count("Aantal inwoners", MAX_POPULATION_CELL)
+
+
+class PopulationProjectionSchema(dy.Schema):
+    """`bevolkingsprojectie.csv` (optional): an official population projection per
+    municipality, in the shape of the Flemish projections (Statistiek Vlaanderen)."""
+
+    REFNIS = _digits(5, "REFNIS-code van de gemeente (2019-2024 of 2025)", primary_key=True)
+    YEAR = dy.Int64(
+        primary_key=True,
+        min=codes.FIRST_YEAR,
+        max=PROJECTION_LAST_YEAR,
+        description="Jaar van de projectie (1 januari)",
+    )
+    SEX = _code(codes.SEXES, "Geslacht: M of V", primary_key=True)
+    AGE = dy.Int64(primary_key=True, min=0, max=codes.MAX_AGE, description="Leeftijd in jaren")
+    POPULATION = _count("Geprojecteerd aantal inwoners (geheel getal)", MAX_POPULATION_CELL)
 
 
 class GpCircleSchema(dy.Schema):
@@ -374,6 +394,15 @@ RAW_FILES: Final[dict[str, type[dy.Schema]]] = {
 }
 """Every required raw file of the contract and its schema."""
 
+PROJECTION_FILE: Final = "bevolkingsprojectie.csv"
+OPTIONAL_FILES: Final[dict[str, type[dy.Schema]]] = {
+    PROJECTION_FILE: PopulationProjectionSchema,
+}
+"""Raw files the contract allows but does not require, and their schemas. Without
+`bevolkingsprojectie.csv` the build projects the population itself (cohort model)."""
+DEMO_FILES: Final[dict[str, type[dy.Schema]]] = {**RAW_FILES, **OPTIONAL_FILES}
+"""Every data file the demo generator writes."""
+
 PROVENANCE_FILE: Final = "herkomst.json"
 """Optional provenance file: `{"demo": bool, "generator": str, "seed": int, "sources": {},
 "fingerprint": {...}}`; `"demo": true` counts only for the generator's verified output
@@ -388,5 +417,6 @@ FILE_CONTENTS_NL: Final[dict[str, str]] = {
     ATLAS_METADATA_FILE: "de metadata van de IMA Atlas-indicatoren",
     POPULATION_FILE: "de Statbel-bevolking per gemeente, jaar, geslacht en leeftijd",
     CIRCLES_FILE: "de indeling van de Vlaamse gemeenten in huisartsenkringen",
+    PROJECTION_FILE: "een bevolkingsprojectie per gemeente, jaar, geslacht en leeftijd",
 }
 """What each raw file holds, in Dutch, for messages about a missing file."""

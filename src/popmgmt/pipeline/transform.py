@@ -38,6 +38,7 @@ from popmgmt.pipeline.marts import (
     POPULATION,
     PRACTICES,
 )
+from popmgmt.pipeline.outlook import outlook_marts
 from popmgmt.pipeline.practices import (
     CONTACT_COLUMNS,
     FTE_SCALE,
@@ -666,7 +667,7 @@ def compute_marts(
         values = indicator_values_mart(counts, members, cat, failures, linked.unique().sort(KEYS))
     else:
         raise DisclosureError("indicatoren: gekoppelde onderdrukking raakt niet stabiel")
-    return {
+    marts = {
         AREAS: areas_mart(refdata, raw.circles, members),
         INDICATORS: cat,
         INDICATOR_VALUES: values,
@@ -685,3 +686,5 @@ def compute_marts(
             ).select(pl.col("area_code").alias("refnis"), "year"),
         ),
     }
+    marts.update(outlook_marts(raw, gps, members))
+    return marts

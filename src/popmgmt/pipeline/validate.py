@@ -87,7 +87,9 @@ from popmgmt.pipeline.schemas import (
     ATLAS_METADATA_FILE,
     ATLAS_VALUES_FILE,
     IMA_FILE,
+    OPTIONAL_FILES,
     POPULATION_FILE,
+    PROJECTION_FILE,
     PROVENANCE_FILE,
     RAW_FILES,
 )
@@ -109,6 +111,8 @@ class RawData:
     """Contents of `herkomst.json`, or `{"demo": False}` when it is absent."""
     checksums: dict[str, str]
     """SHA-256 (hex) of every input file read, by file name."""
+    projection: pl.DataFrame | None = None
+    """`bevolkingsprojectie.csv` when delivered (optional): REFNIS x YEAR x SEX x AGE."""
 
 
 # ----------------------------------------------------------------------------
@@ -286,6 +290,9 @@ def validate_raw(
             problems += statbel_problems
             continue
         loaded[name] = _load(folder, name, schema, checksums)
+    for name, schema in OPTIONAL_FILES.items():
+        if read_input(folder, name) is not None:
+            loaded[name] = _load(folder, name, schema, checksums)
     expected = list(
         refdata.flemish_codes if expected_municipalities is None else expected_municipalities
     )
@@ -350,4 +357,45 @@ def _completeness(
         ),
     )
     found += problems(IMA_FILE, ima_findings(frames["ima"], population, population_file))
+    if frames.get("projection") is not None:
+        found += problems(
+            PROJECTION_FILE, projection_findings(frames["projection"], population, covered)
+        )
+    return found
+
+
+def projection_findings(
+    projection: pl.DataFrame, population: pl.DataFrame, covered: list[str]
+) -> list[Finding]:
+    """An optional projection must reach beyond the population's last year, cover every
+    covered municipality in each of its years, and give both sexes."""
+    found: list[Finding] = []
+    last_observed = int(population["YEAR"].max())  # type: ignore[arg-type]
+    last_projected = int(projection["YEAR"].max())  # type: ignore[arg-type]
+    if last_projected <= last_observed:
+        found.append(
+            Finding(
+                "YEAR",
+                f"de projectie eindigt in {last_projected}, niet na het laatste "
+                f"bevolkingsjaar ({last_observed}); lever jaren na {last_observed}",
+            )
+        )
+    wanted = set(covered)
+    for year in sorted(projection["YEAR"].unique().to_list()):
+        part = projection.filter(pl.col("YEAR") == year)
+        missing = sorted(wanted - set(part["REFNIS"].unique().to_list()))
+        if missing:
+            shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+            found.append(
+                Finding(
+                    "REFNIS",
+                    f"projectiejaar {year} mist {len(missing)} gemeenten ({shown}); lever "
+                    "elke gemeente in elk projectiejaar",
+                )
+            )
+        sexes = set(part["SEX"].unique().to_list())
+        if sexes != {"M", "V"}:
+            found.append(
+                Finding("SEX", f"projectiejaar {year} heeft niet beide geslachten (M en V)")
+            )
     return found
