@@ -18,6 +18,7 @@ POPULATION: Final = "population"
 PRACTICES: Final = "practices"
 COMPARISONS: Final = "comparisons"
 TRENDS: Final = "trends"
+SURVEY: Final = "survey"
 # Derived from the published indicator values after disclosure control
 # (pipeline/published.py): not part of the privacy audit.
 DERIVED: Final = (COMPARISONS, TRENDS)
@@ -123,6 +124,24 @@ MART_COLUMNS: Final[dict[str, dict[str, str]]] = {
         "hi_998": "interval",
         "label": "label",
         "label_unadjusted": "label",
+    },
+    SURVEY: {
+        "indicator_code": "key",
+        "category": "key",
+        "level": "key",
+        "area_code": "key",
+        "year": "key",
+        "respondents": "count",
+        "population": "count",
+        "population_year": "measure",
+        "response_rate": "value",
+        "numerator": "measure",
+        "denominator": "measure",
+        "value": "value",
+        "ci_low": "interval",
+        "ci_high": "interval",
+        "suppressed": "flag",
+        "suppression_reason": "label",
     },
     TRENDS: {
         "indicator_code": "key",

@@ -37,6 +37,7 @@ from popmgmt.pipeline.marts import (
     MART_COLUMNS,
     POPULATION,
     PRACTICES,
+    SURVEY,
 )
 from popmgmt.pipeline.practices import (
     CONTACT_COLUMNS,
@@ -48,6 +49,7 @@ from popmgmt.pipeline.practices import (
 )
 from popmgmt.pipeline.privacy import PRIMARY, TOTAL_COL
 from popmgmt.pipeline.refdata import RefData
+from popmgmt.pipeline.survey import survey_mart
 from popmgmt.pipeline.validate import RawData
 
 
@@ -684,4 +686,5 @@ def compute_marts(
                 & pl.col("suppressed")
             ).select(pl.col("area_code").alias("refnis"), "year"),
         ),
+        SURVEY: survey_mart(raw, gps, members),
     }
