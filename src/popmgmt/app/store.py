@@ -26,9 +26,11 @@ from popmgmt.pipeline.marts import (
     MART_COLUMNS,
     POPULATION,
     PRACTICES,
+    SURVEY,
     TRENDS,
     empty_derived,
 )
+from popmgmt.pipeline.survey import empty_survey
 from popmgmt.views import labels
 
 MANIFEST_FILE: Final = "manifest.json"
@@ -87,6 +89,7 @@ class Marts:
     folder: Path
     comparisons: pl.DataFrame = field(default_factory=lambda: empty_derived(COMPARISONS))
     trends: pl.DataFrame = field(default_factory=lambda: empty_derived(TRENDS))
+    survey: pl.DataFrame = field(default_factory=empty_survey)
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -141,6 +144,10 @@ def load_marts(folder: Path) -> Marts:
         folder=folder,
         comparisons=_read_mart(folder, manifest, COMPARISONS),
         trends=_read_mart(folder, manifest, TRENDS),
+        # A build from before the survey mart has none: the survey page says so.
+        survey=(
+            _read_mart(folder, manifest, SURVEY) if SURVEY in manifest["marts"] else empty_survey()
+        ),
     )
     geo_path(marts, "zone")  # fail early, with the build instructions
     return marts

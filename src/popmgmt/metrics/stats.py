@@ -548,14 +548,14 @@ def slope_index_of_inequality(
 def t_interval_from_sums(
     total: ArrayLike, total_sq: ArrayLike, n: ArrayLike, confidence: float = 0.95
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Mean and Student-t interval of a sample known by its sums, element-wise.
+    """Mean and Student-t interval of a sample known by its sums, element-wise (1-d).
 
     `total` = sum of the answers, `total_sq` = sum of their squares, `n` = number of
     answers. Returns (mean, low, high); NaN where n < 2 (no spread to estimate).
     The quantile is scipy's `t.ppf(1 - alpha/2, n - 1)`.
     """
     _check_confidence(confidence)
-    s, q, k = np.broadcast_arrays(_as_float(total), _as_float(total_sq), _as_float(n))
+    s, q, k = np.broadcast_arrays(*(np.atleast_1d(_as_float(v)) for v in (total, total_sq, n)))
     mean = np.full(s.shape, np.nan)
     low = np.full(s.shape, np.nan)
     high = np.full(s.shape, np.nan)
@@ -586,7 +586,9 @@ def ratio_interval_from_sums(
     sum(x) = 0.
     """
     _check_confidence(confidence)
-    ys, xs, yys, xys, xxs, k = np.broadcast_arrays(*(_as_float(v) for v in (y, x, yy, xy, xx, n)))
+    ys, xs, yys, xys, xxs, k = np.broadcast_arrays(
+        *(np.atleast_1d(_as_float(v)) for v in (y, x, yy, xy, xx, n))
+    )
     ratio = np.full(ys.shape, np.nan)
     low = np.full(ys.shape, np.nan)
     high = np.full(ys.shape, np.nan)

@@ -793,10 +793,11 @@ def published_system(marts: Mapping[str, pl.DataFrame]) -> tuple[pl.DataFrame, p
     return variables, terms
 
 
-def audit_marts(marts: Mapping[str, pl.DataFrame]) -> AuditResult:
-    """Solve the published marts as an attacker would; list every leak (Dutch)."""
-    variables, terms = published_system(marts)
-    value = solve(variables, terms)
+def recovered_leaks(
+    variables: pl.DataFrame, value: npt.NDArray[np.float64]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The hidden variables that `value` (from `solve`) fixes (`found`, with `recovered`)
+    and those of them that are leaks (sorted by name)."""
     was_hidden = variables["value"].is_null().to_numpy()
     recovered = was_hidden & ~np.isnan(value)
     found = variables.with_columns(pl.Series("recovered", value)).filter(pl.Series(recovered))
@@ -829,7 +830,16 @@ def audit_marts(marts: Mapping[str, pl.DataFrame]) -> AuditResult:
         | (counts & small)
         | _survey_leaks()
     )
-    leaks = found.filter(leak).sort("var")
+    return found, found.filter(leak).sort("var")
+
+
+def audit_marts(marts: Mapping[str, pl.DataFrame]) -> AuditResult:
+    """Solve the published marts as an attacker would; list every leak (Dutch)."""
+    variables, terms = published_system(marts)
+    value = solve(variables, terms)
+    was_hidden = variables["value"].is_null().to_numpy()
+    recovered = was_hidden & ~np.isnan(value)
+    found, leaks = recovered_leaks(variables, value)
     lines = [
         f"{row['var']}: verborgen, maar af te leiden uit de gepubliceerde tabellen"
         f" (waarde {row['recovered']:.6g})"
