@@ -394,7 +394,7 @@ def test_audit_catches_a_planted_leak_in_the_built_survey_mart(marts: Marts) -> 
         SURVEY: marts.survey,
     }
     assert audit_marts(base).leaks == []
-    zone = (
+    zone = str(
         marts.survey.filter((pl.col("level") == "zone") & ~pl.col("suppressed"))["area_code"]
         .sort()
         .first()

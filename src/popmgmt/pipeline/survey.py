@@ -470,7 +470,7 @@ def _rows(
 
 
 def _with_numpy(
-    frame: pl.DataFrame, names: tuple[str, str, str], arrays: tuple[np.ndarray, ...]
+    frame: pl.DataFrame, names: tuple[str, ...], arrays: tuple[np.ndarray, ...]
 ) -> pl.DataFrame:
     return frame.with_columns(
         pl.Series(name, values, dtype=pl.Float64, nan_to_null=True)
