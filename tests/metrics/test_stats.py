@@ -409,3 +409,38 @@ def test_sii_unequal_groups_match_weighted_least_squares() -> None:
     assert out["sii"][0] == pytest.approx(slope)
     assert out["sii_low"][0] < slope < out["sii_high"][0]
     assert out.row(1) == ("b", None, None, None, 2)  # a missing value: no SII
+
+
+def test_t_interval_from_sums_matches_scipy() -> None:
+    """The survey's mean interval from sums equals scipy's t-interval on the answers."""
+    from scipy import stats as scipy_stats  # noqa: PLC0415
+
+    from popmgmt.metrics.stats import t_interval_from_sums  # noqa: PLC0415
+
+    answers = np.array([38.0, 45.0, 52.0, 60.0, 41.0, 47.0, 55.0, 49.0, 44.0, 58.0, 50.0])
+    mean, low, high = t_interval_from_sums(
+        [answers.sum(), 5.0], [(answers**2).sum(), 25.0], [answers.size, 1]
+    )
+    lo, hi = scipy_stats.t.interval(
+        0.95, answers.size - 1, loc=answers.mean(), scale=scipy_stats.sem(answers)
+    )
+    assert mean[0] == pytest.approx(answers.mean())
+    assert (low[0], high[0]) == pytest.approx((lo, hi))
+    assert np.isnan(mean[1])  # one answer: no spread, no interval
+
+
+def test_ratio_interval_from_sums_is_the_linearised_interval() -> None:
+    from scipy import stats as scipy_stats  # noqa: PLC0415
+
+    from popmgmt.metrics.stats import ratio_interval_from_sums  # noqa: PLC0415
+
+    y = np.array([1.0, 0.5, 2.0, 0.0, 1.5, 3.0])
+    x = np.array([2.0, 1.0, 4.0, 1.0, 3.0, 5.0])
+    ratio, low, high = ratio_interval_from_sums(
+        y.sum(), x.sum(), (y**2).sum(), (x * y).sum(), (x**2).sum(), y.size
+    )
+    r = y.sum() / x.sum()
+    se = np.sqrt(np.var(y - r * x, ddof=1) / (y.size * x.mean() ** 2))
+    t = scipy_stats.t.ppf(0.975, y.size - 1)
+    assert ratio[0] == pytest.approx(r)
+    assert (low[0], high[0]) == pytest.approx((max(r - t * se, 0.0), r + t * se))

@@ -30,6 +30,7 @@ CONTRACT_COLUMNS = {
     "enquete_praktijken.csv": [
         "SURVEY_YEAR", "RIZIV_HCI", "PRACTICE_FORM", "PAYMENT_SYSTEM", "PATIENT_STOP",
         "APPOINTMENTS", "FTE_NURSE", "FTE_ADMIN", "FTE_OTHER", "DISCIPLINES", "EXPANSION_PLANS",
+        "CONTINUITY",
     ],
     "enquete_huisartsen.csv": [
         "SURVEY_YEAR", "RIZIV_ID", "RIZIV_HCI", "BIRTH_YEAR", "STATUS", "HOURS_PER_WEEK",
@@ -394,6 +395,9 @@ def test_practice_survey_answers_follow_the_ima_file(demo: Path) -> None:
                             ("APPOINTMENTS", codes.APPOINTMENTS),
                             ("EXPANSION_PLANS", codes.EXPANSION_PLANS)):  # fmt: skip
         assert set(survey[column].unique()) == set(allowed), column
+    # The optional continuity question: every code answered, some left empty.
+    assert set(survey["CONTINUITY"].drop_nulls().unique()) == set(codes.CONTINUITY)
+    assert 0.03 <= survey["CONTINUITY"].null_count() / survey.height <= 0.15
     disciplines = survey["DISCIPLINES"].drop_nulls().str.split(";").explode()
     assert set(disciplines.unique()) <= set(codes.DISCIPLINES)
     fte = survey.with_columns(pl.col("FTE_NURSE", "FTE_ADMIN", "FTE_OTHER").cast(pl.Float64))

@@ -225,6 +225,54 @@ def test_column_name_case_is_explained(raw_dir: Path, refdata: RefData) -> None:
     _assert_dutch(problem.message, "'year'", "hoofdlettergevoelig")
 
 
+SURVEY_PRACTICES = "enquete_praktijken.csv"
+
+
+def test_optional_continuity_column_may_be_absent(refdata: RefData) -> None:
+    """Given a practice survey without the optional CONTINUITY column (the fixture), when
+    validated, then it is read as not answered."""
+    raw = _validate(FIXTURE, refdata)
+
+    assert raw.survey_practices["CONTINUITY"].null_count() == raw.survey_practices.height
+
+
+def test_optional_continuity_column_is_checked_when_present(
+    raw_dir: Path, refdata: RefData
+) -> None:
+    """Given the column with valid codes, an empty answer and one unknown code, then only
+    the unknown code is a problem, at its line."""
+    path = raw_dir / SURVEY_PRACTICES
+    answers = ["eigen_praktijk", "", "altijd"]
+    _edit_rows(
+        path,
+        lambda rows: (
+            [[*rows[0], "CONTINUITY"]]
+            + [
+                [*row, answers[i] if i < len(answers) else "geen_regeling"]
+                for i, row in enumerate(rows[1:])
+            ]
+        ),
+    )
+
+    problem = _only(raw_dir, refdata)
+
+    assert _where(problem) == (SURVEY_PRACTICES, 4, "CONTINUITY")
+    _assert_dutch(problem.message, "altijd")
+
+
+def test_optional_column_with_wrong_capitals_is_explained(raw_dir: Path, refdata: RefData) -> None:
+    path = raw_dir / SURVEY_PRACTICES
+    _edit_rows(
+        path,
+        lambda rows: [[*rows[0], "continuity"]] + [[*row, "eigen_praktijk"] for row in rows[1:]],
+    )
+
+    problem = _only(raw_dir, refdata)
+
+    assert _where(problem) == (SURVEY_PRACTICES, 1, "CONTINUITY")
+    _assert_dutch(problem.message, "'continuity'", "hoofdlettergevoelig")
+
+
 def test_non_numeric_count(raw_dir: Path, refdata: RefData) -> None:
     _set_cell(raw_dir / IMA, 3, "PAT_GMD", "veel")
 

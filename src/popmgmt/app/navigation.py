@@ -32,6 +32,7 @@ NAVIGATION: Final[dict[str, list[PageSpec]]] = {
     "Departement Zorg": [
         PageSpec("pages/monitor.py", "Vlaamse monitor"),
         PageSpec("pages/gp_poor.py", "Huisartsarme gebieden"),
+        PageSpec("pages/survey.py", "Huisartsenenquête"),
     ],
     "Huisartsenkring": [
         PageSpec("pages/circle.py", "Praktijken van de kring"),

@@ -27,9 +27,11 @@ from popmgmt.pipeline.marts import (
     OUTLOOK,
     POPULATION,
     PRACTICES,
+    SURVEY,
     TRENDS,
     empty_derived,
 )
+from popmgmt.pipeline.survey import empty_survey
 from popmgmt.views import labels
 
 MANIFEST_FILE: Final = "manifest.json"
@@ -92,6 +94,7 @@ class Marts:
     gp_age: pl.DataFrame = field(default_factory=pl.DataFrame)
     gp_inflow: pl.DataFrame = field(default_factory=pl.DataFrame)
     outlook_population: pl.DataFrame = field(default_factory=pl.DataFrame)
+    survey: pl.DataFrame = field(default_factory=empty_survey)
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -151,6 +154,10 @@ def load_marts(folder: Path) -> Marts:
             for name in OUTLOOK
             if name in manifest["marts"]
         },
+        # A build from before the survey mart has none: the survey page says so.
+        survey=(
+            _read_mart(folder, manifest, SURVEY) if SURVEY in manifest["marts"] else empty_survey()
+        ),
     )
     geo_path(marts, "zone")  # fail early, with the build instructions
     return marts

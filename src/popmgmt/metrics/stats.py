@@ -540,3 +540,64 @@ def slope_index_of_inequality(
     }
     out = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
     return out.with_columns(pl.col("sii", "sii_low", "sii_high").fill_nan(None))
+
+
+# --------------------------------------------------------------------------- survey means
+
+
+def t_interval_from_sums(
+    total: ArrayLike, total_sq: ArrayLike, n: ArrayLike, confidence: float = 0.95
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Mean and Student-t interval of a sample known by its sums, element-wise (1-d).
+
+    `total` = sum of the answers, `total_sq` = sum of their squares, `n` = number of
+    answers. Returns (mean, low, high); NaN where n < 2 (no spread to estimate).
+    The quantile is scipy's `t.ppf(1 - alpha/2, n - 1)`.
+    """
+    _check_confidence(confidence)
+    s, q, k = np.broadcast_arrays(*(np.atleast_1d(_as_float(v)) for v in (total, total_sq, n)))
+    mean = np.full(s.shape, np.nan)
+    low = np.full(s.shape, np.nan)
+    high = np.full(s.shape, np.nan)
+    ok = np.isfinite(s) & np.isfinite(q) & np.isfinite(k) & (k >= 2)
+    if ok.any():
+        m = s[ok] / k[ok]
+        var = np.clip((q[ok] - s[ok] ** 2 / k[ok]) / (k[ok] - 1), 0.0, None)
+        half = sps.t.ppf(1.0 - (1.0 - confidence) / 2.0, k[ok] - 1) * np.sqrt(var / k[ok])
+        mean[ok], low[ok], high[ok] = m, m - half, m + half
+    return mean, low, high
+
+
+def ratio_interval_from_sums(
+    y: ArrayLike,
+    x: ArrayLike,
+    yy: ArrayLike,
+    xy: ArrayLike,
+    xx: ArrayLike,
+    n: ArrayLike,
+    confidence: float = 0.95,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Ratio of totals R = sum(y) / sum(x) over n sampled units, with the linearisation
+    (Taylor) interval of survey statistics, element-wise.
+
+    The residuals d = y - R x have variance s_d^2 = (yy - 2 R xy + R^2 xx) / (n - 1);
+    var(R) = s_d^2 / (n xbar^2) with xbar = sum(x) / n; the interval is R +- t(n - 1)
+    sqrt(var(R)), cut at 0 (a ratio of non-negative quantities). NaN where n < 2 or
+    sum(x) = 0.
+    """
+    _check_confidence(confidence)
+    ys, xs, yys, xys, xxs, k = np.broadcast_arrays(
+        *(np.atleast_1d(_as_float(v)) for v in (y, x, yy, xy, xx, n))
+    )
+    ratio = np.full(ys.shape, np.nan)
+    low = np.full(ys.shape, np.nan)
+    high = np.full(ys.shape, np.nan)
+    ok = np.isfinite(ys) & np.isfinite(xs) & np.isfinite(k) & (k >= 2) & (xs > 0)
+    if ok.any():
+        r = ys[ok] / xs[ok]
+        kk = k[ok]
+        sd2 = np.clip((yys[ok] - 2 * r * xys[ok] + r**2 * xxs[ok]) / (kk - 1), 0.0, None)
+        xbar = xs[ok] / kk
+        half = sps.t.ppf(1.0 - (1.0 - confidence) / 2.0, kk - 1) * np.sqrt(sd2 / (kk * xbar**2))
+        ratio[ok], low[ok], high[ok] = r, np.clip(r - half, 0.0, None), r + half
+    return ratio, low, high

@@ -23,7 +23,14 @@ an outsider can know as a linear equation:
   the three follows from the other two;
 - the capacity outlook's Flemish GP age bands (they add up to the known-age GPs, to
   gp_65plus from 65 and to gp_60plus from 60) and its trainees of the year before
-  (gp_trainees_per_10k's numerator of that year).
+  (gp_trainees_per_10k's numerator of that year);
+- the survey mart (`pipeline.survey`): every additive survey quantity (respondents,
+  GPs in the area, counts by category, sums of answers; a mean's sum as mean x n, its
+  sum of squares from the t-interval) of every published area is the sum of the same
+  quantity over the area's *pieces* (municipalities sharing zone, circle and province,
+  unpublished unknowns), so zone, circle, province and Flanders are linked as the
+  crossing partitions they are; respondents = the sum of the hours bands, of the
+  appointment models, of the expansion plans; continuity answers add up too.
 
 Then it solves: differencing (an equation with one unknown gives it) until
 nothing changes, and an exact rank test on what is left (`privacy._solve_block`
@@ -32,7 +39,8 @@ blocks too large for a dense QR), which also finds values that
 only a combination of several equations gives. A recovered figure is a leak
 when it is the numerator of a cell hidden as primary, a denominator of such a
 cell that is a sum of GPs' own data, any practice figure the build hid, or any
-count of persons between 1 and 4. The build refuses to write when there is one.
+count of persons between 1 and 4, or any survey figure of a piece with fewer than
+10 respondents. The build refuses to write when there is one.
 """
 
 from __future__ import annotations
@@ -50,8 +58,16 @@ from scipy.sparse.csgraph import connected_components
 
 from popmgmt.metrics.indicators import GP_PER_10K
 from popmgmt.pipeline import codes, nullspace
+from popmgmt.pipeline.marts import SURVEY
 from popmgmt.pipeline.practices import CONTACT_COLUMNS, GP_COUNT_BY_FORM
 from popmgmt.pipeline.privacy import _DENSE_MAX, MIN_COUNT, PRIMARY, _solve_block
+from popmgmt.pipeline.survey import (
+    BAND_LABELS,
+    PIECE,
+    RESPONDENT_SERIES,
+    SURVEY_MEANS,
+    survey_pieces_from_areas,
+)
 
 # Denominators that are sums of GPs' own data (FTE, attributed patients): a
 # primary cell of these indicators hides its denominator for the GPs' sake too.
@@ -517,6 +533,191 @@ def _outlook_terms(ind: pl.DataFrame, outlook: pl.DataFrame) -> pl.DataFrame:
     return _complete(totals, rest)
 
 
+# --------------------------------------------------------------------------- the survey
+
+# Roles of survey variables: respondents that are GPs (a count of persons; a piece with
+# fewer than 10 is protected), respondents that are practices (a piece with fewer than
+# 10 is protected), other counts of persons, and sums (protected where primary).
+SURVEY_ROLES: Final = ("s_n", "s_np", "s_cnt", "s_sum")
+# Survey rows that are not additive: the contact estimate (a ratio of a product) and
+# payment system x patient stop (practice facts, public per practice).
+SURVEY_NOT_ADDITIVE: Final = ("contact_share", "patient_stop_by_payment")
+
+
+def _survey_quantities(survey: pl.DataFrame) -> pl.DataFrame:
+    """Every additive quantity a survey row publishes: `series`, `role`, level, area,
+    year, `value` (null where hidden) and the row's flags."""
+    rows = survey.filter(~pl.col("indicator_code").is_in(list(SURVEY_NOT_ADDITIVE)))
+    group = pl.col("indicator_code").replace_strict(RESPONDENT_SERIES, default="prac")
+    is_gp = group.str.starts_with("gp")
+    hidden = pl.col("suppressed").fill_null(False)
+    primary = (pl.col("suppression_reason") == PRIMARY).fill_null(False)
+    base = [pl.col("level"), pl.col("area_code").alias("area"), pl.col("year").cast(pl.Int64)]
+    n = pl.col("respondents").cast(pl.Float64)
+    mean = pl.col("value")
+    # A mean is published with its n: its sum is mean x n (not read from `numerator`);
+    # its interval half-width t(n-1) sd / sqrt(n) gives the sum of squares.
+    half = (pl.col("ci_high") - pl.col("ci_low")) / 2.0
+    tq = pl.col("_t")
+    sumsq = (n - 1) * (half * n.sqrt() / tq) ** 2 + n * mean**2
+    is_mean = pl.col("indicator_code").is_in(list(SURVEY_MEANS))
+    counted = ~is_mean & ~(pl.col("indicator_code") == "staff_fte_per_gp")
+    person_numerator = pl.col("indicator_code").is_in(["hours_band", "workload_high"])
+    tvals = rows.select(
+        pl.col("respondents")
+        .cast(pl.Float64)
+        .map_batches(lambda k: pl.Series(_t_quantiles(k.to_numpy())), return_dtype=pl.Float64)
+        .alias("_t")
+    )
+    rows = pl.concat([rows, tvals], how="horizontal")
+    frames = [
+        rows.select(
+            _key("sv", group, "level", "area_code", "year").alias("var"),
+            _key("sv", group).alias("series"),
+            *base,
+            n.alias("value"),
+            hidden.alias("hidden"),
+            primary.alias("primary"),
+            group.alias("code"),
+            pl.when(is_gp).then(pl.lit("s_n")).otherwise(pl.lit("s_np")).alias("role"),
+        ),
+        rows.filter(is_gp).select(
+            _key("sp", group, "level", "area_code", "year").alias("var"),
+            _key("sp", group).alias("series"),
+            *base,
+            pl.col("population").cast(pl.Float64).alias("value"),
+            pl.col("population").is_null().alias("hidden"),
+            pl.lit(False).alias("primary"),
+            group.alias("code"),
+            pl.lit("s_cnt").alias("role"),
+        ),
+        rows.select(
+            _key("sx", "indicator_code", "category", "level", "area_code", "year").alias("var"),
+            _key("sx", "indicator_code", "category").alias("series"),
+            *base,
+            pl.when(is_mean).then(mean * n).otherwise(pl.col("numerator")).alias("value"),
+            hidden.alias("hidden"),
+            primary.alias("primary"),
+            group.alias("code"),
+            pl.when(person_numerator & counted)
+            .then(pl.lit("s_cnt"))
+            .otherwise(pl.lit("s_sum"))
+            .alias("role"),
+        ),
+        rows.filter(is_mean).select(
+            _key("sq", "indicator_code", "level", "area_code", "year").alias("var"),
+            _key("sq", "indicator_code").alias("series"),
+            *base,
+            sumsq.alias("value"),
+            hidden.alias("hidden"),
+            primary.alias("primary"),
+            group.alias("code"),
+            pl.lit("s_sum").alias("role"),
+        ),
+        rows.filter(pl.col("indicator_code") == "staff_fte_per_gp").select(
+            _key("sd", pl.lit("staff_gps"), "level", "area_code", "year").alias("var"),
+            _key("sd", pl.lit("staff_gps")).alias("series"),
+            *base,
+            pl.col("denominator").alias("value"),
+            hidden.alias("hidden"),
+            primary.alias("primary"),
+            group.alias("code"),
+            pl.lit("s_cnt").alias("role"),
+        ),
+    ]
+    # One variable per quantity: known when any row publishes it.
+    return (
+        pl.concat(frames)
+        .group_by("var")
+        .agg(
+            pl.col("series", "level", "area", "year", "code", "role").first(),
+            pl.col("value").drop_nulls().first(),
+            pl.col("hidden").all(),
+            pl.col("primary").any(),
+        )
+        .with_columns(pl.col("hidden") & pl.col("value").is_null())
+        .sort("var")
+    )
+
+
+def _t_quantiles(n: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    from scipy import stats as sps  # noqa: PLC0415 (only the survey needs it)
+
+    out = np.full(n.shape, np.nan)
+    ok = np.isfinite(n) & (n >= 2)
+    out[ok] = sps.t.ppf(0.975, n[ok] - 1)
+    return out
+
+
+def _survey_system(survey: pl.DataFrame, areas: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Survey variables (published quantities and the latent pieces) and equations."""
+    published = _survey_quantities(survey)
+    pieces = survey_pieces_from_areas(areas)  # piece, level, area_code
+    series = published.select("series", "year", "code", "role").unique()
+    latent = series.join(pieces.select("piece").unique(), how="cross").select(
+        _key("L", "series", "piece", "year").alias("var"),
+        "series",
+        pl.lit(PIECE).alias("level"),
+        pl.col("piece").alias("area"),
+        "year",
+        pl.lit(None, pl.Float64).alias("value"),
+        pl.lit(True).alias("hidden"),
+        pl.lit(False).alias("primary"),
+        "code",
+        "role",
+    )
+    variables = pl.concat([published.select(latent.columns), latent])
+    # Area = the sum of its pieces, per series and year.
+    eq = _key("se", "series", "level", "area", "year")
+    totals = published.select(eq.alias("eq"), "var", pl.lit(1.0).alias("coef"))
+    parts = (
+        published.select("series", "level", "area", "year")
+        .join(pieces, left_on=["level", "area"], right_on=["level", "area_code"])
+        .join(
+            latent.select("series", pl.col("area").alias("piece"), "year", "var"),
+            on=["series", "piece", "year"],
+        )
+        .select(eq.alias("eq"), "var", pl.lit(-1.0).alias("coef"))
+    )
+    terms = [totals, parts]
+    # Within a unit (area or piece): a total and its categories.
+    sums_to = (
+        ("gp", "hours_band", tuple(BAND_LABELS.values())),
+        ("prac", "appointments", codes.APPOINTMENTS),
+        ("prac", "expansion_plans", codes.EXPANSION_PLANS),
+        ("prac_answered", "continuity", codes.CONTINUITY),
+    )
+    for group, code, categories in sums_to:
+        total_series = f"sv{_SEP}{group}"
+        part_series = [f"sx{_SEP}{code}{_SEP}{c}" for c in categories]
+        weq = _key("sw", pl.lit(code), "level", "area", "year")
+        terms.append(
+            _complete(
+                variables.filter(pl.col("series") == total_series).select(
+                    weq.alias("eq"), "var", pl.lit(1.0).alias("coef")
+                ),
+                variables.filter(pl.col("series").is_in(part_series)).select(
+                    weq.alias("eq"), "var", pl.lit(-1.0).alias("coef")
+                ),
+            )
+        )
+    return variables, pl.concat(terms)
+
+
+def _survey_leaks() -> pl.Expr:
+    """Leak rule for recovered survey variables (see the module docstring): a hidden
+    primary figure, the respondents of a piece when fewer than 10, or any figure of
+    such a piece (`_small_piece`)."""
+    survey = pl.col("role").is_in(list(SURVEY_ROLES))
+    small_piece = (
+        (pl.col("level") == PIECE)
+        & pl.col("role").is_in(["s_n", "s_np"])
+        & (pl.col("recovered") > 0.5)
+        & (pl.col("recovered") < codes.MIN_SURVEY_RESPONDENTS - 0.5)
+    )
+    return survey & (pl.col("primary") | small_piece | pl.col("_small_piece"))
+
+
 # --------------------------------------------------------------------------- solving
 
 
@@ -697,19 +898,50 @@ def published_system(marts: Mapping[str, pl.DataFrame]) -> tuple[pl.DataFrame, p
             _outlook_terms(ind, outlook),
         ]
     )
+    survey = marts.get(SURVEY)
+    if survey is not None and survey.height:
+        survey_vars, survey_terms = _survey_system(survey, marts["areas"])
+        variables = pl.concat([variables, survey_vars.select(variables.columns)])
+        terms = pl.concat([terms, survey_terms])
     return variables, terms
 
 
-def audit_marts(marts: Mapping[str, pl.DataFrame]) -> AuditResult:
-    """Solve the published marts as an attacker would; list every leak (Dutch)."""
-    variables, terms = published_system(marts)
-    value = solve(variables, terms)
+def recovered_leaks(
+    variables: pl.DataFrame, value: npt.NDArray[np.float64]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The hidden variables that `value` (from `solve`) fixes (`found`, with `recovered`)
+    and those of them that are leaks (sorted by name)."""
     was_hidden = variables["value"].is_null().to_numpy()
     recovered = was_hidden & ~np.isnan(value)
     found = variables.with_columns(pl.Series("recovered", value)).filter(pl.Series(recovered))
     small = (pl.col("recovered") > 0.5) & (pl.col("recovered") < MIN_COUNT - 0.5)
     counts = pl.col("role").is_in(
-        ["num", "den", "pop", "gp60_64", "gpage", "trainees_before", "settled"]
+        [
+            "num",
+            "den",
+            "pop",
+            "gp60_64",
+            "gpage",
+            "trainees_before",
+            "settled",
+            "s_n",
+            "s_cnt",
+        ]
+    )
+    # A survey piece whose respondents follow and are fewer than 10: every other
+    # recovered figure of that piece (same respondent group, year) is a leak too.
+    small_pieces = (
+        found.filter(
+            (pl.col("level") == PIECE)
+            & pl.col("role").is_in(["s_n", "s_np"])
+            & (pl.col("recovered") < codes.MIN_SURVEY_RESPONDENTS - 0.5)
+        )
+        .select("area", "year", "code")
+        .unique()
+        .with_columns(pl.lit(True).alias("_small_piece"))
+    )
+    found = found.join(small_pieces, on=["area", "year", "code"], how="left").with_columns(
+        pl.col("_small_piece").fill_null(False) & (pl.col("level") == PIECE)
     )
     # Every recovered figure was hidden; a practice figure is hidden only to protect it.
     leak = (
@@ -721,8 +953,18 @@ def audit_marts(marts: Mapping[str, pl.DataFrame]) -> AuditResult:
             & pl.col("code").is_in(list(GP_SUM_DENOMINATORS))
         )
         | (counts & small)
+        | _survey_leaks()
     )
-    leaks = found.filter(leak).sort("var")
+    return found, found.filter(leak).sort("var")
+
+
+def audit_marts(marts: Mapping[str, pl.DataFrame]) -> AuditResult:
+    """Solve the published marts as an attacker would; list every leak (Dutch)."""
+    variables, terms = published_system(marts)
+    value = solve(variables, terms)
+    was_hidden = variables["value"].is_null().to_numpy()
+    recovered = was_hidden & ~np.isnan(value)
+    found, leaks = recovered_leaks(variables, value)
     lines = [
         f"{row['var']}: verborgen, maar af te leiden uit de gepubliceerde tabellen"
         f" (waarde {row['recovered']:.6g})"

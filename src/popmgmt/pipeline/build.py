@@ -51,11 +51,13 @@ from popmgmt.pipeline.marts import (
     MART_COLUMNS,
     POPULATION,
     PRACTICES,
+    SURVEY,
 )
 from popmgmt.pipeline.privacy import assert_no_small_counts
 from popmgmt.pipeline.provenance import DemoCheck, check_demo
 from popmgmt.pipeline.published import derived_marts
 from popmgmt.pipeline.refdata import ATTRIBUTION, RefData, load_refdata
+from popmgmt.pipeline.survey import GP_INDICATORS
 from popmgmt.pipeline.transform import compute_marts, publish_recoverable
 from popmgmt.pipeline.validate import RawData, validate_raw
 
@@ -330,6 +332,29 @@ def final_guards(marts: dict[str, pl.DataFrame]) -> list[str]:
     problems += derived_from_published(marts)
     counts = [c for c, kind in MART_COLUMNS[PRACTICES].items() if kind == "count"]
     problems += assert_no_small_counts(marts[PRACTICES], counts)
+    problems += survey_guards(marts)
+    return problems
+
+
+def survey_guards(marts: dict[str, pl.DataFrame]) -> list[str]:
+    """The survey mart: only zone, circle, province and Flanders; no shown cell on fewer
+    than 10 respondents; no count of GPs between 1 and 4."""
+    if SURVEY not in marts:
+        return []
+    survey = marts[SURVEY]
+    problems = []
+    below = survey.filter(~pl.col("level").is_in(list(codes.SURVEY_LEVELS)))
+    if below.height:
+        problems.append(f"{SURVEY}: {below.height} rijen onder zone- of kringniveau")
+    few = survey.filter(
+        ~pl.col("suppressed") & (pl.col("respondents") < codes.MIN_SURVEY_RESPONDENTS)
+    )
+    if few.height:
+        problems.append(f"{SURVEY}: {few.height} getoonde cellen met minder dan 10 respondenten")
+    gp_rows = survey.filter(pl.col("indicator_code").is_in(list(GP_INDICATORS)))
+    problems += assert_no_small_counts(gp_rows, ["respondents", "population"])
+    person_counts = gp_rows.filter(pl.col("indicator_code").is_in(["hours_band", "workload_high"]))
+    problems += assert_no_small_counts(person_counts, ["numerator"])
     return problems
 
 

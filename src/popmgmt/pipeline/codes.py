@@ -35,6 +35,23 @@ DISCIPLINES: Final = (
     "vroedvrouw",
 )
 GP_STATUS: Final = ("huisarts", "haio")
+# Continuity of care in the practice (decree of 26 April 2019, art. 23 §2, 2° h): how
+# the practice's patients are cared for when their own GP is absent or outside opening
+# hours (besides the out-of-hours service of the GP cooperative, which every practice has).
+CONTINUITY: Final = (
+    "eigen_praktijk",  # the practice's own GPs cover each other (shared records)
+    "vaste_collegas",  # a fixed arrangement with GPs of other practices
+    "enkel_wachtdienst",  # only the out-of-hours service (huisartsenwachtpost)
+    "geen_regeling",  # no arrangement
+)
+
+# GP survey indicators (docs/gp-capacity.md): hours-per-week bands (lower bounds; the
+# last is open), the workload answers that count as "(far) too high", and the minimum
+# number of respondents behind any published survey cell.
+HOURS_BANDS: Final = ((0, "< 40"), (40, "40-49"), (50, "50-59"), (60, ">= 60"))
+WORKLOAD_TOO_HIGH: Final = 4
+MIN_SURVEY_RESPONDENTS: Final = 10
+SURVEY_LEVELS: Final = ("vlaanderen", "provincie", "zone", "kring")
 
 SEXES: Final = ("M", "V")
 # Atlas cubes without a breakdown by sex deliver T (total) instead of M and V.

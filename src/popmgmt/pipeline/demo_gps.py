@@ -635,6 +635,13 @@ EXPANSION_P: Final = (
     (0.1, 0.65, 0.25), (0.25, 0.45, 0.3), (0.35, 0.35, 0.3), (0.35, 0.35, 0.3), (0.4, 0.3, 0.3),
 )  # fmt: skip
 NURSE_P: Final = (0.15, 0.35, 0.7, 0.95, 1.0)
+# Continuity of care (codes.CONTINUITY: eigen_praktijk, vaste_collegas, enkel_wachtdienst,
+# geen_regeling) per practice form; CONTINUITY_EMPTY_P: the optional question left empty.
+CONTINUITY_P: Final = (
+    (0.05, 0.55, 0.3, 0.1), (0.55, 0.3, 0.1, 0.05), (0.85, 0.1, 0.04, 0.01),
+    (0.9, 0.07, 0.02, 0.01), (0.95, 0.04, 0.01, 0.0),
+)  # fmt: skip
+CONTINUITY_EMPTY_P: Final = 0.08
 # Other disciplines, in the order of codes.DISCIPLINES[1:] (kine ... vroedvrouw).
 OTHER_DISCIPLINE_P: Final = (
     (0.02, 0.02, 0.03, 0.0, 0.0, 0.0),
@@ -674,6 +681,9 @@ def _staff(
 
 def _survey_practices(world: _GpWorld, rows: _GpYears, rng: np.random.Generator) -> pl.DataFrame:
     """About 85% of the practices active in 2024 answer; answers follow form and load."""
+    # The optional continuity question draws from its own stream, so that adding it left
+    # every other answer of the demo as it was.
+    rng_continuity = rng.spawn(1)[0]
     practices = world.practices
     now = rows.year == SURVEY_YEAR
     p_now = rows.practice[now]
@@ -707,16 +717,19 @@ def _survey_practices(world: _GpWorld, rows: _GpYears, rng: np.random.Generator)
         plans = EXPANSION_P[form]
         if stop != "nee":
             plans = (plans[0] + 0.1, plans[1] - 0.1, plans[2])
+        continuity = None
+        if rng_continuity.random() >= CONTINUITY_EMPTY_P:
+            continuity = codes.CONTINUITY[_draw(rng_continuity, CONTINUITY_P[form])]
         records.append((
             SURVEY_YEAR, rows.riziv_hci[p], FORMS[form], "forfait" if flat[p] else "prestatie",
             stop, appointments, nurse, admin, other, disciplines,
-            codes.EXPANSION_PLANS[_draw(rng, plans)],
+            codes.EXPANSION_PLANS[_draw(rng, plans)], continuity,
         ))  # fmt: skip
     schema = {
         "SURVEY_YEAR": pl.Int64, "RIZIV_HCI": pl.String, "PRACTICE_FORM": pl.String,
         "PAYMENT_SYSTEM": pl.String, "PATIENT_STOP": pl.String, "APPOINTMENTS": pl.String,
         "FTE_NURSE": pl.Float64, "FTE_ADMIN": pl.Float64, "FTE_OTHER": pl.Float64,
-        "DISCIPLINES": pl.String, "EXPANSION_PLANS": pl.String,
+        "DISCIPLINES": pl.String, "EXPANSION_PLANS": pl.String, "CONTINUITY": pl.String,
     }  # fmt: skip
     return pl.DataFrame(records, schema=schema, orient="row").sort("RIZIV_HCI")
 

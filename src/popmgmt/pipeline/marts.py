@@ -24,6 +24,7 @@ OUTLOOK_POPULATION: Final = "outlook_population"
 # The capacity outlook's marts (pipeline/outlook.py): optional for the app (a build
 # before issue 13 has none; the outlook page then asks for a new build).
 OUTLOOK: Final = (GP_AGE, GP_INFLOW, OUTLOOK_POPULATION)
+SURVEY: Final = "survey"
 # Derived from the published indicator values after disclosure control
 # (pipeline/published.py): not part of the privacy audit.
 DERIVED: Final = (COMPARISONS, TRENDS)
@@ -158,6 +159,24 @@ MART_COLUMNS: Final[dict[str, dict[str, str]]] = {
         "age_band": "key",
         "population": "measure",
         "source": "label",
+    },
+    SURVEY: {
+        "indicator_code": "key",
+        "category": "key",
+        "level": "key",
+        "area_code": "key",
+        "year": "key",
+        "respondents": "count",
+        "population": "count",
+        "population_year": "measure",
+        "response_rate": "value",
+        "numerator": "measure",
+        "denominator": "measure",
+        "value": "value",
+        "ci_low": "interval",
+        "ci_high": "interval",
+        "suppressed": "flag",
+        "suppression_reason": "label",
     },
     TRENDS: {
         "indicator_code": "key",

@@ -100,8 +100,7 @@ def _reduce(
             del rows[i][j]
             cols[j] = {}
             undo.append(_Step("single", j, factor=v, terms=tuple(rows[i].items())))
-            for k in rows[i]:
-                col_work.append(k)
+            col_work.extend(rows[i])
             drop_row(i)
         if not row_work:
             break
@@ -145,9 +144,7 @@ def _core_null(rows: list[dict[int, float]], core: list[int], z: FloatArray) -> 
     r, c, v = (np.asarray(x) for x in zip(*entries, strict=True))
     eq, r = np.unique(r, return_inverse=True)
     n_eq = eq.size
-    graph = sparse.coo_matrix(
-        (np.ones(r.size), (r, n_eq + c)), shape=(n_eq + len(core),) * 2
-    )
+    graph = sparse.coo_matrix((np.ones(r.size), (r, n_eq + c)), shape=(n_eq + len(core),) * 2)
     _, label = connected_components(graph, directed=False)
     rng = np.random.default_rng(_SEED)
     core_arr = np.asarray(core, dtype=np.int64)
@@ -211,8 +208,6 @@ def fixed_unknowns(matrix: sparse.spmatrix | FloatArray) -> BoolArray:
     scale = max(1.0, float(np.abs(z).max()))
     fixed: BoolArray = np.abs(z).max(axis=1) <= FREE_TOL * scale
     return fixed
-
-
 
 
 def local_attack(matrix: sparse.csr_matrix, col: int, max_rows: int = 600) -> FloatArray | None:

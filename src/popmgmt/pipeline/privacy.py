@@ -301,9 +301,7 @@ def _recoverable(suppressed: BoolArray, links: _Links, only: BoolArray) -> _Audi
                 fixed_b, attack = _solve_block(matrix)
             else:
                 fixed_b, attack = _solve_sparse_block(
-                    sparse.csr_matrix(
-                        (h_sign[block], (r, c)), shape=(rows_b.size, cols_b.size)
-                    ),
+                    sparse.csr_matrix((h_sign[block], (r, c)), shape=(rows_b.size, cols_b.size)),
                     only[cells[cols_b]],
                 )
             found = cells[cols_b[fixed_b]]
@@ -535,3 +533,61 @@ def audit_recoverable(cells: pl.DataFrame, constraints: pl.DataFrame, id_col: st
     return [
         f"cel {cell}: onderdrukt maar exact af te leiden uit gepubliceerde cellen" for cell in ids
     ]
+
+
+def protect_with_latent(
+    cells: pl.DataFrame,
+    *,
+    id_col: str,
+    primary_col: str,
+    latent_col: str,
+    constraints: pl.DataFrame,
+    rank_col: str,
+) -> pl.DataFrame:
+    """Complementary suppression when some cells are never published (latent).
+
+    For tables published only above the level their relations are written at: the
+    survey's zones and circles cross, so a zone and a circle are sums of the same
+    unpublished pieces (the municipalities they share). Those pieces are `latent` cells:
+    unknown to a reader from the start, not published, not protected for their own sake
+    unless also `primary` (a piece with too few respondents must not follow from the
+    published areas either). `primary` cells must not be recoverable; `constraints` must
+    mark their totals (`is_total`).
+
+    No heuristic closure: the exact audit (`_recoverable`) and its repair
+    (`_repair_picks`: break each attack with the cheapest published cell it uses) run
+    until no primary cell (published or latent) is fixed by the published cells. Returns
+    the cells with `suppressed` (latent cells are True) and `suppression_reason`
+    ("primair", "secundair" or null); raises ValueError when a primary cell stays
+    recoverable (every published cell around it already hidden).
+    """
+    priority = _priority(cells, id_col, rank_col)
+    links = _links(cells, constraints, id_col, priority)
+    if links.sign is None:
+        raise ValueError(f"protect_with_latent heeft de kolom {TOTAL_COL} nodig")
+    primary = cells[primary_col].fill_null(False).to_numpy().astype(np.bool_)
+    latent = cells[latent_col].fill_null(False).to_numpy().astype(np.bool_)
+    suppressed = primary | latent
+    while True:
+        audit = _recoverable(suppressed, links, primary)
+        exposed = audit.fixed & primary
+        if not exposed.any():
+            break
+        picks = _repair_picks(exposed, suppressed, links, priority, audit)
+        picks = picks[~suppressed[picks]]
+        if picks.size == 0:
+            raise ValueError(
+                f"{int(exposed.sum())} primaire cellen blijven afleidbaar; er is geen "
+                "gepubliceerde cel meer om aan te vullen"
+            )
+        suppressed[picks] = True
+    flag = pl.Series(SUPPRESSED_COL, suppressed, dtype=pl.Boolean)
+    reason = (
+        pl.when(pl.Series("_primary", primary, dtype=pl.Boolean))
+        .then(pl.lit(PRIMARY))
+        .when(flag)
+        .then(pl.lit(SECONDARY))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias(REASON_COL)
+    )
+    return cells.with_columns(flag, reason)

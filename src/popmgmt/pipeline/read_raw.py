@@ -35,6 +35,7 @@ from popmgmt.pipeline.schemas import (
     ATLAS_VALUES_FILE,
     CHECK_MESSAGES,
     FILE_CONTENTS_NL,
+    OPTIONAL_COLUMNS,
     POPULATION_FILE,
     PROJECTION_FILE,
     RULE_MESSAGES,
@@ -214,13 +215,22 @@ def _read_csv(
     header = _read_header(data)
     if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
         return None, [_file_issue(_separator_message(header[0], data), row=1)]
-    issues = _header_issues(name, header, expected)
-    if any(issue.kind == "header" and issue.column in expected for issue in issues):
+    # An optional column (OPTIONAL_COLUMNS) may be left out of the header entirely (an
+    # older delivery); it is then read as empty. Spelled with other capitals, it is an error.
+    present_lower = {column.lower() for column in header}
+    absent = [
+        column
+        for column in OPTIONAL_COLUMNS.get(name, ())
+        if column in expected and column.lower() not in present_lower
+    ]
+    read_cols = [column for column in expected if column not in absent]
+    issues = _header_issues(name, header, read_cols)
+    if any(issue.kind == "header" and issue.column in read_cols for issue in issues):
         return None, issues  # missing or doubled columns: rows cannot be checked
     try:
         frame = pl.read_csv(
-            io.BytesIO(data), infer_schema=False, columns=list(expected), encoding="utf8"
-        )
+            io.BytesIO(data), infer_schema=False, columns=read_cols, encoding="utf8"
+        ).with_columns(pl.lit(None, pl.String).alias(column) for column in absent)
     except pl.exceptions.PolarsError as err:
         lines = _ragged_lines(data, len(header))
         if lines:
@@ -261,7 +271,7 @@ def _read_csv(
             else pl.col(c)
             for c in expected
         ],
-    ).filter(pl.any_horizontal(pl.col(expected).is_not_null()))  # blank lines carry no data
+    ).filter(pl.any_horizontal(pl.col(read_cols).is_not_null()))  # blank lines carry no data
     return frame, issues
 
 

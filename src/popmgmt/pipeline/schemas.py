@@ -256,6 +256,12 @@ class SurveyPracticeSchema(dy.Schema):
         metadata={"codes": codes.DISCIPLINES},
     )
     EXPANSION_PLANS = _code(codes.EXPANSION_PLANS, "Plannen om de capaciteit uit te breiden")
+    CONTINUITY = _code(
+        codes.CONTINUITY,
+        "Continuïteit van zorg bij afwezigheid van de eigen huisarts of buiten de openingsuren "
+        "(decreet art. 23 §2, h); optionele kolom, leeg = niet beantwoord",
+        nullable=True,
+    )
 
 
 class SurveyGpSchema(dy.Schema):
@@ -402,6 +408,10 @@ OPTIONAL_FILES: Final[dict[str, type[dy.Schema]]] = {
 `bevolkingsprojectie.csv` the build projects the population itself (cohort model)."""
 DEMO_FILES: Final[dict[str, type[dy.Schema]]] = {**RAW_FILES, **OPTIONAL_FILES}
 """Every data file the demo generator writes."""
+OPTIONAL_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    SURVEY_PRACTICES_FILE: ("CONTINUITY",),
+}
+"""Columns a file may leave out of its header (older deliveries): read as empty."""
 
 PROVENANCE_FILE: Final = "herkomst.json"
 """Optional provenance file: `{"demo": bool, "generator": str, "seed": int, "sources": {},

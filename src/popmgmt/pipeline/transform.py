@@ -37,6 +37,7 @@ from popmgmt.pipeline.marts import (
     MART_COLUMNS,
     POPULATION,
     PRACTICES,
+    SURVEY,
 )
 from popmgmt.pipeline.outlook import outlook_marts
 from popmgmt.pipeline.practices import (
@@ -49,6 +50,7 @@ from popmgmt.pipeline.practices import (
 )
 from popmgmt.pipeline.privacy import PRIMARY, TOTAL_COL
 from popmgmt.pipeline.refdata import RefData
+from popmgmt.pipeline.survey import survey_mart
 from popmgmt.pipeline.validate import RawData
 
 
@@ -685,6 +687,7 @@ def compute_marts(
                 & pl.col("suppressed")
             ).select(pl.col("area_code").alias("refnis"), "year"),
         ),
+        SURVEY: survey_mart(raw, gps, members),
     }
     marts.update(outlook_marts(raw, gps, members))
     return marts
