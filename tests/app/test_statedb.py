@@ -139,9 +139,12 @@ def test_default_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert (target.dialect, target.url) == ("postgresql", url)
     assert target.describe() == "postgresql://app:***@db.example:5432/popmgmt"
     assert "geheim" not in target.describe()
-    monkeypatch.setenv(statedb.STATE_URL_ENV, "mysql://x@y/z")
+    monkeypatch.setenv(statedb.STATE_URL_ENV, "mysql://x:geheim@y/z")
     with pytest.raises(statedb.StateDBError, match="postgresql://"):
-        statedb.default_target()
+        statedb.connect(statedb.default_target(), create=True).__enter__()
+    with pytest.raises(ann.AnnotationStoreError, match="niet beschikbaar") as info:
+        ann.list_annotations(ann.default_store())
+    assert "geheim" not in str(info.value)
 
 
 def test_schema_url_refuses_odd_names() -> None:

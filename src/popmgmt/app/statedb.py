@@ -122,15 +122,12 @@ def as_target(target: Target | Path | str) -> Target:
 
 
 def default_target() -> Target:
-    """`POPMGMT_STATE_URL` when it names a PostgreSQL database, else the SQLite file in
-    `state_dir()`. Any other value of `POPMGMT_STATE_URL` is refused (StateDBError):
-    a typo must not silently fall back to a local file that the other replicas miss."""
+    """`POPMGMT_STATE_URL` when set (a PostgreSQL URL), else the SQLite file in
+    `state_dir()`. Any other value of `POPMGMT_STATE_URL` is not silently replaced by a
+    local file that the other replicas would not see: every connection to it fails
+    (`StateDBError`, a store fault on the page)."""
     url = os.environ.get(STATE_URL_ENV, "").strip()
     if url:
-        if not is_postgres_url(url):
-            raise StateDBError(
-                f"{STATE_URL_ENV} must be a postgresql:// URL, got {redact_url(url)!r}"
-            )
         return Target("postgresql", url=url)
     return Target("sqlite", path=state_dir() / DB_FILE)
 
@@ -382,7 +379,10 @@ def _open(target: Target) -> Connection:
         return Connection(raw, "sqlite")
     import psycopg  # noqa: PLC0415 - only a PostgreSQL deployment needs the driver
 
-    assert target.url is not None
+    if not target.url or not is_postgres_url(target.url):
+        raise StateDBError(
+            f"{STATE_URL_ENV} must be a postgresql:// URL, got {redact_url(target.url or '')!r}"
+        )
     raw_pg = psycopg.connect(target.url, autocommit=True, connect_timeout=int(BUSY_TIMEOUT_S))
     return Connection(raw_pg, "postgresql")
 
@@ -404,6 +404,8 @@ def connect(target: Target | Path | str, *, create: bool) -> Iterator[Connection
             raise StateDBError(f"state folder of {resolved.describe()}: {exc}") from exc
     try:
         conn = _open(resolved)
+    except StateDBError:
+        raise
     except errors as exc:
         raise StateDBError(f"open {resolved.describe()}: {exc}") from exc
     try:
