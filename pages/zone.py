@@ -4,7 +4,8 @@ Layout only. Figures come from `popmgmt.views.zone` (`build_profile`: population
 municipalities, spine, peers, capacity) with `zone_model`, `zone_tables` and `zone_charts`
 (map, trend and chart specifications), `popmgmt.metrics.peers` (similar and neighbouring
 zones), `popmgmt.metrics.gppoor` (the GP-poor rule), `popmgmt.app.store` and
-`popmgmt.views.maps`; the printable report from `popmgmt.views.report`.
+`popmgmt.views.maps`; the printable report from `popmgmt.views.report`; the council's
+PDCA log from `popmgmt.app.pdca_panel`.
 Query parameters `zone` and `indicator` restore the view.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from popmgmt.app import access, store, ui
+from popmgmt.app import access, pdca_panel, store, ui
 from popmgmt.metrics import gain, gppoor, peers
 from popmgmt.metrics.indicators import GMD_COVERAGE
 from popmgmt.views import (
@@ -542,7 +543,10 @@ with st.expander("Tabel: trend per jaar"):
 with st.expander(f"Definitie: {md_indicator_name}"):
     st.markdown(ui.definition_markdown(meta))
 
-# --- 7. report --------------------------------------------------------------------------
+# --- 7. actions and follow-up (PDCA) ------------------------------------------------------
+pdca_panel.render(marts, _shared(marts, key)["values"], code, zone_title, notes)
+
+# --- 8. report --------------------------------------------------------------------------
 st.header("Zonerapport")
 st.caption(
     "Eén HTML-bestand met dezelfde cijfers als deze pagina, de jaargang, de bronvermelding "
