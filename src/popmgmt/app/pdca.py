@@ -268,7 +268,7 @@ def validate(
         problems.append(f"De streefwaarde '{draft.target_value}' is geen getal.")
     elif value < 0:
         problems.append("De streefwaarde mag niet negatief zijn.")
-    elif code in indicators and indicators[code] == "%" and value > 100:
+    elif code is not None and indicators.get(code) == "%" and value > 100:
         problems.append("De streefwaarde is een percentage: hoogstens 100.")
 
     year_value = _number(draft.target_year)
