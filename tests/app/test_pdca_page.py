@@ -158,7 +158,7 @@ def test_the_department_reads_without_a_form(state: Path) -> None:
     pdca.add_action(
         state, "elz13",
         pdca.Draft("Actie van de zorgraad", date(2021, 3, 1), zone.DEFAULT_INDICATOR, 80.0,
-                   2023, "Coördinator"),
+                   2023, "[klik](http://evil.example) <b>vet</b>"),
         writer=ann.Writer(COUNCIL, "pm@zorgraad.example"),
         indicators={zone.DEFAULT_INDICATOR: "%"},
     )  # fmt: skip
@@ -169,3 +169,36 @@ def test_the_department_reads_without_a_form(state: Path) -> None:
     assert not _add_button(at)
     assert not [b for b in at.button if b.label == "Verwijderen" and b.key == "pdca_delete"]
     assert "U leest dit logboek" in _texts(at)
+    # The owner (free text) reaches the page as inert text, never as a link or markup.
+    text = _texts(at)
+    assert "klik" in text
+    assert "[klik](http://evil.example)" not in text
+    assert "<b>vet</b>" not in text
+
+
+def test_the_council_edits_closes_and_deletes(state: Path) -> None:
+    """The council changes an action's target, closes it, and deletes it, through the
+    page's controls; each step is in the store and the audit."""
+    pdca.add_action(
+        state, "elz13",
+        pdca.Draft("Te wijzigen", date(2021, 3, 1), zone.DEFAULT_INDICATOR, 80.0, 2023,
+                   "Coördinator"),
+        writer=ann.Writer(COUNCIL, "pm@zorgraad.example"),
+        indicators={zone.DEFAULT_INDICATOR: "%"},
+    )  # fmt: skip
+    (action,) = pdca.list_actions(state, "elz13", reader=COUNCIL)
+    at = _open("zorgraad:elz13")
+    at.number_input(key=f"pdca_edit_{action.id}_target_value").set_value(85.5)
+    next(b for b in at.button if b.label == "Wijzigingen bewaren").click().run()
+    assert not at.exception
+    assert "Wijzigingen bewaard" in _texts(at)
+    assert pdca.list_actions(state, "elz13", reader=COUNCIL)[0].target_value == 85.5
+    at.button(key="pdca_close").click().run()
+    assert pdca.list_actions(state, "elz13", reader=COUNCIL)[0].status == pdca.CLOSED
+    assert at.button(key="pdca_reopen")
+    at.button(key="pdca_delete").click().run()
+    assert not at.exception
+    assert pdca.list_actions(state, "elz13", reader=COUNCIL) == []
+    assert pdca.audit_log(state)["action"].to_list() == [
+        "toegevoegd", "gewijzigd", "afgesloten", "verwijderd"
+    ]  # fmt: skip

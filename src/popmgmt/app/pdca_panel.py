@@ -152,7 +152,7 @@ def _fields(prefix: str, option_labels: dict[str, str], codes: list[str], curren
     c3.number_input(
         "Streefwaarde (in de eenheid van de indicator)",
         value=current.target_value if current else None,
-        format="%.1f",
+        format="%.2f",
         key=f"{prefix}target_value",
     )
     c4.number_input(
