@@ -162,10 +162,21 @@ def test_the_department_reads_without_a_form(state: Path) -> None:
         writer=ann.Writer(COUNCIL, "pm@zorgraad.example"),
         indicators={zone.DEFAULT_INDICATOR: "%"},
     )  # fmt: skip
+    pdca.add_action(
+        state, "elz32",
+        pdca.Draft("Elders", date(2020, 3, 1), zone.DEFAULT_INDICATOR, 80.0, 2023, "X"),
+        writer=ann.Writer(Role("zorgraad", zone_code="elz32"), "pm@elders.example"),
+        indicators={zone.DEFAULT_INDICATOR: "%"},
+    )  # fmt: skip
     at = _open("departement")
     assert not at.exception
     tables = [d.value for d in at.dataframe if "Titel" in d.value.columns]
     assert tables[0]["Titel"].to_list() == ["Actie van de zorgraad"]
+    # Every zone's log at once, with the zone named.
+    everything = [t for t in tables if "Zone" in t.columns]
+    assert len(everything) == 1
+    assert everything[0]["Titel"].to_list() == ["Actie van de zorgraad", "Elders"]
+    assert everything[0]["Zone"].to_list()[1].endswith("(elz32)")
     assert not _add_button(at)
     assert not [b for b in at.button if b.label == "Verwijderen" and b.key == "pdca_delete"]
     assert "U leest dit logboek" in _texts(at)

@@ -16,6 +16,7 @@ import streamlit as st
 
 from popmgmt.app import annotations as ann
 from popmgmt.app import pdca, store, ui
+from popmgmt.app.access import Role
 from popmgmt.views import labels, pdca_display, zone
 
 MESSAGE_KEY: Final = "pdca_message"
@@ -217,6 +218,43 @@ def _show_action(
     )
 
 
+def _all_logs(
+    marts: store.Marts,
+    values: pl.DataFrame,
+    role: Role,
+    names: dict[str, str],
+    units: dict[str, str | None],
+    notes: list[str],
+) -> None:
+    """Every zone's log in one table (Departement Zorg reads them all)."""
+    with st.expander("Alle PDCA-logboeken (Departement Zorg)"):
+        try:
+            everything = pdca.list_actions(ann.default_store(), None, reader=role)
+        except (pdca.PdcaStoreError, pdca.PdcaPermissionError) as exc:
+            st.error(str(exc))
+            return
+        if not everything:
+            st.info("Nog geen enkele zone heeft acties in haar logboek.")
+            return
+        results = {
+            a.id: pdca_display.evaluate_action(
+                a, values, store.indicator_meta(marts, a.indicator_code), a.zone_code
+            )[1]
+            for a in everything
+            if a.indicator_code in names
+        }
+        zones = dict(
+            marts.areas.filter(pl.col("level") == "zone")
+            .select("area_code", "area_name")
+            .iter_rows()
+        )
+        table = pdca_display.actions_table(everything, names, units, results, zones=zones)
+        st.dataframe(table.to_arrow(), hide_index=True, width="stretch")
+        ui.download_buttons(
+            table, "pdca_alle_zones", "pdca_all_download", sheet="PDCA", notes=notes[1:]
+        )
+
+
 def render(
     marts: store.Marts, values: pl.DataFrame, zone_code: str, zone_label: str, notes: list[str]
 ) -> None:
@@ -268,6 +306,8 @@ def render(
             with st.expander(labels.md_text(pdca_display.option_text(action)), expanded=i == 0):
                 _show_action(action, marts, values, zone_code, zone_label, names)
 
+    if role.kind == "departement":
+        _all_logs(marts, values, role, names, units, notes)
     if not writes:
         st.caption("U leest dit logboek; alleen de zorgraad van deze zone schrijft erin.")
         return

@@ -196,13 +196,21 @@ def actions_table(
     names: Mapping[str, str],
     units: Mapping[str, str | None],
     results: Mapping[int, ev.Evaluation],
+    *,
+    zones: Mapping[str, str] | None = None,
 ) -> pl.DataFrame:
-    """The log as a Dutch text table (page and downloads), in the given order."""
+    """The log as a Dutch text table (page and downloads), in the given order. With
+    `zones` (code -> name; every zone's log at once) a first column "Zone"."""
     rows = []
     for a in actions:
         result = results.get(a.id)
+        zone_cell = {}
+        if zones is not None:
+            code = str(getattr(a, "zone_code", ""))
+            zone_cell = {"Zone": f"{zones.get(code, code)} ({code})"}
         rows.append(
             {
+                **zone_cell,
                 "Datum": labels_date(a.day),
                 "Titel": a.title,
                 "Doelindicator": names.get(a.indicator_code, a.indicator_code),
@@ -213,7 +221,8 @@ def actions_table(
                 "Evaluatie": TARGET_TEXT[result.target_status] if result else "geen gegevens",
             }
         )
-    return pl.DataFrame(rows, schema=dict.fromkeys(TABLE_COLUMNS, pl.String))
+    columns = (["Zone"] if zones is not None else []) + list(TABLE_COLUMNS)
+    return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String))
 
 
 def labels_date(day: date) -> str:
