@@ -530,9 +530,11 @@ st.caption(compare_flanders.TREND_METHOD)
 series = zone_model.trend_series(
     _shared(marts, key)["values"], indicator_code, code, profile.peer_codes, names
 )
-st.vega_lite_chart(
-    spec=zone_charts.trend_spec(series, unit=unit, indicator_name=indicator_name), width="stretch"
+trend_chart = zone_charts.trend_spec(series, unit=unit, indicator_name=indicator_name)
+trend_chart["layer"] += pdca_panel.trend_layers(  # the council's actions on this indicator
+    code, indicator_code, sorted({int(y) for y in series["year"].to_list()})
 )
+st.vega_lite_chart(spec=trend_chart, width="stretch")
 st.caption(
     f"Zonegrenzen: {zone_tables.BOUNDARY_NOTE}. Er is dus geen grensbreuk binnen de reeks: oudere "
     "jaren zijn omgerekend naar de grenzen van 2025."

@@ -103,6 +103,11 @@ def test_the_council_adds_an_action_and_sees_it_evaluated(state: Path) -> None:
     assert marker["data"]["values"][0]["title"] == "Huisbezoeken 75+"
     assert marker["data"]["values"][0]["x"] == pytest.approx(2021 + 59 / 365)
     assert charts[0]["config"]["locale"]["number"]["decimal"] == ","
+    # The zone profile's own trend chart of that indicator carries the action as well.
+    trend = [s for s in specs if s.get("title", {}).get("text", "").endswith(": trend")]
+    assert len(trend) == 1
+    rules = [la for la in trend[0]["layer"] if la["mark"].get("strokeDash") == [6, 3]]
+    assert [r["data"]["values"][0]["title"] for r in rules] == ["Huisbezoeken 75+"]
 
 
 def test_invalid_input_gets_dutch_messages_and_stores_nothing(state: Path) -> None:

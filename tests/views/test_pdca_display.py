@@ -151,3 +151,18 @@ def test_chart_marks_the_action_the_target_and_the_years_compared() -> None:
     assert suppressed["value"] is None
     assert suppressed["value_text"].startswith("onderdrukt")
     assert spec["layer"][0]["encoding"]["x"]["axis"]["format"] == "d"
+
+
+def test_trend_rule_layers_only_for_years_on_the_axis() -> None:
+    """The zone profile's trend chart (ordinal years) gets a rule per action whose year is
+    on its axis; an action in a year without data is left out; none: no layers."""
+    layers = pd.trend_rule_layers(
+        [_Action(), _Action(id=2, day=date(2030, 1, 1), title="Later")], [2020, 2021, 2022]
+    )
+    assert [la["mark"]["type"] for la in layers] == ["rule", "text"]
+    assert layers[0]["data"]["values"] == [
+        {"year": 2022, "label": "Actie 01-03-2022", "title": "Huisbezoeken 75+",
+         "target": "doel 64,0 in 2024"}
+    ]  # fmt: skip
+    assert layers[0]["encoding"]["x"]["type"] == "ordinal"
+    assert pd.trend_rule_layers([_Action()], [2023]) == []

@@ -255,6 +255,21 @@ def _all_logs(
         )
 
 
+def trend_layers(zone_code: str, indicator_code: str, years: list[int]) -> list[dict[str, Any]]:
+    """The zone's actions on `indicator_code` as rules for the zone profile's trend chart,
+    for a role that may read the zone's log (else none); a store fault draws none (the
+    PDCA section says it)."""
+    role = ui.current_role()
+    if not pdca.can_read(role, zone_code):
+        return []
+    try:
+        actions = pdca.list_actions(ann.default_store(), zone_code, reader=role)
+    except (pdca.PdcaStoreError, pdca.PdcaPermissionError):
+        return []
+    chosen = [a for a in actions if a.indicator_code == indicator_code]
+    return pdca_display.trend_rule_layers(chosen, years)
+
+
 def render(
     marts: store.Marts, values: pl.DataFrame, zone_code: str, zone_label: str, notes: list[str]
 ) -> None:

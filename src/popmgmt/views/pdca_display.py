@@ -382,3 +382,44 @@ def action_chart_spec(
         "height": 260,
         "layer": layers,
     }
+
+
+def trend_rule_layers(actions: Sequence[ActionLike], years: Sequence[int]) -> list[Spec]:
+    """Layers for the zone profile's trend chart (ordinal `year` axis): a dashed rule in
+    the year of each action whose year is on the axis, labelled "Actie <date>", with
+    the title in the tooltip. Actions outside the axis' years are left out (an ordinal
+    axis would append their year at the end)."""
+    on_axis = set(years)
+    records = [
+        {
+            "year": a.day.year,
+            "label": f"Actie {labels_date(a.day)}",
+            "title": a.title,
+            "target": f"doel {labels.fmt_number(a.target_value, 1)} in {a.target_year}",
+        }
+        for a in actions
+        if a.day.year in on_axis
+    ]
+    if not records:
+        return []
+    x = {"field": "year", "type": "ordinal", "title": "Jaar"}
+    return [
+        {
+            "data": {"values": records},
+            "mark": {"type": "rule", "color": ACTION_COLOUR, "strokeDash": [6, 3], "size": 2},
+            "encoding": {
+                "x": x,
+                "tooltip": [
+                    {"field": "label", "type": "nominal", "title": "Actie"},
+                    {"field": "title", "type": "nominal", "title": "Titel"},
+                    {"field": "target", "type": "nominal", "title": "Doel"},
+                ],
+            },
+        },
+        {
+            "data": {"values": records},
+            "mark": {"type": "text", "align": "left", "dx": 3, "y": 0, "baseline": "top",
+                     "color": ACTION_COLOUR, "fontSize": 11},
+            "encoding": {"x": x, "text": {"field": "label"}},
+        },
+    ]  # fmt: skip
