@@ -1,16 +1,17 @@
 """Policy annotations: a date and a short label marked on the trend charts.
 
-A small SQLite store (`annotations.sqlite`) in the state folder: `POPMGMT_STATE`, or by
-default `state/` beside the data folder (the data folder's parent). Never inside the data
-folder itself: a rebuild swaps that folder atomically and would drop the annotations.
+Stored in the app's state database (`popmgmt.app.statedb`): by default the SQLite file
+`annotations.sqlite` in the state folder (`POPMGMT_STATE`, or `state/` beside the data
+folder), or PostgreSQL when `POPMGMT_STATE_URL` is set (`default_store()`). Never inside
+the data folder itself: a rebuild swaps that folder atomically and would drop them.
 
-Every read and write opens its own connection, so every session of the same server (and
-every server on the same state folder) sees the same annotations, and they survive a
-restart. Writes take SQLite's write lock at once (`BEGIN IMMEDIATE`) and wait up to
-`BUSY_TIMEOUT_S` for another writer. Input is validated before it reaches the store:
-the date lies between `FIRST_DATE` and one year after today, the label has 1 to
-`LABEL_MAX` characters after trimming and no control characters. Errors carry a Dutch
-message for the page. No Streamlit here.
+Every read and write opens its own connection, so every session (and every server on the
+same database) sees the same annotations, and they survive a restart. Writes hold the
+database's write lock (`statedb.write_transaction`; SQLite waits up to `BUSY_TIMEOUT_S`
+for another writer). Input is validated before it reaches the store: the date lies
+between `FIRST_DATE` and one year after today, the label has 1 to `LABEL_MAX`
+characters after trimming and no control characters. Errors carry a Dutch message for
+the page. No Streamlit here.
 
 Owners (docs/access.md): every annotation has a scope, `vlaanderen` (a Flemish marker on
 the monitor) or `zone:<code>` (a marker of one care council's zone). Departement Zorg
@@ -19,8 +20,10 @@ writes (`writable_scope`, `can_write`). Every write and delete is recorded in th
 `audit` (who, role, when, what). The cap of `MAX_ANNOTATIONS` holds per scope, so one
 writer cannot fill the store for everyone. Labels are stored as given (trimmed); the
 page shows them escaped and the downloads neutralise spreadsheet formulas. A store
-written by an older version (schema 1, no owners) is migrated when it is opened for
-writing: its annotations become Flemish markers, and the migration is in the audit.
+written by an older version (schema 1, no owners) is migrated when it is first opened
+(`statedb.MIGRATIONS`, version 2): its annotations become Flemish markers, and the
+migration is in the audit. The ownership rule (`can_write`, `refuse`) is also the PDCA
+log's (`popmgmt.app.pdca`).
 """
 
 from __future__ import annotations
