@@ -377,12 +377,14 @@ def _open(target: Target) -> Connection:
         assert target.path is not None
         raw = sqlite3.connect(target.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         return Connection(raw, "sqlite")
-    import psycopg  # noqa: PLC0415 - only a PostgreSQL deployment needs the driver
-
     if not target.url or not is_postgres_url(target.url):
         raise StateDBError(
             f"{STATE_URL_ENV} must be a postgresql:// URL, got {redact_url(target.url or '')!r}"
         )
+    try:
+        import psycopg  # noqa: PLC0415 - only a PostgreSQL deployment needs the driver
+    except ImportError as exc:
+        raise StateDBError("psycopg is not installed (pip install -r requirements.txt)") from exc
     raw_pg = psycopg.connect(target.url, autocommit=True, connect_timeout=int(BUSY_TIMEOUT_S))
     return Connection(raw_pg, "postgresql")
 
