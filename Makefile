@@ -40,6 +40,7 @@ lint: $(BIN)/.installed-dev
 
 test: $(BIN)/.installed-dev
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-postgresql.sh
 	$(MAKE) lint
 	$(BIN)/python -m pytest -q
 

@@ -207,7 +207,7 @@ trends = {
     "all_ages": gppoor.gp_poor_trend(_assessed(build_key, level, "all_ages", marts)),
 }
 try:
-    shown = ann.list_annotations(ann.default_path(), GP_PER_10K, scope=ann.FLANDERS)
+    shown = ann.list_annotations(ann.default_store(), GP_PER_10K, scope=ann.FLANDERS)
 except ann.AnnotationStoreError as exc:
     st.warning(
         f"Beleidsmarkeringen niet leesbaar: {labels.md_text(str(exc))}", icon=":material/warning:"

@@ -267,7 +267,7 @@ def pick_year(column: Any, code: str, level: str, label: str = "Jaar", name: str
 
 # --- annotations --------------------------------------------------------------------------
 
-ann_path = ann.default_path()
+ann_path = ann.default_store()
 MSG_KEY = "monitor_annotation_message"
 
 

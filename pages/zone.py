@@ -4,7 +4,8 @@ Layout only. Figures come from `popmgmt.views.zone` (`build_profile`: population
 municipalities, spine, peers, capacity) with `zone_model`, `zone_tables` and `zone_charts`
 (map, trend and chart specifications), `popmgmt.metrics.peers` (similar and neighbouring
 zones), `popmgmt.metrics.gppoor` (the GP-poor rule), `popmgmt.app.store` and
-`popmgmt.views.maps`; the printable report from `popmgmt.views.report`.
+`popmgmt.views.maps`; the printable report from `popmgmt.views.report`; the council's
+PDCA log from `popmgmt.app.pdca_panel`.
 Query parameters `zone` and `indicator` restore the view.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from popmgmt.app import access, store, ui
+from popmgmt.app import access, pdca_panel, store, ui
 from popmgmt.metrics import gain, gppoor, peers
 from popmgmt.metrics.indicators import GMD_COVERAGE
 from popmgmt.views import (
@@ -586,7 +587,16 @@ series = zone_model.trend_series(
     _shared(marts, key)["values"], indicator_code, code, profile.peer_codes, names
 )
 trend_spec = zone_charts.trend_spec(series, unit=unit, indicator_name=indicator_name)
-st.vega_lite_chart(spec=trend_spec, width="stretch")
+# On screen only, for a role that may read the log: the council's actions on this
+# indicator (the PDF report keeps the plain trend).
+trend_chart = {
+    **trend_spec,
+    "layer": trend_spec["layer"]
+    + pdca_panel.trend_layers(
+        code, indicator_code, sorted({int(y) for y in series["year"].to_list()})
+    ),
+}
+st.vega_lite_chart(spec=trend_chart, width="stretch")
 st.caption(
     f"Zonegrenzen: {zone_tables.BOUNDARY_NOTE}. Er is dus geen grensbreuk binnen de reeks: oudere "
     "jaren zijn omgerekend naar de grenzen van 2025."
@@ -597,7 +607,10 @@ with st.expander("Tabel: trend per jaar"):
 with st.expander(f"Definitie: {md_indicator_name}"):
     st.markdown(ui.definition_markdown(meta))
 
-# --- 7. report --------------------------------------------------------------------------
+# --- 7. actions and follow-up (PDCA) ------------------------------------------------------
+pdca_panel.render(marts, _shared(marts, key)["values"], code, zone_title, notes)
+
+# --- 8. report --------------------------------------------------------------------------
 st.header("Zonerapport")
 st.caption(
     "De omgevingsanalyse als PDF: wat opvalt, de kaart van de gemeenten, de grafieken en "

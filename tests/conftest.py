@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 import pytest
 from frames import square
+from pgkit import PostgresServer, start_server
 
 from popmgmt.app.store import Marts, load_marts
 from popmgmt.config import CACHE_ENV, ConfigError
@@ -438,3 +439,19 @@ def raw_dir(tmp_path: Path) -> Path:
 def validate_small(folder: Path, refdata: RefData) -> RawData:
     """Validate a copy of the small fixture (it covers SMALL_MUNICIPALITIES only)."""
     return validate_raw(folder, refdata, expected_municipalities=SMALL_MUNICIPALITIES)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL server for the whole session (tests/pgkit.py)."""
+    yield from start_server()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty state database: a SQLite file (not yet created) or a fresh PostgreSQL
+    schema. The same tests run on both back-ends."""
+    if request.param == "sqlite":
+        return str(tmp_path / "state" / "annotations.sqlite")
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.fresh_schema_url()

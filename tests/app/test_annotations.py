@@ -25,6 +25,12 @@ def store_path(tmp_path: Path) -> Path:
     return tmp_path / "state" / ann.DB_FILE
 
 
+@pytest.fixture
+def store(state_store: str) -> str:
+    """The same tests on SQLite and on PostgreSQL (conftest.state_store)."""
+    return state_store
+
+
 # --- validation ------------------------------------------------------------------------
 
 
@@ -82,8 +88,8 @@ def test_invalid_labels(label: str, message: str) -> None:
         ann.validate_label(label)
 
 
-def test_bad_input_is_not_stored(store_path: Path) -> None:
-    ann.add_annotation(store_path, date(2020, 1, 1), "Goed", today=TODAY, writer=DEPT)
+def test_bad_input_is_not_stored(store: str) -> None:
+    ann.add_annotation(store, date(2020, 1, 1), "Goed", today=TODAY, writer=DEPT)
     for day, label, code in (
         (date(2014, 1, 1), "Te vroeg", None),
         (date(2020, 1, 1), "", None),
@@ -92,47 +98,45 @@ def test_bad_input_is_not_stored(store_path: Path) -> None:
         (date(2020, 1, 1), "Goede tekst", "bad code; DROP TABLE"),
     ):
         with pytest.raises(ann.AnnotationError):
-            ann.add_annotation(store_path, day, label, code, today=TODAY, writer=DEPT)
-    assert [a.label for a in ann.list_annotations(store_path)] == ["Goed"]
+            ann.add_annotation(store, day, label, code, today=TODAY, writer=DEPT)
+    assert [a.label for a in ann.list_annotations(store)] == ["Goed"]
 
 
-def test_label_with_sql_characters_is_stored_verbatim(store_path: Path) -> None:
+def test_label_with_sql_characters_is_stored_verbatim(store: str) -> None:
     text = "'); DROP TABLE annotation; --"
-    ann.add_annotation(store_path, date(2020, 1, 1), text, today=TODAY, writer=DEPT)
-    assert [a.label for a in ann.list_annotations(store_path)] == [text]
+    ann.add_annotation(store, date(2020, 1, 1), text, today=TODAY, writer=DEPT)
+    assert [a.label for a in ann.list_annotations(store)] == [text]
 
 
 # --- persistence -----------------------------------------------------------------------
 
 
-def test_persists_across_connections_and_scopes(store_path: Path) -> None:
+def test_persists_across_connections_and_scopes(store: str) -> None:
     """Given annotations written through separate connections, then a new read sees all,
     sorted by date; an indicator's chart gets the general ones plus its own."""
-    assert ann.list_annotations(store_path) == []  # no file yet: empty, nothing created
-    assert not store_path.exists()
-    first = ann.add_annotation(store_path, "2021-06-01", "Algemeen", today=TODAY, writer=DEPT)
+    assert ann.list_annotations(store) == []  # no file yet: empty, nothing created
+    assert not Path(store).exists()
+    first = ann.add_annotation(store, "2021-06-01", "Algemeen", today=TODAY, writer=DEPT)
     second = ann.add_annotation(
-        store_path, date(2019, 1, 1), "Voor GMD", "ima_gmd", today=TODAY, writer=DEPT
+        store, date(2019, 1, 1), "Voor GMD", "ima_gmd", today=TODAY, writer=DEPT
     )
-    third = ann.add_annotation(
-        store_path, date(2022, 1, 1), "Voor artsen", "gp_per_10k", writer=DEPT
-    )
+    third = ann.add_annotation(store, date(2022, 1, 1), "Voor artsen", "gp_per_10k", writer=DEPT)
     assert first.id != second.id != third.id
-    everything = ann.list_annotations(store_path)
+    everything = ann.list_annotations(store)
     assert [a.label for a in everything] == ["Voor GMD", "Algemeen", "Voor artsen"]
-    assert [a.label for a in ann.list_annotations(store_path, "ima_gmd")] == [
+    assert [a.label for a in ann.list_annotations(store, "ima_gmd")] == [
         "Voor GMD",
         "Algemeen",
     ]
-    assert [a.label for a in ann.list_annotations(store_path, "other")] == ["Algemeen"]
+    assert [a.label for a in ann.list_annotations(store, "other")] == ["Algemeen"]
     assert everything[1].day == date(2021, 6, 1)
     assert everything[1].created_at.endswith("+00:00")
-    assert ann.delete_annotation(store_path, first.id, writer=DEPT) is True
-    assert ann.delete_annotation(store_path, first.id, writer=DEPT) is False
-    assert [a.label for a in ann.list_annotations(store_path)] == ["Voor GMD", "Voor artsen"]
+    assert ann.delete_annotation(store, first.id, writer=DEPT) is True
+    assert ann.delete_annotation(store, first.id, writer=DEPT) is False
+    assert [a.label for a in ann.list_annotations(store)] == ["Voor GMD", "Voor artsen"]
 
 
-def _run(code: str, path: Path) -> str:
+def _run(code: str, path: str) -> str:
     script = textwrap.dedent(code).replace("PATH", repr(str(path)))
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
@@ -140,7 +144,7 @@ def _run(code: str, path: Path) -> str:
     return done.stdout
 
 
-def test_survives_a_restart(store_path: Path) -> None:
+def test_survives_a_restart(store: str) -> None:
     """Written by one process, read by another (a restarted server), and the other way."""
     _run(
         """
@@ -149,24 +153,24 @@ def test_survives_a_restart(store_path: Path) -> None:
         from popmgmt.app import annotations as ann
         from popmgmt.app.access import Role
         DEPT = ann.Writer(Role("departement"), "analist@departement-zorg.example")
-        ann.add_annotation(Path(PATH), date(2020, 3, 1), "Start maatregel", writer=DEPT)
+        ann.add_annotation(PATH, date(2020, 3, 1), "Start maatregel", writer=DEPT)
         """,
-        store_path,
+        store,
     )
-    assert [a.label for a in ann.list_annotations(store_path)] == ["Start maatregel"]
-    ann.add_annotation(store_path, date(2021, 3, 1), "Evaluatie", writer=DEPT)
+    assert [a.label for a in ann.list_annotations(store)] == ["Start maatregel"]
+    ann.add_annotation(store, date(2021, 3, 1), "Evaluatie", writer=DEPT)
     out = _run(
         """
         from pathlib import Path
         from popmgmt.app import annotations as ann
-        print("|".join(a.label for a in ann.list_annotations(Path(PATH))))
+        print("|".join(a.label for a in ann.list_annotations(PATH)))
         """,
-        store_path,
+        store,
     )
     assert out.strip() == "Start maatregel|Evaluatie"
 
 
-def test_concurrent_sessions_lose_nothing(store_path: Path) -> None:
+def test_concurrent_sessions_lose_nothing(store: str) -> None:
     """Eight sessions (threads) and two other processes write at the same time: every
     annotation is stored once, with its own id."""
     errors: list[BaseException] = []
@@ -174,10 +178,8 @@ def test_concurrent_sessions_lose_nothing(store_path: Path) -> None:
     def session(n: int) -> None:
         try:
             for i in range(15):
-                ann.add_annotation(
-                    store_path, date(2020, 1, 1 + i), f"sessie {n} nr {i}", writer=DEPT
-                )
-                ann.list_annotations(store_path)
+                ann.add_annotation(store, date(2020, 1, 1 + i), f"sessie {n} nr {i}", writer=DEPT)
+                ann.list_annotations(store)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -188,11 +190,11 @@ def test_concurrent_sessions_lose_nothing(store_path: Path) -> None:
         from popmgmt.app.access import Role
         DEPT = ann.Writer(Role("departement"), "proces")
         for i in range(20):
-            ann.add_annotation(Path(PATH), date(2021, 1, 1 + i), f"proces nr {i}", writer=DEPT)
+            ann.add_annotation(PATH, date(2021, 1, 1 + i), f"proces nr {i}", writer=DEPT)
         """
     procs = [
         subprocess.Popen([sys.executable, "-c", textwrap.dedent(writer).replace(
-            "PATH", repr(str(store_path)))])
+            "PATH", repr(str(store)))])
         for _ in range(2)
     ]  # fmt: skip
     threads = [threading.Thread(target=session, args=(n,)) for n in range(8)]
@@ -203,19 +205,19 @@ def test_concurrent_sessions_lose_nothing(store_path: Path) -> None:
     for p in procs:
         assert p.wait(timeout=120) == 0
     assert not errors, errors
-    stored = ann.list_annotations(store_path)
+    stored = ann.list_annotations(store)
     assert len(stored) == 8 * 15 + 2 * 20
     assert len({a.id for a in stored}) == len(stored)
     assert sum(a.label.startswith("sessie 3 ") for a in stored) == 15
 
 
-def test_store_limit(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_store_limit(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ann, "MAX_ANNOTATIONS", 2)
-    ann.add_annotation(store_path, date(2020, 1, 1), "een", writer=DEPT)
-    ann.add_annotation(store_path, date(2020, 1, 2), "twee", writer=DEPT)
+    ann.add_annotation(store, date(2020, 1, 1), "een", writer=DEPT)
+    ann.add_annotation(store, date(2020, 1, 2), "twee", writer=DEPT)
     with pytest.raises(ann.AnnotationError, match="al 2 markeringen"):
-        ann.add_annotation(store_path, date(2020, 1, 3), "drie", writer=DEPT)
-    assert len(ann.list_annotations(store_path)) == 2
+        ann.add_annotation(store, date(2020, 1, 3), "drie", writer=DEPT)
+    assert len(ann.list_annotations(store)) == 2
 
 
 def test_unwritable_or_corrupt_store(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -253,38 +255,34 @@ def test_who_writes_where() -> None:
 
 
 @pytest.mark.parametrize("writer", [ANONYMOUS, CIRCLE, COUNCIL], ids=lambda w: w.role.key)
-def test_only_the_department_writes_flemish_markers(store_path: Path, writer: ann.Writer) -> None:
+def test_only_the_department_writes_flemish_markers(store: str, writer: ann.Writer) -> None:
     """Given a visitor who is not Departement Zorg, adding a Flemish marker is refused with a
     Dutch reason and nothing is stored."""
     with pytest.raises(ann.AnnotationPermissionError, match="mag geen"):
-        ann.add_annotation(store_path, date(2020, 1, 1), "=HYPERLINK(1)", writer=writer)
-    assert ann.list_annotations(store_path, scope=None) == []
+        ann.add_annotation(store, date(2020, 1, 1), "=HYPERLINK(1)", writer=writer)
+    assert ann.list_annotations(store, scope=None) == []
 
 
-def test_council_writes_only_its_own_zone(store_path: Path) -> None:
+def test_council_writes_only_its_own_zone(store: str) -> None:
     own = ann.add_annotation(
-        store_path, date(2022, 5, 1), "Start PDCA", writer=COUNCIL, scope="zone:elz13"
+        store, date(2022, 5, 1), "Start PDCA", writer=COUNCIL, scope="zone:elz13"
     )
     assert own.scope == "zone:elz13"
     assert own.created_by == COUNCIL.who
     with pytest.raises(ann.AnnotationPermissionError, match="enkel die van zone elz13"):
-        ann.add_annotation(
-            store_path, date(2022, 5, 1), "Elders", writer=COUNCIL, scope="zone:elz32"
-        )
+        ann.add_annotation(store, date(2022, 5, 1), "Elders", writer=COUNCIL, scope="zone:elz32")
     with pytest.raises(ann.AnnotationPermissionError):
-        ann.add_annotation(store_path, date(2022, 5, 1), "x", writer=DEPT, scope="zone:elz13")
+        ann.add_annotation(store, date(2022, 5, 1), "x", writer=DEPT, scope="zone:elz13")
     # Flemish markers and a zone's markers are listed apart.
-    ann.add_annotation(store_path, date(2021, 1, 1), "Vlaams", writer=DEPT)
-    assert [a.label for a in ann.list_annotations(store_path)] == ["Vlaams"]
-    assert [a.label for a in ann.list_annotations(store_path, scope="zone:elz13")] == ["Start PDCA"]
+    ann.add_annotation(store, date(2021, 1, 1), "Vlaams", writer=DEPT)
+    assert [a.label for a in ann.list_annotations(store)] == ["Vlaams"]
+    assert [a.label for a in ann.list_annotations(store, scope="zone:elz13")] == ["Start PDCA"]
 
 
-def test_deletes_respect_the_owner(store_path: Path) -> None:
+def test_deletes_respect_the_owner(store: str) -> None:
     """Nobody deletes outside their scope; a refused delete leaves the marker."""
-    flemish = ann.add_annotation(store_path, date(2021, 1, 1), "Vlaams", writer=DEPT)
-    zonal = ann.add_annotation(
-        store_path, date(2021, 1, 1), "Zone", writer=COUNCIL, scope="zone:elz13"
-    )
+    flemish = ann.add_annotation(store, date(2021, 1, 1), "Vlaams", writer=DEPT)
+    zonal = ann.add_annotation(store, date(2021, 1, 1), "Zone", writer=COUNCIL, scope="zone:elz13")
     for writer, target in (
         (ANONYMOUS, flemish),
         (CIRCLE, flemish),
@@ -293,19 +291,19 @@ def test_deletes_respect_the_owner(store_path: Path) -> None:
         (DEPT, zonal),
     ):
         with pytest.raises(ann.AnnotationPermissionError):
-            ann.delete_annotation(store_path, target.id, writer=writer)
-    assert len(ann.list_annotations(store_path, scope=None)) == 2
-    assert ann.delete_annotation(store_path, zonal.id, writer=COUNCIL) is True
-    assert ann.delete_annotation(store_path, flemish.id, writer=DEPT) is True
-    assert ann.list_annotations(store_path, scope=None) == []
+            ann.delete_annotation(store, target.id, writer=writer)
+    assert len(ann.list_annotations(store, scope=None)) == 2
+    assert ann.delete_annotation(store, zonal.id, writer=COUNCIL) is True
+    assert ann.delete_annotation(store, flemish.id, writer=DEPT) is True
+    assert ann.list_annotations(store, scope=None) == []
 
 
-def test_every_write_and_delete_is_audited(store_path: Path) -> None:
-    added = ann.add_annotation(store_path, date(2021, 1, 1), "Maatregel", writer=DEPT)
-    ann.delete_annotation(store_path, added.id, writer=DEPT)
+def test_every_write_and_delete_is_audited(store: str) -> None:
+    added = ann.add_annotation(store, date(2021, 1, 1), "Maatregel", writer=DEPT)
+    ann.delete_annotation(store, added.id, writer=DEPT)
     with pytest.raises(ann.AnnotationPermissionError):
-        ann.add_annotation(store_path, date(2021, 1, 1), "x", writer=ANONYMOUS)
-    log = ann.audit_log(store_path)
+        ann.add_annotation(store, date(2021, 1, 1), "x", writer=ANONYMOUS)
+    log = ann.audit_log(store)
     assert log.select("action", "annotation_id", "scope", "who", "role", "label").rows() == [
         ("toegevoegd", added.id, "vlaanderen", DEPT.who, "departement", "Maatregel"),
         ("verwijderd", added.id, "vlaanderen", DEPT.who, "departement", "Maatregel"),
@@ -313,15 +311,15 @@ def test_every_write_and_delete_is_audited(store_path: Path) -> None:
     assert all(at.endswith("+00:00") for at in log["at"])
 
 
-def test_the_cap_holds_per_scope(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cap_holds_per_scope(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """One writer filling its own scope does not stop another scope's writer."""
     monkeypatch.setattr(ann, "MAX_ANNOTATIONS", 2)
-    ann.add_annotation(store_path, date(2020, 1, 1), "een", writer=COUNCIL, scope="zone:elz13")
-    ann.add_annotation(store_path, date(2020, 1, 2), "twee", writer=COUNCIL, scope="zone:elz13")
+    ann.add_annotation(store, date(2020, 1, 1), "een", writer=COUNCIL, scope="zone:elz13")
+    ann.add_annotation(store, date(2020, 1, 2), "twee", writer=COUNCIL, scope="zone:elz13")
     with pytest.raises(ann.AnnotationError, match="al 2 markeringen voor zone elz13"):
-        ann.add_annotation(store_path, date(2020, 1, 3), "drie", writer=COUNCIL, scope="zone:elz13")
-    ann.add_annotation(store_path, date(2020, 1, 3), "Vlaams", writer=DEPT)
-    assert [a.label for a in ann.list_annotations(store_path)] == ["Vlaams"]
+        ann.add_annotation(store, date(2020, 1, 3), "drie", writer=COUNCIL, scope="zone:elz13")
+    ann.add_annotation(store, date(2020, 1, 3), "Vlaams", writer=DEPT)
+    assert [a.label for a in ann.list_annotations(store)] == ["Vlaams"]
 
 
 def test_a_schema_1_store_is_migrated(store_path: Path) -> None:
@@ -352,10 +350,10 @@ def test_a_schema_1_store_is_migrated(store_path: Path) -> None:
     assert ann.delete_annotation(store_path, old[0].id, writer=DEPT)
 
 
-def test_hostile_label_is_stored_as_given(store_path: Path) -> None:
+def test_hostile_label_is_stored_as_given(store: str) -> None:
     text = '<img src=x onerror=alert(1)> =HYPERLINK("http://x")'
-    ann.add_annotation(store_path, date(2020, 1, 1), text, writer=DEPT)
-    assert [a.label for a in ann.list_annotations(store_path)] == [text]
+    ann.add_annotation(store, date(2020, 1, 1), text, writer=DEPT)
+    assert [a.label for a in ann.list_annotations(store)] == [text]
 
 
 # --- where the store lives --------------------------------------------------------------

@@ -1,16 +1,17 @@
 """Policy annotations: a date and a short label marked on the trend charts.
 
-A small SQLite store (`annotations.sqlite`) in the state folder: `POPMGMT_STATE`, or by
-default `state/` beside the data folder (the data folder's parent). Never inside the data
-folder itself: a rebuild swaps that folder atomically and would drop the annotations.
+Stored in the app's state database (`popmgmt.app.statedb`): by default the SQLite file
+`annotations.sqlite` in the state folder (`POPMGMT_STATE`, or `state/` beside the data
+folder), or PostgreSQL when `POPMGMT_STATE_URL` is set (`default_store()`). Never inside
+the data folder itself: a rebuild swaps that folder atomically and would drop them.
 
-Every read and write opens its own connection, so every session of the same server (and
-every server on the same state folder) sees the same annotations, and they survive a
-restart. Writes take SQLite's write lock at once (`BEGIN IMMEDIATE`) and wait up to
-`BUSY_TIMEOUT_S` for another writer. Input is validated before it reaches the store:
-the date lies between `FIRST_DATE` and one year after today, the label has 1 to
-`LABEL_MAX` characters after trimming and no control characters. Errors carry a Dutch
-message for the page. No Streamlit here.
+Every read and write opens its own connection, so every session (and every server on the
+same database) sees the same annotations, and they survive a restart. Writes hold the
+database's write lock (`statedb.write_transaction`; SQLite waits up to `BUSY_TIMEOUT_S`
+for another writer). Input is validated before it reaches the store: the date lies
+between `FIRST_DATE` and one year after today, the label has 1 to `LABEL_MAX`
+characters after trimming and no control characters. Errors carry a Dutch message for
+the page. No Streamlit here.
 
 Owners (docs/access.md): every annotation has a scope, `vlaanderen` (a Flemish marker on
 the monitor) or `zone:<code>` (a marker of one care council's zone). Departement Zorg
@@ -19,40 +20,40 @@ writes (`writable_scope`, `can_write`). Every write and delete is recorded in th
 `audit` (who, role, when, what). The cap of `MAX_ANNOTATIONS` holds per scope, so one
 writer cannot fill the store for everyone. Labels are stored as given (trimmed); the
 page shows them escaped and the downloads neutralise spreadsheet formulas. A store
-written by an older version (schema 1, no owners) is migrated when it is opened for
-writing: its annotations become Flemish markers, and the migration is in the audit.
+written by an older version (schema 1, no owners) is migrated when it is first opened
+(`statedb.MIGRATIONS`, version 2): its annotations become Flemish markers, and the
+migration is in the audit. The ownership rule (`can_write`, `refuse`) is also the PDCA
+log's (`popmgmt.app.pdca`).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
-import sqlite3
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Final
 
 import polars as pl
 
+from popmgmt.app import statedb
 from popmgmt.app.access import Role
-from popmgmt.config import data_dir
 
 logger = logging.getLogger("popmgmt.annotations")
 
-STATE_ENV: Final = "POPMGMT_STATE"
-DB_FILE: Final = "annotations.sqlite"
+STATE_ENV: Final = statedb.STATE_ENV
+DB_FILE: Final = statedb.DB_FILE
 FIRST_DATE: Final = date(2015, 1, 1)
 LABEL_MAX: Final = 80
 MAX_ANNOTATIONS: Final = 500
-BUSY_TIMEOUT_S: Final = 10.0
-SCHEMA_VERSION: Final = 2
+BUSY_TIMEOUT_S: Final = statedb.BUSY_TIMEOUT_S
+SCHEMA_VERSION: Final = statedb.LATEST
 _CODE_RE: Final = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-FLANDERS: Final = "vlaanderen"
+FLANDERS: Final = statedb.FLANDERS_SCOPE
 """The scope of a Flemish marker (the monitor); a zone's markers have `zone:<code>`."""
 ZONE_PREFIX: Final = "zone:"
 
@@ -65,25 +66,7 @@ CREATE TABLE IF NOT EXISTS annotation (
     created_at     TEXT    NOT NULL
 )
 """
-_MIGRATE_V2: Final = (
-    f"ALTER TABLE annotation ADD COLUMN scope TEXT NOT NULL DEFAULT '{FLANDERS}'",
-    "ALTER TABLE annotation ADD COLUMN created_by TEXT",
-    "ALTER TABLE annotation ADD COLUMN created_role TEXT",
-    "CREATE INDEX IF NOT EXISTS annotation_scope ON annotation (scope)",
-    """
-    CREATE TABLE IF NOT EXISTS audit (
-        id             INTEGER PRIMARY KEY AUTOINCREMENT,
-        at             TEXT    NOT NULL,
-        action         TEXT    NOT NULL,
-        annotation_id  INTEGER,
-        scope          TEXT,
-        who            TEXT    NOT NULL,
-        role           TEXT    NOT NULL,
-        day            TEXT,
-        label          TEXT
-    )
-    """,
-)
+"""The first version's table (no owners): how a store of schema 1 looks (tests)."""
 
 AUDIT_SCHEMA: Final = pl.Schema(
     {
@@ -158,23 +141,50 @@ def scope_text(scope: str) -> str:
     return f"zone {scope.removeprefix(ZONE_PREFIX)}"
 
 
-def _refuse(writer: Writer, scope: str, action: str) -> AnnotationPermissionError:
+@dataclass(frozen=True)
+class RefusalTexts:
+    """The Dutch refusals of one kind of owned record: `nobody` for a role that writes
+    nowhere, `elsewhere` (with `{scope}` and `{own}`) for a role that writes elsewhere."""
+
+    subject: str
+    nobody: str
+    elsewhere: str
+
+
+MARKER_REFUSALS: Final = RefusalTexts(
+    subject="annotation",
+    nobody=(
+        "Uw rol mag geen beleidsmarkeringen toevoegen of verwijderen. Departement Zorg "
+        "beheert de Vlaamse markeringen, een zorgraad die van zijn eigen zone."
+    ),
+    elsewhere=(
+        "Uw rol mag geen markeringen van {scope} toevoegen of verwijderen; enkel die van {own}."
+    ),
+)
+
+
+def refuse(
+    writer: Writer, scope: str, action: str, texts: RefusalTexts = MARKER_REFUSALS
+) -> AnnotationPermissionError:
+    """The refusal of a write outside the writer's scope, logged at WARNING
+    (`<subject> <action> refused: role=… user=… scope=…`)."""
     logger.warning(
-        "annotation %s refused: role=%s user=%s scope=%s",
+        "%s %s refused: role=%s user=%s scope=%s",
+        texts.subject,
         action,
         writer.role.key,
         writer.who,
         scope,
     )
-    if writable_scope(writer.role) is None:
-        return AnnotationPermissionError(
-            "Uw rol mag geen beleidsmarkeringen toevoegen of verwijderen. Departement Zorg "
-            "beheert de Vlaamse markeringen, een zorgraad die van zijn eigen zone."
-        )
+    own = writable_scope(writer.role)
+    if own is None:
+        return AnnotationPermissionError(texts.nobody)
     return AnnotationPermissionError(
-        f"Uw rol mag geen markeringen van {scope_text(scope)} toevoegen of verwijderen; "
-        f"enkel die van {scope_text(writable_scope(writer.role) or '')}."
+        texts.elsewhere.format(scope=scope_text(scope), own=scope_text(own))
     )
+
+
+_refuse = refuse
 
 
 @dataclass(frozen=True)
@@ -193,15 +203,19 @@ class Annotation:
 
 
 def state_dir() -> Path:
-    """The folder of the annotation store: `POPMGMT_STATE`, else `state/` beside the data."""
-    env = os.environ.get(STATE_ENV)
-    if env:
-        return Path(env)
-    return data_dir().resolve().parent / "state"
+    """The folder of the SQLite store: `POPMGMT_STATE`, else `state/` beside the data."""
+    return statedb.state_dir()
 
 
 def default_path() -> Path:
+    """The SQLite store's file (whatever `POPMGMT_STATE_URL` says)."""
     return state_dir() / DB_FILE
+
+
+def default_store() -> statedb.Target:
+    """The state database the pages use: PostgreSQL when `POPMGMT_STATE_URL` is set,
+    else the SQLite file `default_path()`."""
+    return statedb.default_target()
 
 
 def last_date(today: date | None = None) -> date:
@@ -277,59 +291,24 @@ STORE_FAULT: Final = (
 )
 
 
-def _fault(path: Path, what: str, exc: BaseException) -> AnnotationStoreError:
+def _fault(store: statedb.Target, what: str, exc: BaseException) -> AnnotationStoreError:
     """A store fault: the details and the path go to the server log, not to the page."""
-    logger.error("annotation store %s failed (%s): %s", what, path, exc)
+    logger.error("annotation store %s failed (%s): %s", what, store.describe(), exc)
     return AnnotationStoreError(STORE_FAULT)
 
 
-def _migrate(conn: sqlite3.Connection) -> None:
-    """Bring the store to `SCHEMA_VERSION` (in one transaction; idempotent)."""
-    conn.execute("BEGIN IMMEDIATE")
+@contextmanager
+def _connect(target: statedb.Target | Path | str, *, create: bool) -> Iterator[statedb.Connection]:
+    store = statedb.as_target(target)
     try:
-        conn.execute(_SCHEMA_V1)
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        columns = {r[1] for r in conn.execute("PRAGMA table_info(annotation)")}
-        if version < 2 and "scope" not in columns:
-            for statement in _MIGRATE_V2:
-                conn.execute(statement)
-            (count,) = conn.execute("SELECT count(*) FROM annotation").fetchone()
-            if count:
-                conn.execute(
-                    "INSERT INTO audit (at, action, scope, who, role, label) "
-                    "VALUES (?, 'migratie', ?, 'systeem', '-', ?)",
-                    (_now(), FLANDERS, f"{count} markeringen zonder eigenaar werden Vlaams"),
-                )
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+        with statedb.connect(store, create=create) as conn:
+            yield conn
+    except statedb.StateDBError as exc:
+        raise _fault(store, "query", exc) from exc
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@contextmanager
-def _connect(path: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
-    if create:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise _fault(path, "folder", exc) from exc
-    try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise _fault(path, "open", exc) from exc
-    try:
-        if create:
-            _migrate(conn)
-        yield conn
-    except sqlite3.Error as exc:
-        raise _fault(path, "query", exc) from exc
-    finally:
-        conn.close()
+    return statedb.now()
 
 
 _COLUMNS: Final = "id, day, label, indicator_code, created_at, scope, created_by, created_role"
@@ -349,7 +328,7 @@ def _row(row: tuple[int, str, str, str | None, str, str, str | None, str | None]
 
 
 def _audit(
-    conn: sqlite3.Connection, action: str, annotation: Annotation, writer: Writer, at: str
+    conn: statedb.Connection, action: str, annotation: Annotation, writer: Writer, at: str
 ) -> None:
     conn.execute(
         "INSERT INTO audit (at, action, annotation_id, scope, who, role, day, label) "
@@ -367,8 +346,12 @@ def _audit(
     )
 
 
+Store = statedb.Target | Path | str
+"""Where the annotations are: a SQLite file, a `postgresql://` URL, or a `statedb.Target`."""
+
+
 def add_annotation(
-    path: Path,
+    store: Store,
     day: date | str,
     label: str,
     indicator_code: str | None = None,
@@ -390,39 +373,31 @@ def add_annotation(
     text = validate_label(label)
     code = validate_indicator_code(indicator_code)
     created = _now()
-    with _connect(path, create=True) as conn:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            (count,) = conn.execute(
-                "SELECT count(*) FROM annotation WHERE scope = ?", (scope,)
-            ).fetchone()
-            if count >= MAX_ANNOTATIONS:
-                raise AnnotationError(
-                    f"Er zijn al {MAX_ANNOTATIONS} markeringen voor {scope_text(scope)}; "
-                    "verwijder er eerst enkele."
-                )
-            cursor = conn.execute(
-                "INSERT INTO annotation (day, label, indicator_code, created_at, scope, "
-                "created_by, created_role) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (checked_day.isoformat(), text, code, created, scope, writer.who, writer.role.key),
+    with _connect(store, create=True) as conn, statedb.write_transaction(conn):
+        (count,) = conn.execute(
+            "SELECT count(*) FROM annotation WHERE scope = ?", (scope,)
+        ).fetchone()
+        if count >= MAX_ANNOTATIONS:
+            raise AnnotationError(
+                f"Er zijn al {MAX_ANNOTATIONS} markeringen voor {scope_text(scope)}; "
+                "verwijder er eerst enkele."
             )
-            new_id = cursor.lastrowid
-            assert new_id is not None
-            added = Annotation(
-                id=int(new_id),
-                day=checked_day,
-                label=text,
-                indicator_code=code,
-                created_at=created,
-                scope=scope,
-                created_by=writer.who,
-                created_role=writer.role.key,
-            )
-            _audit(conn, "toegevoegd", added, writer, created)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        new_id = conn.insert(
+            "INSERT INTO annotation (day, label, indicator_code, created_at, scope, "
+            "created_by, created_role) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (checked_day.isoformat(), text, code, created, scope, writer.who, writer.role.key),
+        )
+        added = Annotation(
+            id=new_id,
+            day=checked_day,
+            label=text,
+            indicator_code=code,
+            created_at=created,
+            scope=scope,
+            created_by=writer.who,
+            created_role=writer.role.key,
+        )
+        _audit(conn, "toegevoegd", added, writer, created)
     logger.info(
         "annotation added: id=%s scope=%s user=%s role=%s",
         added.id,
@@ -434,40 +409,29 @@ def add_annotation(
 
 
 def list_annotations(
-    path: Path, indicator_code: str | None = None, *, scope: str | None = FLANDERS
+    store: Store, indicator_code: str | None = None, *, scope: str | None = FLANDERS
 ) -> list[Annotation]:
     """The annotations of `scope` (Flemish by default; None: every scope) for a trend
     chart, by date: the general ones plus those of `indicator_code` (every annotation
-    when it is None). A missing store is empty; a store of schema 1 is read as Flemish."""
-    if not path.is_file():
+    when it is None). A missing store is empty; an older store is migrated first (its
+    annotations without owner become Flemish)."""
+    target = statedb.as_target(store)
+    if not target.exists():
         return []
-    with _connect(path, create=False) as conn:
-        try:
-            columns = {r[1] for r in conn.execute("PRAGMA table_info(annotation)")}
-        except sqlite3.DatabaseError as exc:
-            raise _fault(path, "read", exc) from exc
-        if not columns:
-            return []
-        if "scope" in columns:
-            select = f"SELECT {_COLUMNS} FROM annotation"
-        else:  # schema 1, not yet migrated: every annotation is Flemish, without owner
-            select = (
-                "SELECT id, day, label, indicator_code, created_at, "
-                f"'{FLANDERS}' AS scope, NULL, NULL FROM annotation"
-            )
-        query = f"SELECT * FROM ({select}) WHERE 1 = 1"
-        params: list[str] = []
-        if scope is not None:
-            query += " AND scope = ?"
-            params.append(scope)
-        if indicator_code is not None:
-            query += " AND (indicator_code IS NULL OR indicator_code = ?)"
-            params.append(indicator_code)
+    query = f"SELECT {_COLUMNS} FROM annotation WHERE 1 = 1"
+    params: list[str] = []
+    if scope is not None:
+        query += " AND scope = ?"
+        params.append(scope)
+    if indicator_code is not None:
+        query += " AND (indicator_code IS NULL OR indicator_code = ?)"
+        params.append(indicator_code)
+    with _connect(target, create=False) as conn:
         rows = conn.execute(query + " ORDER BY day, id", params).fetchall()
     return [_row(r) for r in rows]
 
 
-def delete_annotation(path: Path, annotation_id: int, *, writer: Writer) -> bool:
+def delete_annotation(store: Store, annotation_id: int, *, writer: Writer) -> bool:
     """Remove one annotation, if the writer's role may write in its scope; False when it
     did not exist (e.g. removed by someone else). The delete is recorded in the audit.
 
@@ -476,27 +440,20 @@ def delete_annotation(path: Path, annotation_id: int, *, writer: Writer) -> bool
     """
     if writable_scope(writer.role) is None:
         raise _refuse(writer, FLANDERS, "delete")
-    if not path.is_file():
+    target = statedb.as_target(store)
+    if not target.exists():
         return False
-    with _connect(path, create=True) as conn:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = conn.execute(
-                f"SELECT {_COLUMNS} FROM annotation WHERE id = ?", (int(annotation_id),)
-            ).fetchone()
-            if row is None:
-                conn.execute("ROLLBACK")
-                return False
-            found = _row(row)
-            if not can_write(writer.role, found.scope):
-                conn.execute("ROLLBACK")
-                raise _refuse(writer, found.scope, "delete")
-            conn.execute("DELETE FROM annotation WHERE id = ?", (found.id,))
-            _audit(conn, "verwijderd", found, writer, _now())
-            conn.execute("COMMIT")
-        except sqlite3.Error:
-            conn.execute("ROLLBACK")
-            raise
+    with _connect(target, create=True) as conn, statedb.write_transaction(conn):
+        row = conn.execute(
+            f"SELECT {_COLUMNS} FROM annotation WHERE id = ?", (int(annotation_id),)
+        ).fetchone()
+        if row is None:
+            return False
+        found = _row(row)
+        if not can_write(writer.role, found.scope):
+            raise _refuse(writer, found.scope, "delete")
+        conn.execute("DELETE FROM annotation WHERE id = ?", (found.id,))
+        _audit(conn, "verwijderd", found, writer, _now())
     logger.info(
         "annotation deleted: id=%s scope=%s user=%s role=%s",
         found.id,
@@ -507,20 +464,15 @@ def delete_annotation(path: Path, annotation_id: int, *, writer: Writer) -> bool
     return True
 
 
-def audit_log(path: Path) -> pl.DataFrame:
+def audit_log(store: Store) -> pl.DataFrame:
     """Every recorded write, delete and migration, oldest first (`AUDIT_SCHEMA`)."""
-    if not path.is_file():
+    target = statedb.as_target(store)
+    if not target.exists():
         return pl.DataFrame(schema=AUDIT_SCHEMA)
-    with _connect(path, create=False) as conn:
-        try:
-            rows = conn.execute(
-                "SELECT at, action, annotation_id, scope, who, role, day, label FROM audit "
-                "ORDER BY id"
-            ).fetchall()
-        except sqlite3.OperationalError as exc:
-            if "no such table" in str(exc):
-                return pl.DataFrame(schema=AUDIT_SCHEMA)
-            raise _fault(path, "audit", exc) from exc
+    with _connect(target, create=False) as conn:
+        rows = conn.execute(
+            "SELECT at, action, annotation_id, scope, who, role, day, label FROM audit ORDER BY id"
+        ).fetchall()
     return pl.DataFrame(rows, schema=AUDIT_SCHEMA, orient="row")
 
 
