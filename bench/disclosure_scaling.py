@@ -32,6 +32,7 @@ import time
 
 import numpy as np
 import polars as pl
+from threadpoolctl import threadpool_limits
 
 from popmgmt.pipeline.privacy import TOTAL_COL, apply_disclosure_control
 from popmgmt.pipeline.refdata import load_refdata
@@ -175,9 +176,11 @@ def run_one(factor: int, seed: int, mean_count: float | None = None) -> dict[str
         )
     constraints = pl.concat(cons).select("constraint_id", "id", TOTAL_COL)
     started = time.perf_counter()
-    out = apply_disclosure_control(
-        cells, id_col="id", count_cols=["count"], constraints=constraints, rank_col="count"
-    )
+    # As in the build: one BLAS thread (competing LAPACK threads are many times slower).
+    with threadpool_limits(limits=1):
+        out = apply_disclosure_control(
+            cells, id_col="id", count_cols=["count"], constraints=constraints, rank_col="count"
+        )
     seconds = time.perf_counter() - started
     return {
         "factor": factor,

@@ -33,9 +33,9 @@ an outsider can know as a linear equation:
   appointment models, of the expansion plans; continuity answers add up too.
 
 Then it solves: differencing (an equation with one unknown gives it) until
-nothing changes, and an exact rank test on what is left (`privacy._solve_block`
-on each independent block of linked unknowns; `nullspace.fixed_unknowns` for
-blocks too large for a dense QR), which also finds values that
+nothing changes, and an exact test on what is left (`nullspace.fixed_unknowns`
+on each independent block of linked unknowns: presolve and a random null
+vector, checked against a rank oracle in the tests), which also finds values that
 only a combination of several equations gives. A recovered figure is a leak
 when it is the numerator of a cell hidden as primary, a denominator of such a
 cell that is a sum of GPs' own data, any practice figure the build hid, or any
@@ -60,7 +60,7 @@ from popmgmt.metrics.indicators import GP_PER_10K
 from popmgmt.pipeline import codes, nullspace
 from popmgmt.pipeline.marts import SURVEY
 from popmgmt.pipeline.practices import CONTACT_COLUMNS, GP_COUNT_BY_FORM
-from popmgmt.pipeline.privacy import _DENSE_MAX, MIN_COUNT, PRIMARY, _solve_block
+from popmgmt.pipeline.privacy import _DENSE_MAX, MIN_COUNT, PRIMARY
 from popmgmt.pipeline.survey import (
     BAND_LABELS,
     PIECE,
@@ -791,19 +791,14 @@ def _rank_pass(matrix: sparse.csr_matrix, value: FloatArray) -> int:
     for part in np.split(entries, starts) if entries.size else []:
         rows_b, r = np.unique(sub.row[part], return_inverse=True)
         cols_b, c = np.unique(sub.col[part], return_inverse=True)
+        block = sparse.csr_matrix((sub.data[part], (r, c)), shape=(rows_b.size, cols_b.size))
+        fixed = nullspace.fixed_unknowns(block)
+        if not fixed.any():
+            continue
+        # Every solution agrees on the fixed unknowns; least squares gives one.
         if cols_b.size <= _DENSE_MAX:
-            dense = np.zeros((rows_b.size, cols_b.size))
-            dense[r, c] = sub.data[part]
-            fixed, _ = _solve_block(dense)
-            if not fixed.any():
-                continue
-            solution = np.linalg.lstsq(dense, rhs[rows_b], rcond=None)[0]
+            solution = np.linalg.lstsq(block.toarray(), rhs[rows_b], rcond=None)[0]
         else:
-            block = sparse.csr_matrix((sub.data[part], (r, c)), shape=(rows_b.size, cols_b.size))
-            fixed = nullspace.fixed_unknowns(block)
-            if not fixed.any():
-                continue
-            # Every solution agrees on the fixed unknowns; LSQR gives one.
             solution = scipy.sparse.linalg.lsqr(
                 block, rhs[rows_b], atol=1e-14, btol=1e-14, iter_lim=20_000
             )[0]

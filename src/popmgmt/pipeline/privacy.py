@@ -56,10 +56,12 @@ FloatArray = npt.NDArray[np.float64]
 # matter.
 _RANK_TOL: Final = 1e-9
 _NULL_TOL: Final = 1e-8
-# Blocks with more suppressed cells than this are solved sparsely (`nullspace`):
-# a dense QR grows with the cube of the block and does not finish for the one
-# block of thousands of cells that a fine geography gives.
-_DENSE_MAX: Final = 400
+# Which cells a block fixes is always decided by `nullspace` (presolve and a
+# random null vector: 2-3x faster than a dense QR, and it finishes for the one
+# block of thousands of cells that a fine geography gives). Attacks on fixed
+# primary cells, which the repair needs, come from the dense QR up to this many
+# suppressed cells in the block, from `nullspace.local_attack` beyond.
+_DENSE_MAX: Final = 2500
 
 
 @dataclass(frozen=True)
@@ -219,30 +221,27 @@ def _solve_block(matrix: FloatArray) -> tuple[BoolArray, FloatArray]:
     return fixed, attack
 
 
-def _solve_sparse_block(
-    matrix: sparse.csr_matrix, wanted: BoolArray
-) -> tuple[BoolArray, FloatArray]:
-    """`_solve_block` for a block too large for a dense QR (`nullspace`).
+def _local_attacks(matrix: sparse.csr_matrix, fixed: BoolArray, wanted: BoolArray) -> FloatArray:
+    """Attacks (as `_solve_block` returns them) for a block too large for a dense QR.
 
-    The same answer on which unknowns are fixed. Attacks only for the fixed
-    unknowns in `wanted` (the repair needs no others), found locally
-    (`nullspace.local_attack`); where none is found, the cell's own
-    constraints stand in for it, so the repair suppresses a partner there and
-    the next audit round checks again.
+    One column per fixed unknown; only the unknowns in `wanted` get one (the
+    repair needs no others), found locally (`nullspace.local_attack`). Where
+    none is found, the cell's own constraints stand in for it, so the repair
+    suppresses a partner there and the next audit round checks again.
     """
-    fixed = nullspace.fixed_unknowns(matrix)
     cols = np.flatnonzero(fixed)
     attack = np.zeros((matrix.shape[0], cols.size))
+    by_col = sparse.csc_matrix(matrix)
     for n, j in enumerate(cols):
         if not wanted[j]:
             continue
         y = nullspace.local_attack(matrix, int(j))
         if y is None:
-            own = sparse.csc_matrix(matrix)[:, [int(j)]].tocoo()
+            own = by_col[:, [int(j)]].tocoo()
             attack[own.row, n] = own.data
         else:
             attack[:, n] = y
-    return fixed, attack
+    return attack
 
 
 @dataclass(frozen=True)
@@ -295,15 +294,16 @@ def _recoverable(suppressed: BoolArray, links: _Links, only: BoolArray) -> _Audi
         for block in np.split(entries, starts) if entries.size else []:
             rows_b, r = np.unique(eq[block], return_inverse=True)
             cols_b, c = np.unique(col[block], return_inverse=True)
-            if cols_b.size <= _DENSE_MAX:
-                matrix = np.zeros((rows_b.size, cols_b.size))
-                matrix[r, c] = h_sign[block]
-                fixed_b, attack = _solve_block(matrix)
-            else:
-                fixed_b, attack = _solve_sparse_block(
-                    sparse.csr_matrix((h_sign[block], (r, c)), shape=(rows_b.size, cols_b.size)),
-                    only[cells[cols_b]],
-                )
+            block_matrix = sparse.csr_matrix(
+                (h_sign[block], (r, c)), shape=(rows_b.size, cols_b.size)
+            )
+            fixed_b = nullspace.fixed_unknowns(block_matrix)
+            exposed_b = fixed_b & only[cells[cols_b]]
+            attack = np.zeros((rows_b.size, int(fixed_b.sum())))
+            if exposed_b.any() and cols_b.size <= _DENSE_MAX:
+                fixed_b, attack = _solve_block(block_matrix.toarray())
+            elif exposed_b.any():
+                attack = _local_attacks(block_matrix, fixed_b, exposed_b)
             found = cells[cols_b[fixed_b]]
             fixed[found] = True
             used_eq, used_cell = np.nonzero(np.abs(attack) > _NULL_TOL)
