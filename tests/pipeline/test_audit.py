@@ -360,7 +360,8 @@ def test_the_sparse_solver_for_large_blocks_gives_the_same_answers(
     recoverable."""
     values, equations, hidden = case
     with (
-        patch.object(audit_module, "_DENSE_MAX", 0),
+        patch.object(audit_module, "_PRESOLVE_MIN", 0),
+        patch.object(privacy_module, "_PRESOLVE_MIN", 0),
         patch.object(privacy_module, "_DENSE_MAX", 0),
     ):
         solved = solve(_variables(values, hidden), _terms(equations))

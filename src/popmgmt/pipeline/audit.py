@@ -33,9 +33,11 @@ an outsider can know as a linear equation:
   appointment models, of the expansion plans; continuity answers add up too.
 
 Then it solves: differencing (an equation with one unknown gives it) until
-nothing changes, and an exact test on what is left (`nullspace.fixed_unknowns`
-on each independent block of linked unknowns: presolve and a random null
-vector, checked against a rank oracle in the tests), which also finds values that
+nothing changes, and an exact test on what is left (per independent block of
+linked unknowns: a dense rank-revealing QR, `privacy._solve_block`, for small
+blocks; presolve and a random null vector, `nullspace.fixed_unknowns`, for
+large ones; both checked against a rank oracle in the tests), which also finds
+values that
 only a combination of several equations gives. A recovered figure is a leak
 when it is the numerator of a cell hidden as primary, a denominator of such a
 cell that is a sum of GPs' own data, any practice figure the build hid, or any
@@ -60,7 +62,13 @@ from popmgmt.metrics.indicators import GP_PER_10K
 from popmgmt.pipeline import codes, nullspace
 from popmgmt.pipeline.marts import SURVEY
 from popmgmt.pipeline.practices import CONTACT_COLUMNS, GP_COUNT_BY_FORM
-from popmgmt.pipeline.privacy import _DENSE_MAX, MIN_COUNT, PRIMARY
+from popmgmt.pipeline.privacy import (
+    _DENSE_MAX,
+    _PRESOLVE_MIN,
+    MIN_COUNT,
+    PRIMARY,
+    _solve_block,
+)
 from popmgmt.pipeline.survey import (
     BAND_LABELS,
     PIECE,
@@ -792,7 +800,10 @@ def _rank_pass(matrix: sparse.csr_matrix, value: FloatArray) -> int:
         rows_b, r = np.unique(sub.row[part], return_inverse=True)
         cols_b, c = np.unique(sub.col[part], return_inverse=True)
         block = sparse.csr_matrix((sub.data[part], (r, c)), shape=(rows_b.size, cols_b.size))
-        fixed = nullspace.fixed_unknowns(block)
+        if cols_b.size <= _PRESOLVE_MIN:
+            fixed, _ = _solve_block(block.toarray())
+        else:
+            fixed = nullspace.fixed_unknowns(block)
         if not fixed.any():
             continue
         # Every solution agrees on the fixed unknowns; least squares gives one.

@@ -56,11 +56,15 @@ FloatArray = npt.NDArray[np.float64]
 # matter.
 _RANK_TOL: Final = 1e-9
 _NULL_TOL: Final = 1e-8
-# Which cells a block fixes is always decided by `nullspace` (presolve and a
-# random null vector: 2-3x faster than a dense QR, and it finishes for the one
-# block of thousands of cells that a fine geography gives). Attacks on fixed
-# primary cells, which the repair needs, come from the dense QR up to this many
-# suppressed cells in the block, from `nullspace.local_attack` beyond.
+# A block of up to _PRESOLVE_MIN suppressed cells is solved with a dense QR
+# (`_solve_block`; the presolve's Python overhead costs more there). Beyond it,
+# which cells a block fixes is decided by `nullspace` (presolve and a random
+# null vector: 2-3x faster than a dense QR at a few hundred cells, and it
+# finishes for the one block of thousands of cells that a fine geography
+# gives). Attacks on fixed primary cells, which the repair needs, come from
+# the dense QR up to _DENSE_MAX suppressed cells, from `nullspace.local_attack`
+# beyond.
+_PRESOLVE_MIN: Final = 150
 _DENSE_MAX: Final = 2500
 
 
@@ -297,6 +301,15 @@ def _recoverable(suppressed: BoolArray, links: _Links, only: BoolArray) -> _Audi
             block_matrix = sparse.csr_matrix(
                 (h_sign[block], (r, c)), shape=(rows_b.size, cols_b.size)
             )
+            if cols_b.size <= _PRESOLVE_MIN:
+                fixed_b, attack = _solve_block(block_matrix.toarray())
+                found = cells[cols_b[fixed_b]]
+                fixed[found] = True
+                used_eq, used_cell = np.nonzero(np.abs(attack) > _NULL_TOL)
+                attacks.append(
+                    (cons[rows_b[used_eq]], found[used_cell], attack[used_eq, used_cell])
+                )
+                continue
             fixed_b = nullspace.fixed_unknowns(block_matrix)
             exposed_b = fixed_b & only[cells[cols_b]]
             attack = np.zeros((rows_b.size, int(fixed_b.sum())))
