@@ -43,6 +43,7 @@ from popmgmt.pipeline.audit import audit_marts
 from popmgmt.pipeline.control import DisclosureError
 from popmgmt.pipeline.geo import simplified_layer
 from popmgmt.pipeline.marts import (
+    BREAKDOWNS,
     COMPARISONS,
     INDICATOR_VALUES,
     INDICATORS,
@@ -321,6 +322,8 @@ def final_guards(marts: dict[str, pl.DataFrame]) -> list[str]:
         values.filter(pl.col("denominator_unit").is_in(persons)), ["denominator"]
     )
     problems += assert_no_small_counts(marts[POPULATION], ["population"])
+    if BREAKDOWNS in marts:
+        problems += assert_no_small_counts(marts[BREAKDOWNS], ["numerator", "denominator"])
     problems += derived_from_published(marts)
     counts = [c for c, kind in MART_COLUMNS[PRACTICES].items() if kind == "count"]
     problems += assert_no_small_counts(marts[PRACTICES], counts)
@@ -509,10 +512,14 @@ def previous_release(out: Path, *, demo: bool) -> dict[str, pl.DataFrame] | None
             return None
         if manifest.get("boundary_version") != codes.BOUNDARY_VERSION:
             return None
-        return {
+        previous = {
             name: pl.read_parquet(out / f"{name}.parquet")
             for name in (INDICATOR_VALUES, POPULATION, PRACTICES)
         }
+        # A release from before the breakdowns mart has none: nothing to keep hidden.
+        if (out / f"{BREAKDOWNS}.parquet").exists():
+            previous[BREAKDOWNS] = pl.read_parquet(out / f"{BREAKDOWNS}.parquet")
+        return previous
     except (OSError, ValueError, pl.exceptions.PolarsError):
         return None
 

@@ -18,9 +18,13 @@ POPULATION: Final = "population"
 PRACTICES: Final = "practices"
 COMPARISONS: Final = "comparisons"
 TRENDS: Final = "trends"
+# The Atlas age x sex cells (pipeline/breakdowns.py): controlled and audited.
+BREAKDOWNS: Final = "indicator_breakdowns"
+# Age-standardised Atlas figures, derived from the published breakdowns.
+STANDARDISED: Final = "standardised"
 # Derived from the published indicator values after disclosure control
 # (pipeline/published.py): not part of the privacy audit.
-DERIVED: Final = (COMPARISONS, TRENDS)
+DERIVED: Final = (COMPARISONS, TRENDS, STANDARDISED)
 
 MART_COLUMNS: Final[dict[str, dict[str, str]]] = {
     AREAS: {
@@ -104,6 +108,38 @@ MART_COLUMNS: Final[dict[str, dict[str, str]]] = {
         "suppressed": "flag",
         "suppressed_columns": "label",
     },
+    BREAKDOWNS: {
+        "indicator_code": "key",
+        "level": "key",
+        "area_code": "key",
+        "year": "key",
+        "age_band": "key",
+        "sex": "key",
+        "numerator": "count",
+        "denominator": "count",
+        "value": "value",
+        "ci_low": "interval",
+        "ci_high": "interval",
+        "suppressed": "flag",
+        "suppression_reason": "label",
+    },
+    STANDARDISED: {
+        "indicator_code": "key",
+        "level": "key",
+        "area_code": "key",
+        "year": "key",
+        "crude": "value",
+        "events": "count",
+        "dsr": "value",
+        "dsr_ci_low": "interval",
+        "dsr_ci_high": "interval",
+        "expected": "measure",
+        "isr": "value",
+        "isr_ci_low": "interval",
+        "isr_ci_high": "interval",
+        "indirect_rate": "value",
+        "standard": "label",
+    },
     COMPARISONS: {
         "indicator_code": "key",
         "level": "key",
@@ -123,6 +159,7 @@ MART_COLUMNS: Final[dict[str, dict[str, str]]] = {
         "hi_998": "interval",
         "label": "label",
         "label_unadjusted": "label",
+        "basis": "label",
     },
     TRENDS: {
         "indicator_code": "key",
@@ -148,7 +185,7 @@ def empty_derived(name: str) -> pl.DataFrame:
     for col, kind in MART_COLUMNS[name].items():
         if col in _INTEGER_COLUMNS:
             schema[col] = pl.Int64()
-        elif kind in ("value", "interval"):
+        elif kind in ("value", "interval", "count", "measure"):
             schema[col] = pl.Float64()
         else:
             schema[col] = pl.String()
