@@ -76,7 +76,9 @@ def test_share_of_zones_flagged_follows_the_adjusted_method(
     overdispersed indicator; the adjusted comparison a handful."""
     zones = _zones(full_comparisons, code)
     assert zones["method"].unique().to_list() == ["additief"]
-    assert zones["phi"][0] > 50
+    # Age-standardised (O / E) for the Atlas indicator: age explains part of the spread
+    # between zones (GMD coverage: phi about 39 instead of 314 crude), not all of it.
+    assert zones["phi"][0] > 10
     flags = (*FLAGGED, *FLAGGED_NEUTRAL)
     adjusted = zones["label"].is_in(flags).mean()
     unadjusted = zones["label_unadjusted"].is_in(flags).mean()
