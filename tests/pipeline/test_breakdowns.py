@@ -204,14 +204,16 @@ def test_standardised_mart_on_a_hand_made_table() -> None:
     catalogue = pl.DataFrame({"indicator_code": ["x"], "multiplier": [100.0]})
     std = standardised_mart(breakdowns, values, catalogue).sort("area_code")
     by = {r["area_code"]: r for r in std.iter_rows(named=True)}
-    assert by["a"]["dsr"] is None and by["a"]["expected"] is None
+    assert by["a"]["dsr"] is None
+    assert by["a"]["expected"] is None
     # weights 4,000 and 1,000: (4000 x 10/200 + 1000 x 20/100) / 5000 x 100 = 8.0
     assert by["b"]["dsr"] == pytest.approx(8.0)
     # expected = 200 x 0.1 + 100 x 0.3 = 50; ISR = 30 / 50
     assert by["b"]["expected"] == pytest.approx(50.0)
     assert by["b"]["isr"] == pytest.approx(0.6)
     assert by["b"]["indirect_rate"] == pytest.approx(0.6 * 20.0)
-    assert by["c"]["dsr"] is None and by["c"]["expected"] == pytest.approx(40.0)
+    assert by["c"]["dsr"] is None
+    assert by["c"]["expected"] == pytest.approx(40.0)
     assert by["F"]["isr"] == pytest.approx(1.0)
 
 
@@ -287,7 +289,8 @@ def test_zone_comparisons_use_the_standardised_value_and_say_so(
     )
     assert joined.height == std_rows.height
     diff = (joined["value"] - joined["indirect_rate"]).abs().max()
-    assert diff is not None and diff < 1e-3  # type: ignore[operator]
+    assert diff is not None
+    assert diff < 1e-3
     # derived indicators (no breakdown) stay crude
     assert (
         cmp.filter(
