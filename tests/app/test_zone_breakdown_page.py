@@ -49,7 +49,11 @@ def test_zone_against_flanders_by_age_and_sex(page: AppTest, built_data: Path) -
     year = int(
         marts.breakdowns.filter(pl.col("indicator_code") == "ima_gmd")["year"].max()  # type: ignore[arg-type]
     )
-    specs = [s for s in _specs(at) if f"({year}) naar leeftijd" in str(s.get("title", ""))]
+    specs = [
+        s
+        for s in _specs(at)
+        if f"({year}) naar leeftijd" in str(s.get("title", {}).get("text", ""))
+    ]
     assert len(specs) == 1
     assert specs[0]["encoding"]["xOffset"]["field"] == "gebied"
     # Streamlit moves inline data out of the spec: the records are the view's.
@@ -69,7 +73,7 @@ def test_zone_against_flanders_by_age_and_sex(page: AppTest, built_data: Path) -
         & (pl.col("age_band") == "70-79")
     )["value"][0]
     assert shown[("Vlaanderen", "70-79")] == pytest.approx(flemish)
-    sexes = [s for s in _specs(at) if "naar geslacht" in str(s.get("title", ""))]
+    sexes = [s for s in _specs(at) if "naar geslacht" in str(s.get("title", {}).get("text", ""))]
     assert len(sexes) == 1
     assert sexes[0]["config"]["locale"]["number"]["decimal"] == ","
     tables = [d.value for d in at.dataframe if "Ruw cijfer" in list(d.value.columns)]

@@ -127,7 +127,7 @@ def breakdown_spec(
     }
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": title,
+        "title": {"text": title, "anchor": "start"},
         "data": {"values": records},
         "width": "container",
         "height": 260,
