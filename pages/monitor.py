@@ -124,7 +124,8 @@ def _funnel(
             kind=kind,
             multiplier=float(meta.get("multiplier") or 1.0),
             adjust_overdispersion=adjust,
-            comparisons=store.comparison_rows(marts, code, year, level=level),
+            # The funnel plots crude values: age-standardised labels do not fit it.
+            comparisons=store.comparison_rows(marts, code, year, level=level, crude_only=True),
             direction=str(meta.get("direction") or "neutraal"),
         )
     except ValueError as exc:

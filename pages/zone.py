@@ -29,6 +29,7 @@ from popmgmt.views import (
     report,
     summary,
     zone,
+    zone_breakdown,
     zone_charts,
     zone_model,
     zone_reach,
@@ -578,6 +579,63 @@ for column, r in zip(reach_cols, zone_reach.zone_cards(reach), strict=False):
 st.caption(zone_reach.NOTE)
 with st.expander("Tabel: wie we niet bereiken, per gemeente"):
     _table(zone_reach.reach_display(reach, reach_names), code, "niet_bereikt", notes)
+# --- 5c. age and sex --------------------------------------------------------------------
+st.header("Voor welke doelgroepen kan de dekking stijgen?")
+breakdown_options = zone_breakdown.breakdown_codes(marts.breakdowns, code)
+if not breakdown_options:
+    st.info(
+        "Deze gegevens hebben geen uitsplitsing naar leeftijd en geslacht (bouw de gegevens "
+        "opnieuw met deze versie).",
+        icon=":material/info:",
+    )
+else:
+    atlas_names = dict(catalogue.select("indicator_code", "name_nl").iter_rows())
+    breakdown_code = st.selectbox(
+        "Atlas-indicator naar leeftijd en geslacht",
+        breakdown_options,
+        index=breakdown_options.index(indicator_code) if indicator_code in breakdown_options else 0,
+        format_func=lambda c: str(atlas_names.get(c) or c),
+        key="zone_breakdown_indicator",
+    )
+    b_meta = catalogue.filter(pl.col("indicator_code") == breakdown_code).row(0, named=True)
+    b_unit = b_meta.get("unit")
+    b_name = str(b_meta.get("name_nl") or breakdown_code)
+    b_year = zone_breakdown.latest_breakdown_year(marts.breakdowns, breakdown_code)
+    if b_year is not None:
+        ages = zone_breakdown.age_frame(marts.breakdowns, breakdown_code, code, b_year)
+        sexes = zone_breakdown.sex_frame(marts.breakdowns, breakdown_code, code, b_year)
+        st.vega_lite_chart(
+            spec=zone_breakdown.breakdown_spec(
+                ages,
+                title=f"{b_name} ({b_year}) naar leeftijd: deze zone en Vlaanderen",
+                unit=b_unit,
+                axis_title="Leeftijd",
+            ),
+            width="stretch",
+        )
+        st.vega_lite_chart(
+            spec=zone_breakdown.breakdown_spec(
+                sexes,
+                title=f"{b_name} ({b_year}) naar geslacht: deze zone en Vlaanderen",
+                unit=b_unit,
+                axis_title="Geslacht",
+            ),
+            width="stretch",
+        )
+        st.caption(
+            f"{zone_breakdown.HIDDEN_NOTE} Balken met 95%-betrouwbaarheidsinterval; de noemer "
+            f"staat in de tooltip. Bron: {labels.md_text(b_meta.get('source') or 'IMA-AIM Atlas')}"
+            f", {b_year}."
+        )
+        st.subheader("Ruw en leeftijdsgestandaardiseerd")
+        st.dataframe(
+            zone_breakdown.standardised_table(
+                marts.standardised, marts.comparisons, breakdown_code, code, b_year, b_unit
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(zone_breakdown.STANDARDISED_NOTE)
 
 # --- 6. trends --------------------------------------------------------------------------
 st.header("Trends", anchor=summary.ANCHOR_TRENDS)

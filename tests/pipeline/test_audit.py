@@ -26,7 +26,15 @@ from popmgmt.pipeline.build import BuildError, build
 from popmgmt.pipeline.privacy import apply_disclosure_control
 from popmgmt.pipeline.refdata import RefData
 
-MARTS = ("indicator_values", "population", "practices", "areas")
+MARTS = (
+    "indicator_values",
+    "population",
+    "practices",
+    "areas",
+    "indicators",
+    "indicator_breakdowns",
+    "standardised",
+)
 
 
 def _variables(values: np.ndarray, hidden: np.ndarray) -> pl.DataFrame:
@@ -190,7 +198,13 @@ def latest(built_data: Path) -> dict[str, pl.DataFrame]:
     """The demo build's marts for its latest year (every relation is within a year)."""
     marts = {m: pl.read_parquet(built_data / f"{m}.parquet") for m in MARTS}
     year = int(marts["indicator_values"]["year"].max())  # type: ignore[arg-type]
-    for name in ("indicator_values", "population", "practices"):
+    for name in (
+        "indicator_values",
+        "population",
+        "practices",
+        "indicator_breakdowns",
+        "standardised",
+    ):
         marts[name] = marts[name].filter(pl.col("year") == year)
     return marts
 

@@ -49,10 +49,10 @@ def full_values(full_build: Path) -> pl.DataFrame:
     return pl.read_parquet(full_build / "indicator_values.parquet")
 
 
-def _zones(frame: pl.DataFrame, code: str, year: int = 2024) -> pl.DataFrame:
+def _zones(frame: pl.DataFrame, code: str, year: int = 2024, level: str = "zone") -> pl.DataFrame:
     return frame.filter(
         (pl.col("indicator_code") == code)
-        & (pl.col("level") == "zone")
+        & (pl.col("level") == level)
         & (pl.col("year") == year)
         & (pl.col("reference") == "vlaanderen")
     )
@@ -76,7 +76,9 @@ def test_share_of_zones_flagged_follows_the_adjusted_method(
     overdispersed indicator; the adjusted comparison a handful."""
     zones = _zones(full_comparisons, code)
     assert zones["method"].unique().to_list() == ["additief"]
-    assert zones["phi"][0] > 50
+    # Age-standardised (O / E) for the Atlas indicator: age explains part of the spread
+    # between zones (GMD coverage: phi about 39 instead of 314 crude), not all of it.
+    assert zones["phi"][0] > 10
     flags = (*FLAGGED, *FLAGGED_NEUTRAL)
     adjusted = zones["label"].is_in(flags).mean()
     unadjusted = zones["label_unadjusted"].is_in(flags).mean()
@@ -107,13 +109,15 @@ def test_mart_labels_equal_compare_units_on_the_same_inputs(
 ) -> None:
     comparisons, values = full_comparisons, full_values
     methods = set()
-    for code, kind, direction, mult in (
-        ("ima_gmd", "proportion", "hoger_beter", 100.0),
-        ("gp_per_10k", "rate", "hoger_beter", 10_000.0),
+    # Zones of an Atlas indicator are compared age-standardised (test_breakdowns.py):
+    # GMD coverage is checked crude on the circles.
+    for code, kind, direction, mult, level in (
+        ("ima_gmd", "proportion", "hoger_beter", 100.0, "kring"),
+        ("gp_per_10k", "rate", "hoger_beter", 10_000.0, "zone"),
     ):
         cells = values.filter((pl.col("indicator_code") == code) & (pl.col("year") == 2023))
         flanders = cells.filter(pl.col("level") == "vlaanderen").row(0, named=True)
-        zones = cells.filter(pl.col("level") == "zone").sort("area_code")
+        zones = cells.filter(pl.col("level") == level).sort("area_code")
         expected = compare_units(
             zones,
             unit_col="area_code",
@@ -126,7 +130,8 @@ def test_mart_labels_equal_compare_units_on_the_same_inputs(
             consistent_phi=CONSISTENT_PHI,
             suppressed_col="suppressed",
         )
-        got = _zones(comparisons, code, 2023).sort("area_code")
+        got = _zones(comparisons, code, 2023, level).sort("area_code")
+        assert set(got["basis"].unique()) == {"ruw"}
         methods.add(got["method"][0])
         assert got["area_code"].to_list() == expected["area_code"].to_list()
         assert got["label"].to_list() == expected["label"].to_list()

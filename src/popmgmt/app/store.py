@@ -20,6 +20,7 @@ from popmgmt.metrics.indicators import HEADLINE_INDICATORS
 from popmgmt.pipeline.codes import BOUNDARY_VERSION, FLANDERS_CODE, THEMES
 from popmgmt.pipeline.marts import (
     AREAS,
+    BREAKDOWNS,
     COMPARISONS,
     INDICATOR_VALUES,
     INDICATORS,
@@ -27,6 +28,7 @@ from popmgmt.pipeline.marts import (
     OUTLOOK,
     POPULATION,
     PRACTICES,
+    STANDARDISED,
     SURVEY,
     TRENDS,
     empty_derived,
@@ -95,6 +97,8 @@ class Marts:
     gp_inflow: pl.DataFrame = field(default_factory=pl.DataFrame)
     outlook_population: pl.DataFrame = field(default_factory=pl.DataFrame)
     survey: pl.DataFrame = field(default_factory=empty_survey)
+    breakdowns: pl.DataFrame = field(default_factory=lambda: empty_derived(BREAKDOWNS))
+    standardised: pl.DataFrame = field(default_factory=lambda: empty_derived(STANDARDISED))
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -132,6 +136,13 @@ def _read_mart(folder: Path, manifest: dict[str, Any], name: str) -> pl.DataFram
     return frame
 
 
+def _optional_mart(folder: Path, manifest: dict[str, Any], name: str) -> pl.DataFrame:
+    """A mart that builds before issue 15 did not write: empty when the manifest lacks it."""
+    if name not in manifest["marts"]:
+        return empty_derived(name)
+    return _read_mart(folder, manifest, name)
+
+
 def load_marts(folder: Path) -> Marts:
     """Read the manifest and every mart of a data folder.
 
@@ -158,6 +169,8 @@ def load_marts(folder: Path) -> Marts:
         survey=(
             _read_mart(folder, manifest, SURVEY) if SURVEY in manifest["marts"] else empty_survey()
         ),
+        breakdowns=_optional_mart(folder, manifest, BREAKDOWNS),
+        standardised=_optional_mart(folder, manifest, STANDARDISED),
     )
     geo_path(marts, "zone")  # fail early, with the build instructions
     return marts
@@ -354,10 +367,13 @@ def comparison_rows(
     *,
     level: str = "zone",
     reference: str = "vlaanderen",
+    crude_only: bool = False,
 ) -> pl.DataFrame | None:
     """The comparisons mart's rows of one indicator at `level` against `reference`
     (one year, or every year when None); None when the mart holds none (an old build
-    or marts made in code: the views then compute them as the build does)."""
+    or marts made in code: the views then compute them as the build does).
+    `crude_only`: None as well when some rows are age-standardised (a funnel of crude
+    values must then compute its own crude labels)."""
     rows = marts.comparisons.filter(
         (pl.col("indicator_code") == indicator_code)
         & (pl.col("level") == level)
@@ -365,6 +381,8 @@ def comparison_rows(
     )
     if year is not None:
         rows = rows.filter(pl.col("year") == year)
+    if crude_only and "basis" in rows.columns and (rows["basis"] != "ruw").any():
+        return None
     return rows if rows.height else None
 
 

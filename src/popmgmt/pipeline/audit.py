@@ -30,7 +30,14 @@ an outsider can know as a linear equation:
   quantity over the area's *pieces* (municipalities sharing zone, circle and province,
   unpublished unknowns), so zone, circle, province and Flanders are linked as the
   crossing partitions they are; respondents = the sum of the hours bands, of the
-  appointment models, of the expansion plans; continuity answers add up too.
+  appointment models, of the expansion plans; continuity answers add up too;
+- the Atlas breakdowns (`indicator_breakdowns`): age bands add up to the sex's total,
+  M + V = T per band, the grand total is the indicator's published cell, and every
+  cell over the geography (Flanders = its zones);
+- the standardised figures (`standardised`, when given): a DSR is
+  sum_i (w_i / W) d_i / n_i, linear in the band numerators d_i once the band
+  denominators n_i are published; an expected count is sum_i n_i R_i with the
+  published Flemish band rates R_i, linear in the n_i.
 
 Then it solves: differencing (an equation with one unknown gives it) until
 nothing changes, and an exact test on what is left (per independent block of
@@ -59,6 +66,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from popmgmt.metrics.indicators import GP_PER_10K
+from popmgmt.metrics.standardisation import esp2013_weights
 from popmgmt.pipeline import codes, nullspace
 from popmgmt.pipeline.marts import SURVEY
 from popmgmt.pipeline.practices import CONTACT_COLUMNS, GP_COUNT_BY_FORM
@@ -443,6 +451,168 @@ def _form_count_vars(practices: pl.DataFrame) -> pl.DataFrame:
         pl.lit(None, pl.String).alias("code"),
         pl.lit("forms").alias("role"),
     )
+
+
+# --------------------------------------------------------------------------- breakdowns
+
+_GRAND = ("totaal", "T")
+
+
+def _breakdown_vars(breakdowns: pl.DataFrame) -> pl.DataFrame:
+    """num and den of every breakdown cell (roles `bnum`, `bden`)."""
+    frames = []
+    for role, col in (("bnum", "numerator"), ("bden", "denominator")):
+        frames.append(
+            breakdowns.select(
+                _key(
+                    "b",
+                    "indicator_code",
+                    pl.lit(role),
+                    "level",
+                    "area_code",
+                    "year",
+                    "age_band",
+                    "sex",
+                ).alias("var"),
+                _key("b", "indicator_code", pl.lit(role), "age_band", "sex").alias("series"),
+                "level",
+                pl.col("area_code").alias("area"),
+                pl.col("year").cast(pl.Int64),
+                pl.col(col).cast(pl.Float64).alias("value"),
+                pl.col("suppressed").fill_null(False).alias("hidden"),
+                (pl.col("suppression_reason") == PRIMARY).fill_null(False).alias("primary"),
+                pl.col("indicator_code").alias("code"),
+                pl.lit(role).alias("role"),
+            )
+        )
+    return pl.concat(frames)
+
+
+def _cell_var(role: str) -> pl.Expr:
+    """The variable of a breakdown cell; the grand total is the indicator's cell."""
+    grand = (pl.col("age_band") == _GRAND[0]) & (pl.col("sex") == _GRAND[1])
+    return (
+        pl.when(grand)
+        .then(_key("i", "indicator_code", pl.lit(role[1:]), "level", "area_code", "year"))
+        .otherwise(
+            _key(
+                "b",
+                "indicator_code",
+                pl.lit(role),
+                "level",
+                "area_code",
+                "year",
+                "age_band",
+                "sex",
+            )
+        )
+    )
+
+
+def _breakdown_terms(breakdowns: pl.DataFrame) -> pl.DataFrame:
+    """Bands add up to the sex's total, M + V = T per band (the grand total being the
+    indicator's published cell)."""
+    area = ["indicator_code", "level", "area_code", "year"]
+    cells = breakdowns.select(*area, "age_band", "sex")
+    # the grand total row is not in the mart: add it as a member of its sums
+    grand = (
+        cells.select(area)
+        .unique()
+        .with_columns(pl.lit(_GRAND[0]).alias("age_band"), pl.lit(_GRAND[1]).alias("sex"))
+    )
+    cells = pl.concat([cells, grand])
+    frames = []
+    for role in ("bnum", "bden"):
+        by_band = cells.select(
+            _key("bb", pl.lit(role), *area, "sex").alias("eq"),
+            _cell_var(role).alias("var"),
+            pl.when(pl.col("age_band") == _GRAND[0]).then(1.0).otherwise(-1.0).alias("coef"),
+        )
+        split = cells.filter(pl.col("sex").n_unique().over(*area, "age_band") > 1)
+        by_sex = split.select(
+            _key("bx", pl.lit(role), *area, "age_band").alias("eq"),
+            _cell_var(role).alias("var"),
+            pl.when(pl.col("sex") == _GRAND[1]).then(1.0).otherwise(-1.0).alias("coef"),
+        )
+        frames += [by_band, by_sex]
+    return pl.concat(frames)
+
+
+def _standardised_system(
+    standardised: pl.DataFrame, breakdowns: pl.DataFrame, catalogue: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Published DSRs and expected counts as known variables and linear equations over
+    the breakdown cells (see the module text). A DSR over a band whose denominator is
+    hidden is not linear: `build.standardised_from_published` refuses it."""
+    keys = ["indicator_code", "level", "area_code", "year"]
+    weights = esp2013_weights([int(b.rstrip("+").split("-")[0]) for b in codes.ATLAS_AGE_BANDS])
+    bands = breakdowns.filter((pl.col("sex") == "T") & (pl.col("age_band") != _GRAND[0]))
+    with_w = bands.with_columns(
+        pl.col("age_band").replace_strict(weights, return_dtype=pl.Float64).alias("_w")
+    ).with_columns((pl.col("_w") / pl.col("_w").sum().over(keys)).alias("_w"))
+    multiplier = catalogue.select("indicator_code", pl.col("multiplier").cast(pl.Float64))
+    dsr = (
+        standardised.filter(pl.col("dsr").is_not_null())
+        .join(multiplier, on="indicator_code")
+        .select(*keys, (pl.col("dsr") / pl.col("multiplier")).alias("value"))
+    )
+    # only DSRs whose every band denominator is published are linear
+    known_den = with_w.group_by(keys).agg(pl.col("denominator").is_not_null().all().alias("_ok"))
+    dsr = dsr.join(known_den.filter(pl.col("_ok")), on=keys, how="semi")
+    flemish = bands.filter(pl.col("level") == "vlaanderen").select(
+        "indicator_code",
+        "year",
+        "age_band",
+        (pl.col("numerator") / pl.col("denominator")).alias("_rate"),
+    )
+    expected = standardised.filter(pl.col("expected").is_not_null()).select(
+        *keys, pl.col("expected").alias("value")
+    )
+
+    def known(frame: pl.DataFrame, what: str) -> pl.DataFrame:
+        return frame.select(
+            _key("z", "indicator_code", pl.lit(what), "level", "area_code", "year").alias("var"),
+            _key("z", "indicator_code", pl.lit(what)).alias("series"),
+            "level",
+            pl.col("area_code").alias("area"),
+            pl.col("year").cast(pl.Int64),
+            pl.col("value").cast(pl.Float64),
+            pl.lit(False).alias("hidden"),
+            pl.lit(False).alias("primary"),
+            "indicator_code",
+            pl.lit(what).alias("role"),
+        ).rename({"indicator_code": "code"})
+
+    variables = pl.concat([known(dsr, "dsr"), known(expected, "exp")])
+    band_var = _key(
+        "b", "indicator_code", pl.lit("bnum"), "level", "area_code", "year", "age_band", "sex"
+    )
+    den_var = _key(
+        "b", "indicator_code", pl.lit("bden"), "level", "area_code", "year", "age_band", "sex"
+    )
+    dsr_eq = _key("zd", *keys)
+    exp_eq = _key("ze", *keys)
+    terms = [
+        dsr.select(
+            dsr_eq.alias("eq"),
+            _key("z", "indicator_code", pl.lit("dsr"), "level", "area_code", "year").alias("var"),
+            pl.lit(-1.0).alias("coef"),
+        ),
+        with_w.join(dsr.select(keys), on=keys, how="semi").select(
+            dsr_eq.alias("eq"),
+            band_var.alias("var"),
+            (pl.col("_w") / pl.col("denominator").cast(pl.Float64)).alias("coef"),
+        ),
+        expected.select(
+            exp_eq.alias("eq"),
+            _key("z", "indicator_code", pl.lit("exp"), "level", "area_code", "year").alias("var"),
+            pl.lit(-1.0).alias("coef"),
+        ),
+        bands.join(expected.select(keys), on=keys, how="semi")
+        .join(flemish, on=["indicator_code", "year", "age_band"])
+        .select(exp_eq.alias("eq"), den_var.alias("var"), pl.col("_rate").alias("coef")),
+    ]
+    return variables, pl.concat(terms)
 
 
 def _outlook_vars(marts: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
@@ -888,12 +1058,25 @@ def published_system(marts: Mapping[str, pl.DataFrame]) -> tuple[pl.DataFrame, p
     derived, age_terms = _gp_age_terms(ind)
     forms = _form_count_vars(practices)
     outlook = _outlook_vars(marts)
-    variables = pl.concat([ind, pop, prac, derived, forms, outlook]).unique(
+    extra_vars: list[pl.DataFrame] = []
+    extra_terms: list[pl.DataFrame] = []
+    breakdowns = marts.get("indicator_breakdowns")
+    if breakdowns is not None and breakdowns.height:
+        bvars = _breakdown_vars(breakdowns)
+        extra_vars.append(bvars)
+        extra_terms += [_hierarchy_terms(bvars, links), _breakdown_terms(breakdowns)]
+        standardised = marts.get("standardised")
+        if standardised is not None and standardised.height:
+            svars, sterms = _standardised_system(standardised, breakdowns, marts["indicators"])
+            extra_vars.append(svars)
+            extra_terms.append(sterms)
+    variables = pl.concat([ind, pop, prac, derived, forms, outlook, *extra_vars]).unique(
         "var", keep="first", maintain_order=True
     )
     base = pl.concat([ind, pop])
     terms = pl.concat(
         [
+            *extra_terms,
             _hierarchy_terms(ind, links),
             _hierarchy_terms(pop, links),
             _population_terms(pop),
@@ -932,6 +1115,8 @@ def recovered_leaks(
             "settled",
             "s_n",
             "s_cnt",
+            "bnum",
+            "bden",
         ]
     )
     # A survey piece whose respondents follow and are fewer than 10: every other
@@ -952,7 +1137,7 @@ def recovered_leaks(
     # Every recovered figure was hidden; a practice figure is hidden only to protect it.
     leak = (
         (pl.col("level") == "praktijk")
-        | (pl.col("primary") & (pl.col("role").is_in(["num", "pop"])))
+        | (pl.col("primary") & (pl.col("role").is_in(["num", "pop", "bnum"])))
         | (
             pl.col("primary")
             & (pl.col("role") == "den")

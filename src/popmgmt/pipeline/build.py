@@ -43,6 +43,7 @@ from popmgmt.pipeline.audit import audit_marts
 from popmgmt.pipeline.control import DisclosureError
 from popmgmt.pipeline.geo import simplified_layer
 from popmgmt.pipeline.marts import (
+    BREAKDOWNS,
     COMPARISONS,
     GP_AGE,
     GP_INFLOW,
@@ -51,11 +52,12 @@ from popmgmt.pipeline.marts import (
     MART_COLUMNS,
     POPULATION,
     PRACTICES,
+    STANDARDISED,
     SURVEY,
 )
 from popmgmt.pipeline.privacy import assert_no_small_counts
 from popmgmt.pipeline.provenance import DemoCheck, check_demo
-from popmgmt.pipeline.published import derived_marts
+from popmgmt.pipeline.published import derived_marts, standardised_mart
 from popmgmt.pipeline.refdata import ATTRIBUTION, RefData, load_refdata
 from popmgmt.pipeline.survey import GP_INDICATORS
 from popmgmt.pipeline.transform import compute_marts, publish_recoverable
@@ -329,7 +331,10 @@ def final_guards(marts: dict[str, pl.DataFrame]) -> list[str]:
         if name in marts:
             kinds = MART_COLUMNS[name].items()
             problems += assert_no_small_counts(marts[name], [c for c, k in kinds if k == "count"])
+    if BREAKDOWNS in marts:
+        problems += assert_no_small_counts(marts[BREAKDOWNS], ["numerator", "denominator"])
     problems += derived_from_published(marts)
+    problems += standardised_from_published(marts)
     counts = [c for c, kind in MART_COLUMNS[PRACTICES].items() if kind == "count"]
     problems += assert_no_small_counts(marts[PRACTICES], counts)
     problems += survey_guards(marts)
@@ -355,6 +360,35 @@ def survey_guards(marts: dict[str, pl.DataFrame]) -> list[str]:
     problems += assert_no_small_counts(gp_rows, ["respondents", "population"])
     person_counts = gp_rows.filter(pl.col("indicator_code").is_in(["hours_band", "workload_high"]))
     problems += assert_no_small_counts(person_counts, ["numerator"])
+    return problems
+
+
+def standardised_from_published(marts: dict[str, pl.DataFrame]) -> list[str]:
+    """Every published DSR and expected count uses only published breakdown cells (over
+    both sexes): a DSR over a hidden band would give that band's rate, an expected count
+    over a hidden denominator that denominator (`docs/privacy.md`, "Standardised
+    figures")."""
+    if STANDARDISED not in marts or BREAKDOWNS not in marts:
+        return []
+    keys = ["indicator_code", "level", "area_code", "year"]
+    bands = marts[BREAKDOWNS].filter((pl.col("sex") == "T") & (pl.col("age_band") != "totaal"))
+    state = bands.group_by(keys).agg(
+        pl.col("numerator").is_null().any().alias("_num_hidden"),
+        pl.col("denominator").is_null().any().alias("_den_hidden"),
+    )
+    std = marts[STANDARDISED].join(state, on=keys, how="left")
+    no_cells = pl.col("_num_hidden").is_null()
+    bad_dsr = std.filter(
+        pl.col("dsr").is_not_null() & (no_cells | pl.col("_num_hidden") | pl.col("_den_hidden"))
+    )
+    bad_exp = std.filter(pl.col("expected").is_not_null() & (no_cells | pl.col("_den_hidden")))
+    problems = []
+    if bad_dsr.height:
+        problems.append(f"{STANDARDISED}: {bad_dsr.height} DSR's over verborgen cellen")
+    if bad_exp.height:
+        problems.append(
+            f"{STANDARDISED}: {bad_exp.height} verwachte aantallen over verborgen cellen"
+        )
     return problems
 
 
@@ -501,8 +535,22 @@ def build(
                 "Privacycontrole mislukt; er is niets geschreven:\n" + "\n".join(problems)
             )
         progress("Aanvaller over alle marts samen (audit)")
+        # The standardised figures are audited too (their DSRs and expected counts are
+        # linear in the breakdown cells); they are computed again below from the final
+        # values (the same figures, with the newly published totals beside them).
+        audited = {
+            **marts,
+            STANDARDISED: standardised_mart(
+                marts[BREAKDOWNS], marts[INDICATOR_VALUES], marts[INDICATORS]
+            ),
+        }
+        problems = standardised_from_published(audited)
+        if problems:
+            raise BuildError(
+                "Privacycontrole mislukt; er is niets geschreven:\n" + "\n".join(problems)
+            )
         with threadpool_limits(limits=1):
-            audit = audit_marts(marts)
+            audit = audit_marts(audited)
         if audit.leaks:
             raise BuildError(
                 "Privacycontrole mislukt: verborgen cijfers zijn af te leiden door gepubliceerde "
@@ -540,10 +588,14 @@ def previous_release(out: Path, *, demo: bool) -> dict[str, pl.DataFrame] | None
             return None
         if manifest.get("boundary_version") != codes.BOUNDARY_VERSION:
             return None
-        return {
+        previous = {
             name: pl.read_parquet(out / f"{name}.parquet")
             for name in (INDICATOR_VALUES, POPULATION, PRACTICES)
         }
+        # A release from before the breakdowns mart has none: nothing to keep hidden.
+        if (out / f"{BREAKDOWNS}.parquet").exists():
+            previous[BREAKDOWNS] = pl.read_parquet(out / f"{BREAKDOWNS}.parquet")
+        return previous
     except (OSError, ValueError, pl.exceptions.PolarsError):
         return None
 

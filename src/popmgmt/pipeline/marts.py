@@ -25,9 +25,13 @@ OUTLOOK_POPULATION: Final = "outlook_population"
 # before issue 13 has none; the outlook page then asks for a new build).
 OUTLOOK: Final = (GP_AGE, GP_INFLOW, OUTLOOK_POPULATION)
 SURVEY: Final = "survey"
+# The Atlas age x sex cells (pipeline/breakdowns.py): controlled and audited.
+BREAKDOWNS: Final = "indicator_breakdowns"
+# Age-standardised Atlas figures, derived from the published breakdowns.
+STANDARDISED: Final = "standardised"
 # Derived from the published indicator values after disclosure control
 # (pipeline/published.py): not part of the privacy audit.
-DERIVED: Final = (COMPARISONS, TRENDS)
+DERIVED: Final = (COMPARISONS, TRENDS, STANDARDISED)
 
 MART_COLUMNS: Final[dict[str, dict[str, str]]] = {
     AREAS: {
@@ -111,6 +115,38 @@ MART_COLUMNS: Final[dict[str, dict[str, str]]] = {
         "suppressed": "flag",
         "suppressed_columns": "label",
     },
+    BREAKDOWNS: {
+        "indicator_code": "key",
+        "level": "key",
+        "area_code": "key",
+        "year": "key",
+        "age_band": "key",
+        "sex": "key",
+        "numerator": "count",
+        "denominator": "count",
+        "value": "value",
+        "ci_low": "interval",
+        "ci_high": "interval",
+        "suppressed": "flag",
+        "suppression_reason": "label",
+    },
+    STANDARDISED: {
+        "indicator_code": "key",
+        "level": "key",
+        "area_code": "key",
+        "year": "key",
+        "crude": "value",
+        "events": "count",
+        "dsr": "value",
+        "dsr_ci_low": "interval",
+        "dsr_ci_high": "interval",
+        "expected": "measure",
+        "isr": "value",
+        "isr_ci_low": "interval",
+        "isr_ci_high": "interval",
+        "indirect_rate": "value",
+        "standard": "label",
+    },
     COMPARISONS: {
         "indicator_code": "key",
         "level": "key",
@@ -130,6 +166,7 @@ MART_COLUMNS: Final[dict[str, dict[str, str]]] = {
         "hi_998": "interval",
         "label": "label",
         "label_unadjusted": "label",
+        "basis": "label",
     },
     # Flemish GPs (active, of known age) by age band, survey years; bands merged so that
     # none holds 1-4 GPs. In the audit (pipeline/audit.py).
@@ -202,7 +239,7 @@ def empty_derived(name: str) -> pl.DataFrame:
     for col, kind in MART_COLUMNS[name].items():
         if col in _INTEGER_COLUMNS:
             schema[col] = pl.Int64()
-        elif kind in ("value", "interval"):
+        elif kind in ("value", "interval", "count", "measure"):
             schema[col] = pl.Float64()
         else:
             schema[col] = pl.String()

@@ -22,10 +22,18 @@ from scipy import stats as sps
 
 from popmgmt.metrics.comparison import METHOD_EXACT, METHOD_REST, compare_units
 from popmgmt.metrics.comparison import label as comparison_label
-from popmgmt.metrics.stats import Kind
+from popmgmt.metrics.standardisation import esp2013_weights, indirect_standardised_ratio
+from popmgmt.metrics.stats import DSR_MIN_EVENTS, Kind, direct_standardised_rate
 from popmgmt.metrics.trend import trend_frame
 from popmgmt.pipeline import codes
-from popmgmt.pipeline.marts import COMPARISONS, MART_COLUMNS, TRENDS, empty_derived
+from popmgmt.pipeline.marts import (
+    BREAKDOWNS,
+    COMPARISONS,
+    MART_COLUMNS,
+    STANDARDISED,
+    TRENDS,
+    empty_derived,
+)
 
 # The winsorised phi is divided by its expectation under normal z-scores (0.679 at
 # 10%), so that about 1 unit in 20 falls outside the 95% limits by chance alone;
@@ -38,6 +46,11 @@ REFERENCE_FLANDERS: Final = "vlaanderen"
 REFERENCE_REST: Final = "rest"
 Z_DECIMALS: Final = 3
 VALUE_DECIMALS: Final = 4
+BASIS_CRUDE: Final = "ruw"
+BASIS_STANDARDISED: Final = "leeftijdsgestandaardiseerd"
+STANDARD_NAME: Final = "ESP2013"
+# Lower bounds of the Atlas' 10-year bands (codes.ATLAS_AGE_BANDS).
+ATLAS_EDGES: Final = tuple(int(b.rstrip("+").split("-")[0]) for b in codes.ATLAS_AGE_BANDS)
 Z_95: Final = float(sps.norm.ppf(0.975))
 Z_998: Final = float(sps.norm.ppf(0.999))
 
@@ -69,8 +82,18 @@ def _multiplier(info: dict[str, Any], part: pl.DataFrame) -> float:
     return 1.0
 
 
-def comparisons_mart(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
-    """One row per indicator x level x area x year x reference (see the module text)."""
+def comparisons_mart(
+    values: pl.DataFrame, catalogue: pl.DataFrame, standardised: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """One row per indicator x level x area x year x reference (see the module text).
+
+    Against Flanders, a unit with an indirectly standardised ratio (`standardised`,
+    from the published breakdowns) is compared on it: observed O against expected E
+    (the Flemish age-specific rates applied to the unit's age bands), as a Poisson
+    rate with target the Flemish crude value and size E / target, so that value
+    (the indirectly standardised rate), target and limits stay on the indicator's
+    scale; overdispersion is estimated among the standardised units of the level.
+    `basis` says which: `BASIS_STANDARDISED` or `BASIS_CRUDE`."""
     meta = {r["indicator_code"]: r for r in catalogue.iter_rows(named=True)}
     flanders = values.filter(pl.col("level") == "vlaanderen")
     ref = {
@@ -84,7 +107,9 @@ def comparisons_mart(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFr
         "year": [],
         "reference": [],
         "label_unadjusted": [],
+        "basis": [],
     }
+    isr = _isr_units(standardised)
     cells = (
         values.filter(pl.col("level").is_in(COMPARED_LEVELS))
         .select(
@@ -151,11 +176,16 @@ def comparisons_mart(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFr
             )
         for reference, frame, extra in runs:
             result = compare_units(frame, **common, **extra)
+            basis = [BASIS_CRUDE] * result.height
+            std = isr.get((code, level, year)) if reference == REFERENCE_FLANDERS else None
+            if std is not None and usable and target > 0:
+                result, basis = _standardised_comparison(result, units, std, common, target)
             n = result.height
             keys["indicator_code"] += [code] * n
             keys["level"] += [level] * n
             keys["year"] += [year] * n
             keys["reference"] += [reference] * n
+            keys["basis"] += basis
             if result["method"][0] in (METHOD_EXACT, METHOD_REST):
                 keys["label_unadjusted"] += result["label"].to_list()
             else:
@@ -177,6 +207,169 @@ def comparisons_mart(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFr
         .select(list(MART_COLUMNS[COMPARISONS]))
         .sort("indicator_code", "level", "area_code", "year", "reference")
     )
+
+
+def _isr_units(standardised: pl.DataFrame | None) -> dict[tuple[str, str, int], pl.DataFrame]:
+    """(indicator, level, year) -> `area_code`, `observed`, `expected` of the units
+    with an indirectly standardised ratio."""
+    if standardised is None or standardised.height == 0:
+        return {}
+    rows = standardised.filter(
+        (pl.col("level") != "vlaanderen")
+        & pl.col("expected").is_not_null()
+        & pl.col("events").is_not_null()
+        & (pl.col("expected") > 0)
+    ).select(
+        "indicator_code",
+        "level",
+        "year",
+        "area_code",
+        pl.col("events").cast(pl.Float64).alias("observed"),
+        pl.col("expected").cast(pl.Float64),
+    )
+    return {
+        (str(part["indicator_code"][0]), str(part["level"][0]), int(part["year"][0])): part
+        for part in rows.partition_by(["indicator_code", "level", "year"], maintain_order=True)
+    }
+
+
+def _standardised_comparison(
+    crude: pl.DataFrame,
+    units: pl.DataFrame,
+    std: pl.DataFrame,
+    common: dict[str, Any],
+    target: float,
+) -> tuple[pl.DataFrame, list[str]]:
+    """The units with an expected count compared on O / E (see `comparisons_mart`);
+    the others keep their crude row. Returns the rows in `crude`'s order and the basis
+    of each."""
+    frame = (
+        units.select("area_code", "_hidden")
+        .join(std.select("area_code", "observed", "expected"), on="area_code", how="inner")
+        .with_columns((pl.col("expected") / target).alias("_size"))
+    )
+    if frame.filter(~pl.col("_hidden")).height == 0:
+        return crude, [BASIS_CRUDE] * crude.height
+    options = {**common, "observed_col": "observed", "size_col": "_size", "kind": "rate"}
+    standardised = compare_units(frame, **options, target=target)
+    shown = standardised.join(
+        frame.filter(~pl.col("_hidden")).select("area_code"), on="area_code", how="semi"
+    )
+    rest = crude.join(shown.select("area_code"), on="area_code", how="anti")
+    merged = pl.concat([rest, shown.select(crude.columns).cast(crude.schema)])
+    order = crude.select("area_code").with_row_index("_order")
+    merged = merged.join(order, on="area_code").sort("_order").drop("_order")
+    chosen = set(shown["area_code"].to_list())
+    basis = [BASIS_STANDARDISED if a in chosen else BASIS_CRUDE for a in merged["area_code"]]
+    return merged, basis
+
+
+def standardised_mart(
+    breakdowns: pl.DataFrame, values: pl.DataFrame, catalogue: pl.DataFrame
+) -> pl.DataFrame:
+    """Age-standardised figures per Atlas indicator x level x area x year, from the
+    published breakdown cells over both sexes (sex T) only.
+
+    - `dsr`: directly standardised rate, ESP2013 weights summed into the Atlas' 10-year
+      bands and restricted to the bands the indicator has, on the indicator's scale
+      (x multiplier), Dobson interval; null below DSR_MIN_EVENTS events or when any band
+      cell is hidden;
+    - `expected`: the Flemish age-specific rates of the year applied to the area's band
+      denominators; `isr` = events / expected (exact Poisson interval), null when any
+      band denominator is hidden; `indirect_rate` = isr x the Flemish crude value;
+    - `crude`, `events`: the indicator's published value and numerator.
+    A figure is null wherever one of the cells it needs is hidden, so nothing here is
+    computed from a figure the breakdowns do not publish (`build` checks this).
+    """
+    if breakdowns.height == 0:
+        return empty_derived(STANDARDISED)
+    full = esp2013_weights(ATLAS_EDGES)
+    multipliers = dict(catalogue.select("indicator_code", "multiplier").iter_rows())
+    bands = breakdowns.filter((pl.col("sex") == "T") & (pl.col("age_band") != "totaal")).select(
+        "indicator_code",
+        "level",
+        "area_code",
+        "year",
+        "age_band",
+        pl.col("numerator").cast(pl.Float64).alias("events"),
+        pl.col("denominator").cast(pl.Float64).alias("population"),
+    )
+    crude = values.select(
+        "indicator_code",
+        "level",
+        "area_code",
+        "year",
+        pl.col("value").alias("crude"),
+        pl.col("numerator").cast(pl.Float64).alias("events"),
+    )
+    flemish = crude.filter(pl.col("level") == "vlaanderen").select(
+        "indicator_code", "year", pl.col("crude").alias("_flemish")
+    )
+    out: list[pl.DataFrame] = []
+    for part in bands.partition_by("indicator_code", maintain_order=True):
+        code = str(part["indicator_code"][0])
+        multiplier = float(multipliers.get(code) or 1.0)
+        present = set(part["age_band"].unique().to_list())
+        standard = {band: w for band, w in full.items() if band in present}
+        dsr = direct_standardised_rate(
+            part,
+            by=["level", "area_code", "year"],
+            multiplier=multiplier,
+            standard=standard,
+            min_events=DSR_MIN_EVENTS,
+        ).select(
+            "level",
+            "area_code",
+            "year",
+            pl.col("value").alias("dsr"),
+            pl.col("ci_low").alias("dsr_ci_low"),
+            pl.col("ci_high").alias("dsr_ci_high"),
+        )
+        isr_parts = []
+        for year_part in part.partition_by("year", maintain_order=True):
+            reference = year_part.filter(pl.col("level") == "vlaanderen").select(
+                "age_band",
+                pl.col("events").alias("ref_events"),
+                pl.col("population").alias("ref_population"),
+            )
+            usable = (
+                reference.height == len(present)
+                and reference.null_count().sum_horizontal().item() == 0
+                and bool((reference["ref_population"] > 0).all())
+            )
+            if not usable:
+                continue
+            isr_parts.append(
+                indirect_standardised_ratio(
+                    year_part, reference, by=["level", "area_code", "year"]
+                ).select(
+                    "level",
+                    "area_code",
+                    "year",
+                    "expected",
+                    pl.col("value").alias("isr"),
+                    pl.col("ci_low").alias("isr_ci_low"),
+                    pl.col("ci_high").alias("isr_ci_high"),
+                )
+            )
+        frame = dsr.with_columns(pl.lit(code).alias("indicator_code"))
+        if isr_parts:
+            frame = frame.join(pl.concat(isr_parts), on=["level", "area_code", "year"], how="left")
+        out.append(frame)
+    keys = ["indicator_code", "level", "area_code", "year"]
+    frame = (
+        pl.concat(out, how="diagonal")
+        .join(crude, on=keys, how="left")
+        .join(flemish, on=["indicator_code", "year"], how="left")
+        .with_columns(
+            (pl.col("isr") * pl.col("_flemish")).alias("indirect_rate"),
+            pl.lit(STANDARD_NAME).alias("standard"),
+        )
+    )
+    for col in MART_COLUMNS[STANDARDISED]:
+        if col not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.Float64).alias(col))
+    return frame.select(list(MART_COLUMNS[STANDARDISED])).sort(keys)
 
 
 def unadjusted_labels(z: pl.Series, direction: str) -> pl.Series:
@@ -240,9 +433,16 @@ def derived_marts(marts: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """The comparisons and trends marts from the published indicator values."""
     values = marts["indicator_values"]
     catalogue = marts["indicators"]
+    breakdowns = marts.get(BREAKDOWNS)
+    standardised = (
+        standardised_mart(breakdowns, values, catalogue)
+        if breakdowns is not None
+        else empty_derived(STANDARDISED)
+    )
     return {
-        COMPARISONS: comparisons_mart(values, catalogue),
+        COMPARISONS: comparisons_mart(values, catalogue, standardised),
         TRENDS: trends_mart(values, catalogue),
+        STANDARDISED: standardised,
     }
 
 
@@ -251,5 +451,6 @@ __all__ = [
     "comparisons_mart",
     "derived_marts",
     "indicator_kind",
+    "standardised_mart",
     "trends_mart",
 ]

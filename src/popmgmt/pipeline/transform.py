@@ -16,6 +16,7 @@ from popmgmt.metrics.indicators import (
 )
 from popmgmt.metrics.stats import add_intervals
 from popmgmt.pipeline import codes
+from popmgmt.pipeline.breakdowns import breakdown_mart
 from popmgmt.pipeline.control import (
     DisclosureError,
     control_table,
@@ -32,6 +33,7 @@ from popmgmt.pipeline.geography import (
 )
 from popmgmt.pipeline.marts import (
     AREAS,
+    BREAKDOWNS,
     INDICATOR_VALUES,
     INDICATORS,
     MART_COLUMNS,
@@ -628,6 +630,53 @@ def hidden_practice_totals(values: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(frames).unique().sort("year", "refnis", "column", "group")
 
 
+def _values_and_breakdowns(
+    raw: RawData,
+    counts: pl.DataFrame,
+    members: pl.DataFrame,
+    cat: pl.DataFrame,
+    failures: pl.DataFrame,
+    forced_values: pl.DataFrame | None,
+    forced_breakdowns: pl.DataFrame | None,
+    population: pl.DataFrame,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The indicator values and the Atlas breakdowns, protected together.
+
+    The values first, with the cells that the population mart or another indicator
+    would give away made primary, repeated until nothing changes; then the
+    breakdowns, with every total the values hide hidden too. When the breakdowns'
+    control has to hide a total that the values publish (its parts could otherwise
+    be recomputed), that total is hidden in the values as well and both run again.
+    """
+    forced = forced_values
+    for _ in range(5):
+        values = indicator_values_mart(counts, members, cat, failures, forced)
+        for _ in range(10):
+            extra = linked_primaries(values, population, counts, members).join(
+                values.select(KEYS), on=KEYS, how="semi"
+            )
+            already = values.filter(pl.col("suppressed")).select(KEYS)
+            if extra.join(already, on=KEYS, how="anti").height == 0:
+                break
+            # Hidden to protect another figure: "secundair" (a page must not read
+            # them as counts of 1-4), unless the cell is small itself.
+            linked = extra if forced is None else pl.concat([forced.select(KEYS), extra])
+            values = indicator_values_mart(
+                counts, members, cat, failures, linked.unique().sort(KEYS)
+            )
+        else:
+            raise DisclosureError("indicatoren: gekoppelde onderdrukking raakt niet stabiel")
+        breakdowns, conflicts = breakdown_mart(
+            raw.atlas_values, members, values, cat, forced_breakdowns
+        )
+        if conflicts.height == 0:
+            return values, breakdowns
+        earlier = [] if forced is None else [forced.select(KEYS)]
+        hidden_now = values.filter(pl.col("suppressed")).select(KEYS)
+        forced = pl.concat([*earlier, hidden_now, conflicts]).unique().sort(KEYS)
+    raise DisclosureError("uitsplitsingen: gekoppelde onderdrukking raakt niet stabiel")
+
+
 def compute_marts(
     raw: RawData,
     refdata: RefData,
@@ -655,24 +704,15 @@ def compute_marts(
     population = population_mart(raw.population, members, _hidden_in(previous.get(POPULATION)))
     failures = contributor_failures(gps, members)
     forced_values = _hidden_in(previous.get(INDICATOR_VALUES))
-    values = indicator_values_mart(counts, members, cat, failures, forced_values)
-    for _ in range(10):
-        extra = linked_primaries(values, population, counts, members).join(
-            values.select(KEYS), on=KEYS, how="semi"
-        )
-        already = values.filter(pl.col("suppressed")).select(KEYS)
-        if extra.join(already, on=KEYS, how="anti").height == 0:
-            break
-        # Hidden to protect another figure: "secundair" (a page must not read
-        # them as counts of 1-4), unless the cell is small itself.
-        linked = extra if forced_values is None else pl.concat([forced_values.select(KEYS), extra])
-        values = indicator_values_mart(counts, members, cat, failures, linked.unique().sort(KEYS))
-    else:
-        raise DisclosureError("indicatoren: gekoppelde onderdrukking raakt niet stabiel")
+    forced_breakdowns = _hidden_in(previous.get(BREAKDOWNS))
+    values, breakdowns = _values_and_breakdowns(
+        raw, counts, members, cat, failures, forced_values, forced_breakdowns, population
+    )
     marts = {
         AREAS: areas_mart(refdata, raw.circles, members),
         INDICATORS: cat,
         INDICATOR_VALUES: values,
+        BREAKDOWNS: breakdowns,
         POPULATION: population,
         PRACTICES: practice_mart(
             raw,
