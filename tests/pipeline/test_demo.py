@@ -41,8 +41,8 @@ CONTRACT_COLUMNS = {
     ],
     "atlas_metadata.csv": [
         "INDICATOR_CODE", "NAME_NL", "DESCRIPTION_NL", "UNIT", "FORMULA_NL", "FIRST_YEAR",
-        "SMALLEST_LEVEL", "BREAKDOWNS", "SOURCE", "KEYWORDS", "AIM_DOMAIN", "THEME",
-        "NEED_FAMILY", "DIRECTION",
+        "SMALLEST_LEVEL", "BREAKDOWNS", "SOURCE", "KEYWORDS", "UPDATE_RHYTHM", "AIM_DOMAIN",
+        "THEME", "NEED_FAMILY", "DIRECTION",
     ],
     "bevolking.csv": ["YEAR", "REFNIS", "SEX", "AGE", "POPULATION"],
     "huisartsenkringen.csv": ["REFNIS", "CIRCLE_CODE", "CIRCLE_NAME"],

@@ -31,6 +31,7 @@ from conftest import validate_small as _validate
 from popmgmt.pipeline.problems import MAX_PROBLEMS_PER_FILE, Problem, ValidationError
 from popmgmt.pipeline.refdata import RefData, load_refdata
 from popmgmt.pipeline.schemas import RAW_FILES
+from popmgmt.pipeline.transform import catalogue
 from popmgmt.pipeline.validate import validate_raw
 
 IMA = "ima_patienteel_huisartsen.csv"
@@ -702,3 +703,28 @@ def test_atlas_total_sex_mixed_with_m_and_v_is_refused(raw_dir: Path, refdata: R
     problem = _only(raw_dir, refdata)
     assert _where(problem) == (ATLAS, added, "SEX")
     _assert_dutch(problem.message, "'T'")
+
+
+def test_atlas_update_rhythm_is_optional_and_kept_when_given(
+    raw_dir: Path, refdata: RefData
+) -> None:
+    """Given the Atlas metadata without UPDATE_RHYTHM (the fixture), it validates with the
+    rhythm empty; given the column, the catalogue of the build carries it per indicator,
+    and every indicator the build derives itself has the rhythm of its source."""
+    raw = _validate(FIXTURE, refdata)
+    assert raw.atlas_metadata["UPDATE_RHYTHM"].null_count() == raw.atlas_metadata.height
+    path = raw_dir / "atlas_metadata.csv"
+    _edit_rows(
+        path,
+        lambda rows: [[*rows[0], "UPDATE_RHYTHM"]]
+        + [[*row, f"jaarlijks ({i})"] for i, row in enumerate(rows[1:])],
+    )
+    given = _validate(raw_dir, refdata).atlas_metadata
+    cat = catalogue(given, 2024)
+    atlas = cat.filter(pl.col("origin") == "atlas")
+    expected = dict(zip(given["INDICATOR_CODE"], given["UPDATE_RHYTHM"], strict=True))
+    assert dict(zip(atlas["indicator_code"], atlas["update_rhythm"], strict=True)) == expected
+    derived = cat.filter(pl.col("origin") != "atlas")
+    assert derived.height > 0
+    assert derived["update_rhythm"].null_count() == 0
+    assert derived.filter(pl.col("origin") == "ima")["update_rhythm"].str.contains("X \\+ 2").all()

@@ -30,6 +30,13 @@ COUNT_UNITS: Final = ("personen", "contacten", "vte", "praktijken")
 
 _IMA_SOURCE = "IMA-AIM, Patiënteel huisartsen (per RIZIV-nummer), bewerking popmgmt"
 _SURVEY_SOURCE = "Departement Zorg, bevraging huisartsenpraktijken, bewerking popmgmt"
+# How often each source of a derived indicator is renewed (DOMAIN 3): shown in the
+# indicator catalogue beside the Atlas sheets' own update rhythm.
+UPDATE_RHYTHM: Final[dict[str, str]] = {
+    "ima": "jaarlijks; een afgesloten jaar X is er in juli van X + 2 (IMA)",
+    "enquete": "per bevragingsronde van Departement Zorg (eerste in 2024)",
+    "statbel": "jaarlijks (bevolking op 1 januari, Statbel)",
+}
 _POP_SOURCE = "Statbel, bevolking op 1 januari, bewerking popmgmt"
 
 CONTACT_TYPES: Final = {
@@ -82,6 +89,7 @@ def _derived(
         "smallest_level": "gemeente",
         "breakdowns": "",
         "keywords": keywords,
+        "update_rhythm": UPDATE_RHYTHM[origin],
         "aim_domain": aim,
         "theme": theme,
         "need_family": need_family,

@@ -254,6 +254,10 @@ def _atlas_values(
     )
 
 
+# The update rhythm of the real Atlas sheets (seed 004): yearly in Q4, calendar year - 2.
+ATLAS_RHYTHM: Final = "jaarlijks in het 4e kwartaal (gegevens van kalenderjaar - 2)"
+
+
 def _atlas_metadata() -> pl.DataFrame:
     return pl.DataFrame(
         {
@@ -270,6 +274,7 @@ def _atlas_metadata() -> pl.DataFrame:
             ],
             "SOURCE": [i.source for i in INDICATORS],
             "KEYWORDS": [i.keywords for i in INDICATORS],
+            "UPDATE_RHYTHM": [ATLAS_RHYTHM] * len(INDICATORS),
             "AIM_DOMAIN": [i.aim for i in INDICATORS],
             "THEME": [i.theme for i in INDICATORS],
             "NEED_FAMILY": pl.Series([i.need for i in INDICATORS], dtype=pl.String),
@@ -328,6 +333,9 @@ def _provenance(seed: int, scale: float) -> dict[str, object]:
             "leeftijden zijn geschat.",
             "huisartsenkringen": f"{synthetic}: een plausibele indeling in huisartsenkringen "
             "(er bestaat geen open dataset van de kringen).",
+            "bevolkingsprojectie": f"{synthetic}: een bevolkingsprojectie per gemeente, jaar, "
+            "geslacht en leeftijd in de vorm van de Vlaamse projecties, gemaakt met het "
+            "cohortmodel van popmgmt onder iets andere aannames.",
         },
     }
 

@@ -57,6 +57,7 @@ MART_COLUMNS: Final[dict[str, dict[str, str]]] = {
         "smallest_level": "label",
         "breakdowns": "label",
         "keywords": "label",
+        "update_rhythm": "label",
         "aim_domain": "label",
         "theme": "label",
         "need_family": "label",

@@ -321,6 +321,11 @@ class AtlasMetadataSchema(dy.Schema):
     BREAKDOWNS = dy.String(nullable=True, description="Kenmerken (uitsplitsingen); mag leeg")
     SOURCE = dy.String(description="Aanbevolen referentie")
     KEYWORDS = dy.String(nullable=True, description="Trefwoorden; mag leeg")
+    UPDATE_RHYTHM = dy.String(
+        nullable=True,
+        description="Actualisatie (bv. jaarlijks in het 4e kwartaal, kalenderjaar - 2); "
+        "optionele kolom, mag leeg",
+    )
     AIM_DOMAIN = _code(codes.AIM_DOMAINS, "Domein van de Quintuple Aim")
     THEME = _code(codes.THEMES, "Thema")
     NEED_FAMILY = _code(
@@ -410,6 +415,7 @@ DEMO_FILES: Final[dict[str, type[dy.Schema]]] = {**RAW_FILES, **OPTIONAL_FILES}
 """Every data file the demo generator writes."""
 OPTIONAL_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     SURVEY_PRACTICES_FILE: ("CONTINUITY",),
+    ATLAS_METADATA_FILE: ("UPDATE_RHYTHM",),
 }
 """Columns a file may leave out of its header (older deliveries): read as empty."""
 

@@ -323,6 +323,7 @@ def catalogue(atlas_metadata: pl.DataFrame, survey_year: int | None) -> pl.DataF
         pl.col("SMALLEST_LEVEL").alias("smallest_level"),
         pl.col("BREAKDOWNS").alias("breakdowns"),
         pl.col("KEYWORDS").alias("keywords"),
+        pl.col("UPDATE_RHYTHM").alias("update_rhythm"),
         pl.col("AIM_DOMAIN").alias("aim_domain"),
         pl.col("THEME").alias("theme"),
         pl.col("NEED_FAMILY").alias("need_family"),

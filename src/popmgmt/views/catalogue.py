@@ -48,6 +48,7 @@ FIELDS: Final[tuple[tuple[str, str], ...]] = (
     ("source", "Bron en bronvermelding"),
     ("origin", "Herkomst"),
     ("first_year", "Eerste jaar (bron)"),
+    ("update_rhythm", "Actualisatie"),
     ("breakdowns", "Opsplitsingen (bron)"),
     ("smallest_level", "Kleinste niveau (bron)"),
     ("aim_domain", "Quintuple Aim-domein"),
