@@ -716,8 +716,10 @@ def test_atlas_update_rhythm_is_optional_and_kept_when_given(
     path = raw_dir / "atlas_metadata.csv"
     _edit_rows(
         path,
-        lambda rows: [[*rows[0], "UPDATE_RHYTHM"]]
-        + [[*row, f"jaarlijks ({i})"] for i, row in enumerate(rows[1:])],
+        lambda rows: (
+            [[*rows[0], "UPDATE_RHYTHM"]]
+            + [[*row, f"jaarlijks ({i})"] for i, row in enumerate(rows[1:])]
+        ),
     )
     given = _validate(raw_dir, refdata).atlas_metadata
     cat = catalogue(given, 2024)
