@@ -46,6 +46,13 @@ REFERENCES = {"kring": "de kring", "vlaanderen": "Vlaanderen"}
 marts = ui.page_start()  # data check and demo label, on every page
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _trend_codes(_m: store.Marts, key: str) -> list[str]:
+    """The indicators of the tab "Evolutie" (public aggregates: every role)."""
+    del key
+    return circle_summary.trend_indicators(_m.values, _m.indicators)
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _spine(_m: store.Marts, key: str, circle_code: str) -> pl.DataFrame:
     """The circle's indicators against Flanders with their trend tests (public
@@ -90,14 +97,16 @@ name = names[code]
 md_name = labels.md_text(name)  # the circle's name where Markdown renders
 years = circle.practice_years(marts.practices, code)
 year = year_col.selectbox("Jaar", years, index=0, key=f"circle_year_{code}") if years else None
+build_key = f"{marts.folder}|{marts.manifest.get('built_at')}"
 available = [c for c in circle.AGGREGATE_INDICATORS if c in set(marts.indicators["indicator_code"])]
+trend_codes = _trend_codes(marts, build_key)
 
 # --- what stands out ------------------------------------------------------------------------
-spine = _spine(marts, f"{marts.folder}|{marts.manifest.get('built_at')}", code)
+spine = _spine(marts, build_key, code)
 st.header(f"Wat valt op in {md_name}", anchor=circle_summary.ANCHOR_SUMMARY)
 with st.container(border=True):
     st.markdown(
-        circle_summary.summary_markdown(circle_summary.summary_sentences(spine, available), code)
+        circle_summary.summary_markdown(circle_summary.summary_sentences(spine, trend_codes), code)
     )
 
 # --- what the circle covers ---------------------------------------------------------------
@@ -254,7 +263,7 @@ def _pdf() -> bytes:
         attribution=store.attribution_text(marts),
     )
     return circle_summary.circle_pdf(
-        content, indicators=marts.indicators, trend_codes=available, meta=meta
+        content, indicators=marts.indicators, trend_codes=trend_codes, meta=meta
     )
 
 
@@ -266,7 +275,7 @@ def _report_section() -> None:
         "Vlaanderen, de evolutie, de definities, de bronnen en de jaargang, en het demolabel "
         "op elke bladzijde. Het PDF wordt gemaakt wanneer u op de knop klikt (enkele seconden)."
     )
-    st.download_button(
+    st.container().download_button(
         "Omgevingsanalyse (PDF)",
         data=_pdf,
         file_name=pdf_report.file_name("kring", code),
@@ -576,15 +585,15 @@ if tab_trend.open:
         st.subheader(f"Evolutie van {md_name}", anchor=circle_summary.ANCHOR_TREND)
         # A summary sentence's link names the indicator (`indicator=`); else the flat-rate share.
         linked = circle_summary.trend_choice(
-            st.query_params.get(circle_summary.INDICATOR_PARAM), available
+            st.query_params.get(circle_summary.INDICATOR_PARAM), trend_codes
         )
         trend_default = linked or (
             circle.FLAT_RATE_SHARE if circle.FLAT_RATE_SHARE in available else None
         )
         trend_code = st.selectbox(
             "Indicator",
-            available,
-            index=available.index(trend_default) if trend_default else 0,
+            trend_codes,
+            index=trend_codes.index(trend_default) if trend_default else 0,
             format_func=_indicator_name,
             key="circle_trend_indicator",
         )

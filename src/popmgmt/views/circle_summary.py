@@ -95,6 +95,24 @@ def indicator_display(spine: pl.DataFrame) -> pl.DataFrame:
     return table.rename({k: v for k, v in names.items() if k in table.columns})
 
 
+def trend_indicators(values: pl.DataFrame, indicators: pl.DataFrame) -> list[str]:
+    """The indicators the tab "Evolutie" offers: the circle page's own list
+    (`circle.AGGREGATE_INDICATORS`) first, then every other indicator with values at
+    circle level, by Dutch name (so that each worsening trend of the summary has its
+    chart)."""
+    at_level = set(values.filter(pl.col("level") == circle.CIRCLE_LEVEL)["indicator_code"])
+    known = indicators.filter(pl.col("indicator_code").is_in(list(at_level)))
+    first = [c for c in circle.AGGREGATE_INDICATORS if c in set(indicators["indicator_code"])]
+    rest = (
+        known.filter(~pl.col("indicator_code").is_in(first))
+        .sort(pl.col("name_nl").fill_null(pl.col("indicator_code")), "indicator_code")[
+            "indicator_code"
+        ]
+        .to_list()
+    )
+    return [*first, *rest]
+
+
 # --------------------------------------------------------------------------- the summary
 
 
