@@ -137,10 +137,12 @@ def test_page_opens_on_the_first_circle_for_the_public(page: AppTest, circles: l
     assert decks[0]["layers"][0]["data"]["features"]
     table = _table(page)
     assert list(table.columns) == circle.practice_columns(False)
+    # The circle's indicator table, the practice table, then the PDF.
+    formats = ["Excel (XLSX)", "CSV voor Excel", "CSV voor analisten"]
     assert [b.proto.label for b in page.get("download_button")] == [
-        "Excel (XLSX)",
-        "CSV voor Excel",
-        "CSV voor analisten",
+        *formats,
+        *formats,
+        "Omgevingsanalyse (PDF)",
     ]
 
 
@@ -422,7 +424,16 @@ def test_no_gp_level_field_or_identifier_reaches_the_page_or_a_download(
         _open(at, kring=circles[0], role="departement", tab=tab)
         seen += list(_serialised(at._tree))
     seen += list(downloads.values())
-    assert len(downloads) == 3  # XLSX, CSV for Excel, CSV for analysts
+    # XLSX, CSV for Excel, CSV for analysts of the indicator and practice tables; the PDF.
+    year = max(circle.practice_years(pl.read_parquet(leaky_data / "practices.parquet"), circles[0]))
+    assert set(downloads) == {
+        *(f"kring_{circles[0]}_indicatoren{ext}" for ext in (".xlsx", "_excel.csv", ".csv")),
+        *(f"praktijken_{circles[0]}_{year}{ext}" for ext in (".xlsx", "_excel.csv", ".csv")),
+        f"omgevingsanalyse_kring_{circles[0]}.pdf",
+    }
+    # The PDF's streams are compressed: read its text.
+    pdf = PdfReader(io.BytesIO(downloads[f"omgevingsanalyse_kring_{circles[0]}.pdf"]))
+    seen += [(p.extract_text() or "").encode() for p in pdf.pages]
     blob = b"\n".join(seen)
     assert b"PR-" in blob  # the practices are there, by pseudonym
     for name, value in GP_LEVEL_COLUMNS.items():
