@@ -26,6 +26,7 @@ from popmgmt.views import (
     labels,
     maps,
     pdf_report,
+    zone_tables,
 )
 
 CIRCLE_KEY = "circle_kring"
@@ -153,7 +154,7 @@ with st.expander("Gemeenten en zones van de kring"):
 st.header("Indicatoren: de kring tegenover Vlaanderen", anchor=circle_summary.ANCHOR_INDICATORS)
 indicator_table = circle_summary.indicator_display(spine)
 with st.expander(f"Tabel: alle indicatoren van {md_name} tegenover Vlaanderen"):
-    st.caption(circle_summary.SIGNIFICANCE_METHOD)
+    st.caption(zone_tables.SIGNIFICANCE_METHOD)
     st.dataframe(indicator_table, hide_index=True, width="stretch")
     st.caption(
         "Kringcijfers tellen de inwoners en praktijken van de gemeenten van de kring; de "

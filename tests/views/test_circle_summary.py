@@ -208,7 +208,7 @@ def test_indicator_table_is_named_for_a_circle() -> None:
 def _circle_with_practices(marts: store.Marts) -> str:
     codes = circle.circle_list(marts.areas)["circle_code"].to_list()
     with_practices = set(marts.practices["circle_code"].drop_nulls().to_list())
-    return next(c for c in codes if c in with_practices)
+    return str(next(c for c in codes if c in with_practices))
 
 
 def test_circle_spine_carries_the_comparisons_mart_at_circle_level(marts: store.Marts) -> None:
