@@ -16,7 +16,6 @@ from popmgmt.app import store, ui
 from popmgmt.metrics import funnel
 from popmgmt.pipeline.codes import FLANDERS_CODE
 from popmgmt.views import (
-    charts,
     circle,
     circle_charts,
     circle_map,
@@ -184,50 +183,18 @@ details = circle.has_details(rows)
 
 def _pdf() -> bytes:
     """The circle's omgevingsanalyse (made on click, from what this role's page shows)."""
-    figures = []
-    if details and year is not None:
-        points = circle.gmd_fte_points(rows)
-        figures.append(
-            pdf_report.Figure(
-                charts.finish(
-                    circle_charts.gmd_fte_chart(
-                        points,
-                        circle_ratio=circle.gmd_per_fte_ratio(rows),
-                        flanders_ratio=circle.flanders_gmd_per_fte(
-                            marts.values, marts.practices, code, year
-                        ),
-                        circle_name=name,
-                        year=year,
-                        n_left_out=rows.height - points.height,
-                    )
-                ),
-                caption=circle_tables.FTE_NOTE,
-            )
-        )
-    trend_figures = []
-    if circle.FLAT_RATE_SHARE in available:
-        flat_meta = store.indicator_meta(marts, circle.FLAT_RATE_SHARE)
-        trend_figures = [
-            pdf_report.Figure(
-                charts.finish(
-                    circle_charts.trend_chart(
-                        circle.trend_rows(marts.values, circle.FLAT_RATE_SHARE, code),
-                        circle_name=name,
-                        indicator_name=str(flat_meta.get("name_nl") or circle.FLAT_RATE_SHARE),
-                        unit=flat_meta.get("unit"),
-                        source=flat_meta.get("source"),
-                        annotate_flat_rate=True,
-                    )
-                )
-            ),
-            pdf_report.Figure(
-                charts.finish(
-                    circle_charts.payment_chart(
-                        circle.payment_counts(marts.values, code), circle_name=name
-                    )
-                )
-            ),
-        ]
+    figures, trend_figures = circle_summary.pdf_charts(
+        rows,
+        values=marts.values,
+        practices=marts.practices,
+        circle_code=code,
+        circle_name=name,
+        year=year,
+        details=details,
+        flat_rate_meta=store.indicator_meta(marts, circle.FLAT_RATE_SHARE)
+        if circle.FLAT_RATE_SHARE in available
+        else None,
+    )
     content = circle_summary.CirclePdf(
         circle_code=code,
         circle_name=name,

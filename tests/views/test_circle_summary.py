@@ -321,3 +321,45 @@ def test_circle_pdf_own_circle_in_detail_other_circle_public(marts: store.Marts)
     assert "VTE(schatting)" in squash
     assert "VTE(schatting)" not in squash_public
     assert "".join(circle_tables.PUBLIC_NOTE.split())[:40] in squash_public
+
+
+def test_pdf_charts_follow_what_the_role_sees(marts: store.Marts) -> None:
+    """Given the circle's own practice rows, the PDF gets the GMD-against-FTE chart; given
+    the public rows of the same circle, it gets none; the trend charts come only with the
+    flat-rate indicator's metadata. Every chart is a Vega-Lite dict in the Dutch locale."""
+    code = _circle_with_practices(marts)
+    meta = marts.indicators.filter(pl.col("indicator_code") == circle.FLAT_RATE_SHARE)
+    flat_meta = meta.row(0, named=True)
+    for role, detail in (
+        (access.Role("kring", circle_code=code), True),
+        (access.Role("publiek"), False),
+    ):
+        scoped = access.scope_marts(marts, role)
+        year = circle.practice_years(scoped.practices, code)[0]
+        rows = circle.circle_practices(scoped.practices, code, year)
+        assert circle.has_details(rows) is detail
+        practice, trend = circle_summary.pdf_charts(
+            rows,
+            values=marts.values,
+            practices=scoped.practices,
+            circle_code=code,
+            circle_name="K",
+            year=year,
+            details=circle.has_details(rows),
+            flat_rate_meta=flat_meta,
+        )
+        assert len(practice) == (1 if detail else 0)
+        assert len(trend) == 2
+        for figure in [*practice, *trend]:
+            assert figure.spec["config"]["locale"]["number"]["decimal"] == ","
+    practice, trend = circle_summary.pdf_charts(
+        rows,
+        values=marts.values,
+        practices=marts.practices,
+        circle_code=code,
+        circle_name="K",
+        year=year,
+        details=False,
+        flat_rate_meta=None,
+    )
+    assert (practice, trend) == ([], [])

@@ -30,7 +30,9 @@ import polars as pl
 
 from popmgmt.pipeline.published import trends_mart
 from popmgmt.views import (
+    charts,
     circle,
+    circle_charts,
     circle_map,
     circle_tables,
     compare_flanders,
@@ -203,6 +205,55 @@ def coverage_map_spec(
         title=f"Gemeenten van {circle_name}, gekleurd per eerstelijnszone",
         outlines=outlines,
     )
+
+
+def pdf_charts(
+    rows: pl.DataFrame,
+    *,
+    values: pl.DataFrame,
+    practices: pl.DataFrame,
+    circle_code: str,
+    circle_name: str,
+    year: int | None,
+    details: bool,
+    flat_rate_meta: Mapping[str, Any] | None,
+) -> tuple[list[pdf_report.Figure], list[pdf_report.Figure]]:
+    """The page's charts for the PDF, as Vega-Lite dicts (`charts.finish`): the GMD
+    patients against FTE of the practices (only with `details`: the role sees the
+    counts), and the trend of the flat-rate share with the practices per payment system
+    (when `flat_rate_meta`, the indicator's metadata, is given)."""
+    practice_charts = []
+    if details and year is not None:
+        points = circle.gmd_fte_points(rows)
+        chart = circle_charts.gmd_fte_chart(
+            points,
+            circle_ratio=circle.gmd_per_fte_ratio(rows),
+            flanders_ratio=circle.flanders_gmd_per_fte(values, practices, circle_code, year),
+            circle_name=circle_name,
+            year=year,
+            n_left_out=rows.height - points.height,
+        )
+        practice_charts.append(
+            pdf_report.Figure(charts.finish(chart), caption=circle_tables.FTE_NOTE)
+        )
+    trend_charts = []
+    if flat_rate_meta is not None:
+        trend = circle_charts.trend_chart(
+            circle.trend_rows(values, circle.FLAT_RATE_SHARE, circle_code),
+            circle_name=circle_name,
+            indicator_name=str(flat_rate_meta.get("name_nl") or circle.FLAT_RATE_SHARE),
+            unit=flat_rate_meta.get("unit"),
+            source=flat_rate_meta.get("source"),
+            annotate_flat_rate=True,
+        )
+        payment = circle_charts.payment_chart(
+            circle.payment_counts(values, circle_code), circle_name=circle_name
+        )
+        trend_charts = [
+            pdf_report.Figure(charts.finish(trend)),
+            pdf_report.Figure(charts.finish(payment)),
+        ]
+    return practice_charts, trend_charts
 
 
 @dataclass(frozen=True)
