@@ -12,7 +12,7 @@ open tab runs).
 import polars as pl
 import streamlit as st
 
-from popmgmt.app import store, ui
+from popmgmt.app import pdf_button, store, ui
 from popmgmt.metrics import funnel
 from popmgmt.pipeline.codes import FLANDERS_CODE
 from popmgmt.views import (
@@ -243,15 +243,12 @@ def _report_section() -> None:
         "Vlaanderen, de evolutie, de definities, de bronnen en de jaargang, en het demolabel "
         "op elke bladzijde. Het PDF wordt gemaakt wanneer u op de knop klikt (enkele seconden)."
     )
-    st.container().download_button(
+    pdf_button.render(
+        st.container(),
         "Omgevingsanalyse (PDF)",
-        data=_pdf,
+        _pdf,
         file_name=pdf_report.file_name("kring", code),
-        mime="application/pdf",
-        icon=":material/picture_as_pdf:",
         key="circle_report_pdf",
-        on_click="ignore",
-        type="primary",
     )
 
 
