@@ -21,6 +21,7 @@ practices in detail, any other role the public practice facts only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -49,6 +50,7 @@ ANCHOR_TREND: Final = "evolutie"
 TREND_TAB: Final = "Evolutie"
 TAB_PARAM: Final = "weergave"
 INDICATOR_PARAM: Final = "indicator"
+_PEER_RULE: Final = re.compile(r"Slechter dan de vergelijkbare gebieden: [^.]*\. ")
 CIRCLE_ANCHORS: Final = frozenset({ANCHOR_INDICATORS, ANCHOR_TREND})
 """Every anchor a circle sentence can link to (the page must carry each)."""
 
@@ -125,9 +127,11 @@ def summary_sentences(spine: pl.DataFrame, trend_codes: Sequence[str]) -> list[s
     trendable = set(trend_codes)
     out = []
     for s in summary.summarise(spine, words=summary.CIRCLE_WORDS):
+        # Circles have no similar circles: the method sentence leaves out that rule.
+        text = _PEER_RULE.sub("", s.text) if s.kind == "methode" else s.text
         to_trend = s.anchor == summary.ANCHOR_TRENDS and s.indicator_code in trendable
         anchor = ANCHOR_TREND if to_trend else ANCHOR_INDICATORS
-        out.append(summary.Sentence(s.kind, s.text, anchor, s.indicator_code))
+        out.append(summary.Sentence(s.kind, text, anchor, s.indicator_code))
     return out
 
 
