@@ -9,19 +9,23 @@ Query parameters: `kring` restores the chosen circle, `weergave` the open tab (o
 open tab runs).
 """
 
+import polars as pl
 import streamlit as st
 
-from popmgmt.app import store, ui
+from popmgmt.app import pdf_button, store, ui
 from popmgmt.metrics import funnel
 from popmgmt.pipeline.codes import FLANDERS_CODE
 from popmgmt.views import (
     circle,
     circle_charts,
     circle_map,
+    circle_summary,
     circle_tables,
     funnel_charts,
     labels,
     maps,
+    pdf_report,
+    zone_tables,
 )
 
 CIRCLE_KEY = "circle_kring"
@@ -40,6 +44,24 @@ PRACTICE_MAP_HEIGHT = 520
 REFERENCES = {"kring": "de kring", "vlaanderen": "Vlaanderen"}
 
 marts = ui.page_start()  # data check and demo label, on every page
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _trend_codes(_m: store.Marts, key: str) -> list[str]:
+    """The indicators of the tab "Evolutie" (public aggregates: every role)."""
+    del key
+    return circle_summary.trend_indicators(_m.values, _m.indicators)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _spine(_m: store.Marts, key: str, circle_code: str) -> pl.DataFrame:
+    """The circle's indicators against Flanders with their trend tests (public
+    aggregates of the build: the same for every role)."""
+    del key
+    return circle_summary.circle_spine(
+        _m.values, _m.indicators, circle_code, comparisons=_m.comparisons, trends=_m.trends
+    )
+
 
 st.title("Praktijken van de kring")
 st.caption(circle_tables.LEARNING_NOTE)
@@ -75,6 +97,17 @@ name = names[code]
 md_name = labels.md_text(name)  # the circle's name where Markdown renders
 years = circle.practice_years(marts.practices, code)
 year = year_col.selectbox("Jaar", years, index=0, key=f"circle_year_{code}") if years else None
+build_key = f"{marts.folder}|{marts.manifest.get('built_at')}"
+available = [c for c in circle.AGGREGATE_INDICATORS if c in set(marts.indicators["indicator_code"])]
+trend_codes = _trend_codes(marts, build_key)
+
+# --- what stands out ------------------------------------------------------------------------
+spine = _spine(marts, build_key, code)
+st.header(f"Wat valt op in {md_name}", anchor=circle_summary.ANCHOR_SUMMARY)
+with st.container(border=True):
+    st.markdown(
+        circle_summary.summary_markdown(circle_summary.summary_sentences(spine, trend_codes), code)
+    )
 
 # --- what the circle covers ---------------------------------------------------------------
 zones = circle.circle_zones(marts.areas, code)
@@ -107,24 +140,123 @@ with legend_col:
     st.html(maps.legend_html(circle_map.zone_legend(zones), title="Eerstelijnszone"))
 with st.expander("Gemeenten en zones van de kring"):
     municipalities = circle.circle_municipalities(marts.areas, code)
-    st.dataframe(
-        municipalities.select(
-            municipalities["municipality"].alias("Gemeente"),
-            municipalities["refnis"].alias("NIS-code"),
-            municipalities["zone_name"].alias("Eerstelijnszone"),
-        ),
-        hide_index=True,
-        width="stretch",
+    municipality_table = municipalities.select(
+        municipalities["municipality"].alias("Gemeente"),
+        municipalities["refnis"].alias("NIS-code"),
+        municipalities["zone_name"].alias("Eerstelijnszone"),
     )
-    st.dataframe(circle.zones_table(zones, names), hide_index=True, width="stretch")
+    zone_table = circle.zones_table(zones, names)
+    st.dataframe(municipality_table, hide_index=True, width="stretch")
+    st.dataframe(zone_table, hide_index=True, width="stretch")
+
+# --- the circle's indicators against Flanders ----------------------------------------------
+st.header("Indicatoren: de kring tegenover Vlaanderen", anchor=circle_summary.ANCHOR_INDICATORS)
+indicator_table = circle_summary.indicator_display(spine)
+with st.expander(f"Tabel: alle indicatoren van {md_name} tegenover Vlaanderen"):
+    st.caption(zone_tables.SIGNIFICANCE_METHOD)
+    st.dataframe(indicator_table, hide_index=True, width="stretch")
+    st.caption(
+        "Kringcijfers tellen de inwoners en praktijken van de gemeenten van de kring; de "
+        "spreiding loopt over alle kringen. Elke indicator in zijn nieuwste jaar op kringniveau."
+    )
+    ui.download_buttons(
+        indicator_table,
+        f"kring_{code}_indicatoren",
+        "circle_indicators_download",
+        sheet="Indicatoren",
+        notes=[
+            f"Indicatoren van {name} ({code}) tegenover Vlaanderen",
+            f"Gegevens: {store.vintage_text(marts)}",
+            f"Grenzen {store.boundary_version(marts)}",
+            f"Bronvermelding: {store.attribution_text(marts)}",
+            *([labels.DEMO_BADGE] if store.is_demo(marts) else []),
+        ],
+    )
+
+rows = (
+    circle.circle_practices(marts.practices, code, year)
+    if year is not None
+    else circle.practice_rows(marts.practices.clear())
+)
+details = circle.has_details(rows)
+
+
+def _pdf() -> bytes:
+    """The circle's omgevingsanalyse (made on click, from what this role's page shows)."""
+    figures, trend_figures = circle_summary.pdf_charts(
+        rows,
+        values=marts.values,
+        practices=marts.practices,
+        circle_code=code,
+        circle_name=name,
+        year=year,
+        details=details,
+        flat_rate_meta=store.indicator_meta(marts, circle.FLAT_RATE_SHARE)
+        if circle.FLAT_RATE_SHARE in available
+        else None,
+    )
+    content = circle_summary.CirclePdf(
+        circle_code=code,
+        circle_name=name,
+        year=year,
+        coverage_text=circle_tables.coverage_text(
+            zones, circle_name=name, circle_code=code, circle_names=names
+        ).split("\n", 1)[0],
+        municipalities=municipality_table,
+        zones=zone_table,
+        spine=spine,
+        practices=None
+        if year is None
+        else circle_tables.practice_table(rows, marts.areas, details=details),
+        practice_counts="" if year is None else circle_tables.practice_counts_text(rows),
+        details=details,
+        aggregates=None
+        if year is None
+        else circle_tables.aggregate_table(
+            marts.values, marts.indicators, code, year, available, comparisons=marts.comparisons
+        ),
+        coverage_map=circle_summary.coverage_map_spec(
+            coverage, outlines, zones, marts.areas, circle_name=name
+        ),
+        charts=figures,
+        trend_charts=trend_figures,
+    )
+    meta = circle_summary.pdf_meta(
+        name,
+        code,
+        demo=store.is_demo(marts),
+        vintage=store.vintage_text(marts),
+        boundary_version=store.boundary_version(marts),
+        built_at=store.built_at_text(marts),
+        attribution=store.attribution_text(marts),
+    )
+    return circle_summary.circle_pdf(
+        content, indicators=marts.indicators, trend_codes=trend_codes, meta=meta
+    )
+
+
+def _report_section() -> None:
+    st.header("Kringrapport")
+    st.caption(
+        "De omgevingsanalyse van de kring als PDF: wat opvalt, de kaart van de gemeenten, de "
+        "indicatoren, de praktijken zoals u ze op deze pagina ziet, de kring tegenover "
+        "Vlaanderen, de evolutie, de definities, de bronnen en de jaargang, en het demolabel "
+        "op elke bladzijde. Het PDF wordt gemaakt wanneer u op de knop klikt (enkele seconden)."
+    )
+    pdf_button.render(
+        st.container(),
+        "Omgevingsanalyse (PDF)",
+        _pdf,
+        file_name=pdf_report.file_name("kring", code),
+        key="circle_report_pdf",
+    )
+
 
 if year is None:
     st.info(f"Er zijn geen praktijken van {md_name} in deze gegevens.")
+    _report_section()
     ui.footer(marts)
     st.stop()
-
-rows = circle.circle_practices(marts.practices, code, year)
-details = circle.has_details(rows)
 
 # Only the open tab runs (`bind="query-params"`: the tab is in the link as `weergave`).
 (
@@ -343,7 +475,6 @@ if tab_map.open:
         )
 
 # --- the circle against Flanders and the other circles ----------------------------------
-available = [c for c in circle.AGGREGATE_INDICATORS if c in set(marts.indicators["indicator_code"])]
 
 
 def _indicator_name(code_: str) -> str:
@@ -416,14 +547,18 @@ if tab_flanders.open:
 # --- trend --------------------------------------------------------------------------------
 if tab_trend.open:
     with tab_trend:
+        st.subheader(f"Evolutie van {md_name}", anchor=circle_summary.ANCHOR_TREND)
+        # A summary sentence's link names the indicator (`indicator=`); else the flat-rate share.
+        linked = circle_summary.trend_choice(
+            st.query_params.get(circle_summary.INDICATOR_PARAM), trend_codes
+        )
+        trend_default = linked or (
+            circle.FLAT_RATE_SHARE if circle.FLAT_RATE_SHARE in available else None
+        )
         trend_code = st.selectbox(
             "Indicator",
-            available,
-            index=(
-                available.index(circle.FLAT_RATE_SHARE)
-                if circle.FLAT_RATE_SHARE in available
-                else 0
-            ),
+            trend_codes,
+            index=trend_codes.index(trend_default) if trend_default else 0,
             format_func=_indicator_name,
             key="circle_trend_indicator",
         )
@@ -450,4 +585,5 @@ if tab_trend.open:
             f"contactcijfers meten: {circle_tables.FLAT_RATE_NOTE}"
         )
 
+_report_section()
 ui.footer(marts)

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from popmgmt.app import access, pdca_panel, store, ui
+from popmgmt.app import access, pdca_panel, pdf_button, store, ui
 from popmgmt.metrics import gain, gppoor, peers
 from popmgmt.metrics.indicators import GMD_COVERAGE
 from popmgmt.views import (
@@ -731,15 +731,12 @@ def _pdf() -> bytes:
 
 
 pdf_col, html_col = st.columns(2)
-pdf_col.download_button(
+pdf_button.render(
+    pdf_col,
     "Omgevingsanalyse (PDF)",
-    data=_pdf,
+    _pdf,
     file_name=pdf_report.file_name("zone", code),
-    mime="application/pdf",
-    icon=":material/picture_as_pdf:",
     key="zone_report_pdf",
-    on_click="ignore",
-    type="primary",
 )
 html_col.download_button(
     "Zonerapport (HTML, afdrukbaar)",

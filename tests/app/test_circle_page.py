@@ -6,22 +6,25 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import polars as pl
 import pytest
 from appkit import page_texts
 from conftest import ROOT
+from pypdf import PdfReader
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from popmgmt.app import roles, ui
 from popmgmt.app.store import Marts
-from popmgmt.views import circle, circle_tables, labels
+from popmgmt.views import circle, circle_summary, circle_tables, labels
 
 PAGE = str(ROOT / "pages" / "circle.py")
 TIMEOUT = 60
@@ -134,10 +137,12 @@ def test_page_opens_on_the_first_circle_for_the_public(page: AppTest, circles: l
     assert decks[0]["layers"][0]["data"]["features"]
     table = _table(page)
     assert list(table.columns) == circle.practice_columns(False)
+    # The circle's indicator table, the practice table, then the PDF.
+    formats = ["Excel (XLSX)", "CSV voor Excel", "CSV voor analisten"]
     assert [b.proto.label for b in page.get("download_button")] == [
-        "Excel (XLSX)",
-        "CSV voor Excel",
-        "CSV voor analisten",
+        *formats,
+        *formats,
+        "Omgevingsanalyse (PDF)",
     ]
 
 
@@ -419,7 +424,16 @@ def test_no_gp_level_field_or_identifier_reaches_the_page_or_a_download(
         _open(at, kring=circles[0], role="departement", tab=tab)
         seen += list(_serialised(at._tree))
     seen += list(downloads.values())
-    assert len(downloads) == 3  # XLSX, CSV for Excel, CSV for analysts
+    # XLSX, CSV for Excel, CSV for analysts of the indicator and practice tables; the PDF.
+    year = max(circle.practice_years(pl.read_parquet(leaky_data / "practices.parquet"), circles[0]))
+    assert set(downloads) == {
+        *(f"kring_{circles[0]}_indicatoren{ext}" for ext in (".xlsx", "_excel.csv", ".csv")),
+        *(f"praktijken_{circles[0]}_{year}{ext}" for ext in (".xlsx", "_excel.csv", ".csv")),
+        f"omgevingsanalyse_kring_{circles[0]}.pdf",
+    }
+    # The PDF's streams are compressed: read its text.
+    pdf = PdfReader(io.BytesIO(downloads[f"omgevingsanalyse_kring_{circles[0]}.pdf"]))
+    seen += [(p.extract_text() or "").encode() for p in pdf.pages]
     blob = b"\n".join(seen)
     assert b"PR-" in blob  # the practices are there, by pseudonym
     for name, value in GP_LEVEL_COLUMNS.items():
@@ -427,3 +441,128 @@ def test_no_gp_level_field_or_identifier_reaches_the_page_or_a_download(
         assert name.encode() not in blob, name
     for word in (b"RIZIV_ID", b"RIZIV_HCI", b"BIRTH_YEAR", b"HOURS_PER_WEEK", b"WELLBEING"):
         assert word not in blob
+
+
+# --------------------------------------------------------------------------- summary, PDF
+
+
+def _in_order(block: Any) -> Iterator[Any]:
+    """The page's elements in document order (blocks walked depth-first)."""
+    for node in block.children.values():
+        if hasattr(node, "children") and node.children:
+            yield from _in_order(node)
+        else:
+            yield node
+
+
+def _anchors(at: AppTest) -> set[str]:
+    return {e.anchor for e in [*at.header, *at.subheader] if e.anchor}
+
+
+def _summary_links(at: AppTest) -> list[str]:
+    boxes = [m.value for m in at.markdown if "[→ grafiek](" in m.value]
+    assert len(boxes) == 1
+    return re.findall(r"\[→ grafiek\]\(([^)]*)\)", boxes[0])
+
+
+def _circle_with_trend_link(marts: Marts, circles: list[str]) -> str:
+    """A circle whose summary links a worsening trend to the tab 'Evolutie'."""
+    available = circle_summary.trend_indicators(marts.values, marts.indicators)
+    for code in circles:
+        spine = circle_summary.circle_spine(
+            marts.values, marts.indicators, code, comparisons=marts.comparisons, trends=marts.trends
+        )
+        sentences = circle_summary.summary_sentences(spine, available)
+        if any(s.anchor == circle_summary.ANCHOR_TREND for s in sentences):
+            return code
+    raise AssertionError("no circle of the demo has a worsening trend in the trend tab")
+
+
+def test_summary_comes_first_and_its_links_reach_existing_anchors(
+    page: AppTest, circles: list[str], marts: Marts
+) -> None:
+    """Given a circle with a worsening trend, the first heading under the title is "Wat
+    valt op in …"; every "#…" link names an anchor of this run, and every link to the tab
+    "Evolutie" opens that tab with its indicator chosen and an anchor of that name."""
+    code = _circle_with_trend_link(marts, circles)
+    _open(page, kring=code, role=f"kring:{code}")
+    headings = [e for e in _in_order(page.main) if e.type in ("header", "subheader", "title")]
+    assert headings[0].type == "title"
+    assert headings[1].value.startswith("Wat valt op in ")
+    assert headings[1].anchor == circle_summary.ANCHOR_SUMMARY
+    links = _summary_links(page)
+    assert any(link.startswith("#") for link in links)
+    trend_links = [link for link in links if link.startswith("?")]
+    assert trend_links
+    anchors = _anchors(page)
+    assert circle_summary.ANCHOR_INDICATORS in anchors
+    for link in links:
+        if link.startswith("#"):
+            assert link[1:] in anchors, link
+    for link in trend_links:
+        parts = urlsplit(link)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        assert query["kring"] == code
+        at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+        at.query_params["indicator"] = query["indicator"]
+        _open(at, kring=query["kring"], role=f"kring:{code}", tab=query[TAB_KEY])
+        assert parts.fragment in _anchors(at), link
+        assert _selectbox(at, "Indicator").value == query["indicator"]
+
+
+def test_indicator_table_of_the_circle(page: AppTest, circles: list[str], marts: Marts) -> None:
+    """Given a circle, the section "Indicatoren" holds the circle's value of every
+    indicator published at circle level, against Flanders."""
+    _open(page, kring=circles[0])
+    tables = [d.value for d in page.dataframe if "Laagste – hoogste kring" in d.value.columns]
+    assert len(tables) == 1
+    at_level = marts.values.filter(
+        (pl.col("level") == "kring") & (pl.col("area_code") == circles[0])
+    )
+    assert len(tables[0]) == at_level["indicator_code"].n_unique()
+
+
+def _pdf_texts(at: AppTest, monkeypatch: pytest.MonkeyPatch, *, kring: str, role: str) -> list[str]:
+    made: dict[str, bytes] = {}
+    original = DeltaGenerator.download_button
+
+    def spy(self: DeltaGenerator, label: str, data: Any, *args: Any, **kwargs: Any) -> Any:
+        if label == "Omgevingsanalyse (PDF)":
+            assert callable(data)  # generated on click, not on every run
+            made[str(kwargs["file_name"])] = data()
+        return original(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    _open(at, kring=kring, role=role)
+    monkeypatch.setattr(DeltaGenerator, "download_button", original)
+    assert list(made) == [f"omgevingsanalyse_kring_{kring}.pdf"]
+    reader = PdfReader(io.BytesIO(made[f"omgevingsanalyse_kring_{kring}.pdf"]))
+    return [p.extract_text() or "" for p in reader.pages]
+
+
+def test_pdf_button_gives_the_omgevingsanalyse_of_the_circle(
+    page: AppTest, circles: list[str], marts: Marts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a circle, the page offers "Omgevingsanalyse (PDF)"; the file (made on click)
+    opens, has several pages, names the circle, has the summary and the demo label on
+    every page, and holds the practice counts for the circle itself only."""
+    own, other = circles[0], circles[1]
+    texts = _pdf_texts(page, monkeypatch, kring=own, role=f"kring:{own}")
+    name = marts.areas.filter(pl.col("area_code") == own)["area_name"][0]
+    assert len(texts) > 1
+    assert f"Omgevingsanalyse {name} ({own})" in texts[0]
+    assert "Wat valt op" in texts[0]
+    assert all(labels.DEMO_BADGE in t for t in texts)
+    squashed = "".join("".join(t.split()) for t in texts)
+    assert "VTE(schatting)" in squashed
+    assert "Gemeentenvandekring" in squashed
+    assert "Evolutie" in "".join(texts)
+    public = _pdf_texts(
+        AppTest.from_file(PAGE, default_timeout=TIMEOUT),
+        monkeypatch,
+        kring=own,
+        role=f"kring:{other}",
+    )
+    squashed_public = "".join("".join(t.split()) for t in public)
+    assert "VTE(schatting)" not in squashed_public
+    assert "Praktijkvorm" in squashed_public

@@ -316,6 +316,10 @@ def test_circle_page_renders_the_hostile_circle_as_text(
     for body in bodies:
         assert not BAD_TAGS & set(_tags(body).tags)
     _assert_no_formula_cells(downloads)
+    # The circle's PDF: the hostile circle name is typeset as the characters typed.
+    pdf = PdfReader(io.BytesIO(downloads[f"omgevingsanalyse_kring_{circle}.pdf"]))
+    first = re.sub(r"\s+", "", pdf.pages[0].extract_text() or "")
+    assert re.sub(r"\s+", "", CIRCLE_NAME) in first
 
 
 def test_catalogue_renders_hostile_metadata_as_text(

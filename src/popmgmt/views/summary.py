@@ -31,7 +31,7 @@ When nothing is worse, a sentence says so, naming what was checked.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -447,9 +447,11 @@ def markdown(
     params: Mapping[str, str],
     *,
     indicator_param: str = "indicator",
+    link: Callable[[Sentence], str] | None = None,
 ) -> str:
     """The summary as Markdown: a bold heading per kind, a bullet per sentence with a link
-    to its chart. Every text is escaped with `labels.md_text`."""
+    to its chart (`href`, or `link` for a page with other anchors, such as the circle
+    page). Every text is escaped with `labels.md_text`."""
     parts: list[str] = []
     for kind, heading in KINDS.items():
         these = [s for s in sentences if s.kind == kind]
@@ -460,7 +462,7 @@ def markdown(
             continue
         lines = [f"**{labels.md_text(heading)}**", ""]
         for s in these:
-            link = href(s, params, indicator_param=indicator_param)
-            lines.append(f"- {labels.md_text(s.text)} [→ grafiek]({link})")
+            target = link(s) if link else href(s, params, indicator_param=indicator_param)
+            lines.append(f"- {labels.md_text(s.text)} [→ grafiek]({target})")
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
