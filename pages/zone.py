@@ -121,7 +121,7 @@ def _reach(_m: store.Marts, key: str, zone_code: str) -> pl.DataFrame:
     aggregates of the published Atlas cells: shared by every role)."""
     del key
     munis = _m.areas.filter((pl.col("level") == "gemeente") & (pl.col("zone_code") == zone_code))
-    return zone_reach.reach_frame(_m.values, zone_code, munis)
+    return zone_reach.reach_frame(_m.values, zone_code, munis, _m.breakdowns)
 
 
 def _downloads(frame: pl.DataFrame, zone_code: str, what: str, notes: list[str]) -> None:

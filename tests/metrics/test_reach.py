@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
+from popmgmt.metrics import reach
 from popmgmt.metrics.reach import GP_CONTACT, not_reached
 
 
@@ -86,3 +87,42 @@ def test_zero_not_reached_is_shown_and_order_follows_areas() -> None:
 def test_missing_year_gives_no_data() -> None:
     out = not_reached(VALUES, areas=[("zone", "elz9")], year=2023)
     assert out["status"].to_list() == ["geen_gegevens", "geen_gegevens"]
+
+
+def _breakdown(band: str, num: int, den: int, hidden: bool = False) -> dict[str, object]:
+    return {
+        "indicator_code": "ima_gmd",
+        "level": "zone",
+        "area_code": "z1",
+        "year": 2023,
+        "age_band": band,
+        "sex": "T",
+        "numerator": None if hidden else num,
+        "denominator": None if hidden else den,
+        "suppressed": hidden,
+        "suppression_reason": "primair" if hidden else None,
+    }
+
+
+def test_oldest_inhabitants_not_reached_from_the_published_bands() -> None:
+    """Given a zone's published 80-89 and 90+ cells of GMD coverage (both sexes), the
+    80-plussers without a GMD are (1,000 - 900) + (300 - 250) = 150 of 1,300; when one
+    band is hidden the sum is hidden too, never computed from the other band alone."""
+    rows = [
+        _breakdown("70-79", 1800, 2000),
+        _breakdown("80-89", 900, 1000),
+        _breakdown("90+", 250, 300),
+    ]
+    shown = reach.not_reached_oldest(pl.DataFrame(rows), areas=[("zone", "z1")])
+    gmd = shown.filter(pl.col("what") == "zonder_gmd_80plus").row(0, named=True)
+    assert gmd["status"] == "getoond"
+    assert gmd["not_reached"] == 150
+    assert gmd["denominator"] == 1300
+    assert gmd["share"] == pytest.approx(150 / 1300 * 100)
+    hidden = reach.not_reached_oldest(
+        pl.DataFrame([rows[0], rows[1], _breakdown("90+", 250, 300, hidden=True)]),
+        areas=[("zone", "z1")],
+    )
+    row = hidden.filter(pl.col("what") == "zonder_gmd_80plus").row(0, named=True)
+    assert row["status"] == "onderdrukt"
+    assert row["not_reached"] is None

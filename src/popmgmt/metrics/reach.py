@@ -8,9 +8,10 @@ denominator only, so they reveal nothing the indicator mart does not; still, as 
 shows no count of persons 1-4, a complement of 1-4 is not shown (`status` "klein"), and a
 cell the mart hides stays hidden (`status` "onderdrukt"), whatever its complement would be.
 
-The share not reached is a proportion: Wilson score interval (`metrics.stats`). The marts
-hold no age breakdown of the Atlas indicators, so "75+ not reached" cannot be computed yet
-(docs/gp-capacity.md).
+The share not reached is a proportion: Wilson score interval (`metrics.stats`). For the
+oldest inhabitants the published Atlas breakdowns (zone and Flanders level, 10-year age
+bands) give "80+" (`not_reached_oldest`); 75+ does not follow from 10-year bands, and
+municipalities have no published breakdown (docs/gp-capacity.md).
 """
 
 from __future__ import annotations
@@ -127,3 +128,52 @@ def not_reached(
         pl.when(hidden).then(pl.col("suppression_reason")).alias("suppression_reason"),
     )
     return frame.select([pl.col(c).cast(t) for c, t in SCHEMA.items()])
+
+
+OLDEST_BANDS: Final = ("80-89", "90+")
+"""The Atlas' 10-year bands that make up "80+": the closest to 75+ the bands allow."""
+OLDEST_SUFFIX: Final = "_80plus"
+
+
+def oldest_cells(breakdowns: pl.DataFrame, bands: Sequence[str] = OLDEST_BANDS) -> pl.DataFrame:
+    """The published Atlas breakdown cells (both sexes) of `bands` summed per indicator,
+    area and year, shaped like `indicator_values` rows for `not_reached`.
+
+    A sum is only a figure when every band in it is published: where one is hidden the
+    sum is marked hidden too (summing a hidden cell into a published total would give
+    it back by subtraction). Only the `NOT_REACHED` indicators.
+    """
+    cells = breakdowns.filter(
+        pl.col("indicator_code").is_in(list(NOT_REACHED.values()))
+        & (pl.col("sex") == "T")
+        & pl.col("age_band").is_in(list(bands))
+    )
+    keys = ["indicator_code", "level", "area_code", "year"]
+    hidden = pl.col("suppressed").fill_null(False)
+    return (
+        cells.group_by(keys, maintain_order=True)
+        .agg(
+            pl.col("numerator").cast(pl.Float64).sum().alias("numerator"),
+            pl.col("denominator").cast(pl.Float64).sum().alias("denominator"),
+            (hidden.any() | (pl.len() < len(bands))).alias("suppressed"),
+            pl.col("suppression_reason").drop_nulls().first().alias("suppression_reason"),
+        )
+        .with_columns(
+            pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("numerator", "denominator")
+        )
+        .with_columns(
+            pl.when(pl.col("suppressed"))
+            .then(pl.col("suppression_reason").fill_null("secundair"))
+            .alias("suppression_reason")
+        )
+        .sort(keys)
+    )
+
+
+def not_reached_oldest(
+    breakdowns: pl.DataFrame, *, areas: Sequence[tuple[str, str]], confidence: float = 0.95
+) -> pl.DataFrame:
+    """`not_reached` for inhabitants aged 80+ (`oldest_cells`), `what` with `OLDEST_SUFFIX`."""
+    out = not_reached(oldest_cells(breakdowns), areas=areas, confidence=confidence)
+    return out.with_columns(pl.col("what") + OLDEST_SUFFIX)

@@ -11,12 +11,14 @@ from typing import Any, Final
 
 import polars as pl
 
-from popmgmt.metrics.reach import NOT_REACHED, not_reached
+from popmgmt.metrics.reach import NOT_REACHED, not_reached, not_reached_oldest
 from popmgmt.views import labels
 
 WHAT_LABELS: Final[Mapping[str, str]] = {
     "zonder_gmd": "Zonder GMD",
     "zonder_contact": "Zonder huisartscontact in het jaar",
+    "zonder_gmd_80plus": "80-plussers zonder GMD",
+    "zonder_contact_80plus": "80-plussers zonder huisartscontact in het jaar",
 }
 STATUS_TEXT: Final[Mapping[str, str]] = {
     "klein": "niet getoond (1 tot 4 personen)",
@@ -37,9 +39,10 @@ NOTE: Final = (
     "huisarts in het jaar, naar woonplaats: de noemer min de teller van de IMA Atlas-"
     "indicatoren 'Inwoners met een GMD' en 'Minstens één contact met de huisarts'. Aandeel "
     "met een 95%-Wilson-interval. Een cel die in de Atlas-cijfers onderdrukt is, blijft "
-    "onderdrukt; een aantal van 1 tot 4 personen wordt niet getoond. Een uitsplitsing naar "
-    "leeftijd (bijvoorbeeld 75-plussers) is er nog niet: de Atlas-cijfers van deze app zijn "
-    "opgeteld over leeftijd en geslacht. Inwoners van forfaitaire praktijken (medische huizen) "
+    "onderdrukt; een aantal van 1 tot 4 personen wordt niet getoond. Voor de 80-plussers "
+    "(de leeftijdsgroepen 80-89 en 90+ van de Atlas; 75-plussers zijn met groepen van 10 jaar "
+    "niet af te leiden) alleen voor de zone: gemeenten hebben geen uitsplitsing naar leeftijd, "
+    "en de som wordt niet getoond als een van de twee groepen onderdrukt is. Inwoners van forfaitaire praktijken (medische huizen) "
     "hebben geen aangerekende contacten en tellen dus als 'zonder contact'. Bron: IMA-AIM, "
     "Atlas, bewerking popmgmt."
 )
@@ -52,10 +55,20 @@ def zone_areas(zone_code: str, municipalities: pl.DataFrame) -> list[tuple[str, 
     ]
 
 
-def reach_frame(values: pl.DataFrame, zone_code: str, municipalities: pl.DataFrame) -> pl.DataFrame:
-    """`metrics.reach.not_reached` for the zone and its municipalities, latest year."""
+def reach_frame(
+    values: pl.DataFrame,
+    zone_code: str,
+    municipalities: pl.DataFrame,
+    breakdowns: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """`metrics.reach.not_reached` for the zone and its municipalities, latest year; then,
+    with the Atlas breakdowns, the zone's 80-plussers (`not_reached_oldest`)."""
     rows = values.filter(pl.col("indicator_code").is_in(list(NOT_REACHED.values())))
-    return not_reached(rows, areas=zone_areas(zone_code, municipalities))
+    frame = not_reached(rows, areas=zone_areas(zone_code, municipalities))
+    if breakdowns is None or breakdowns.is_empty() or "age_band" not in breakdowns.columns:
+        return frame
+    oldest = not_reached_oldest(breakdowns, areas=[("zone", zone_code)])
+    return pl.concat([frame, oldest.filter(pl.col("status") != "geen_gegevens")])
 
 
 def count_text(row: Mapping[str, object]) -> str:
