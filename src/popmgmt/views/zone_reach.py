@@ -42,9 +42,9 @@ NOTE: Final = (
     "onderdrukt; een aantal van 1 tot 4 personen wordt niet getoond. Voor de 80-plussers "
     "(de leeftijdsgroepen 80-89 en 90+ van de Atlas; 75-plussers zijn met groepen van 10 jaar "
     "niet af te leiden) alleen voor de zone: gemeenten hebben geen uitsplitsing naar leeftijd, "
-    "en de som wordt niet getoond als een van de twee groepen onderdrukt is. Inwoners van forfaitaire praktijken (medische huizen) "
-    "hebben geen aangerekende contacten en tellen dus als 'zonder contact'. Bron: IMA-AIM, "
-    "Atlas, bewerking popmgmt."
+    "en de som wordt niet getoond als een van de twee groepen onderdrukt is. Inwoners van "
+    "forfaitaire praktijken (medische huizen) hebben geen aangerekende contacten en tellen "
+    "dus als 'zonder contact'. Bron: IMA-AIM, Atlas, bewerking popmgmt."
 )
 
 
