@@ -35,14 +35,16 @@ What it does, everything in a temporary folder and on 127.0.0.1 only:
    `click`/`keydown` in the page) until a run was seen (script state `running` or
    stale elements)
    and the page is finished again by the rules above (without the counts).
-5. **Concurrency**: `--sessions` contexts in the same Chromium process, each clicking
-   through every page (first loads as in 3, all sessions at once, one thread each with
-   its own Playwright driver would be several processes; here one driver drives them in
-   turn-free async). Errors (exceptions on the page, console errors, timeouts) are
-   counted; the median page time is compared with the single-session figure.
+5. **Concurrency**: `--sessions` browser contexts in the same Chromium process (one
+   asyncio Playwright driver), all at once, each loading every page in turn as in 3.
+   Errors (exception or error elements on the page, console errors, timeouts) are
+   counted; the median page time is compared with the single-session median of 3.
+   `--sessions 0` skips this part.
 
-Every wait is bounded (`--timeout`); the run stops by itself. Speed is measured here and
-reported in docs/performance.md, never asserted in tests.
+Each part prints its figures (and rewrites `--out-json`) as soon as it ends, so a run
+stopped later keeps what it measured. Every wait is bounded (`--timeout`); the run stops
+by itself. Speed is measured here and reported in docs/performance.md, never asserted in
+tests.
 """
 
 from __future__ import annotations
@@ -440,11 +442,31 @@ async def concurrency(
     return times, errors, wall
 
 
+def _report_loads(loads: dict[str, list[float]], rounds: int) -> None:
+    empty = statistics.median(loads["Lege pagina"])
+    log(f"first load until rendered, median of {rounds} (s), ratio to the empty page:")
+    for title, ts in loads.items():
+        med = statistics.median(ts)
+        log(
+            f"  {title:28s} {med:6.2f}  x{med / empty:4.2f}"
+            f"   (min {min(ts):.2f}, max {max(ts):.2f})"
+        )
+
+
+def _report_changes(changes: dict[str, list[float]], empty: float, rounds: int) -> None:
+    log(f"re-render after a change, median of {rounds} (s), ratio to the empty first load:")
+    for name, ts in changes.items():
+        med = statistics.median(ts)
+        log(
+            f"  {name:32s} {med:6.2f}  x{med / empty:4.2f}   (min {min(ts):.2f}, max {max(ts):.2f})"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, help="a built data folder (else build the demo)")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--sessions", type=int, default=20, help="0: no concurrency run")
     parser.add_argument("--timeout", type=float, default=90.0, help="seconds per wait")
     parser.add_argument("--out-json", type=Path)
     args = parser.parse_args(argv)
@@ -452,6 +474,11 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, Any] = {"load_average": {"start": load_average()}}
     log(f"load average at start: {load_average()} ({os.cpu_count()} cores)")
 
+    def save() -> None:  # after every stage: a run stopped later keeps what it measured
+        if args.out_json:
+            args.out_json.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+
+    errors: list[str] = []
     with tempfile.TemporaryDirectory(prefix="popmgmt-browser-") as tmp:
         folder = Path(tmp)
         data = args.data
@@ -467,60 +494,49 @@ def main(argv: list[str] | None = None) -> int:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
                     log("calibration (each page once, settled) ...")
-                    counts = calibrate(browser, urls, timeout_ms)
+                    result["counts"] = counts = calibrate(browser, urls, timeout_ms)
                     log(f"first loads, {args.rounds} interleaved rounds ...")
-                    loads = first_loads(browser, urls, counts, args.rounds, timeout_ms)
+                    result["first_load"] = loads = first_loads(
+                        browser, urls, counts, args.rounds, timeout_ms
+                    )
                     result["load_average"]["after first loads"] = load_average()
+                    save()
+                    _report_loads(loads, args.rounds)
+                    empty = statistics.median(loads["Lege pagina"])
                     log("re-render after a change ...")
-                    changes = rerenders(browser, urls, counts, args.rounds, timeout_ms)
+                    result["rerender"] = changes = rerenders(
+                        browser, urls, counts, args.rounds, timeout_ms
+                    )
+                    result["load_average"]["after re-renders"] = load_average()
+                    save()
+                    _report_changes(changes, empty, args.rounds)
                 finally:
                     browser.close()
-            log(f"concurrency: {args.sessions} contexts in one Chromium ...")
-            conc_times, errors, wall = asyncio.run(
-                concurrency(urls, counts, args.sessions, timeout_ms)
-            )
-            result["load_average"]["end"] = load_average()
-
-    empty = statistics.median(loads["Lege pagina"])
-    single = statistics.median(
-        [t for title, ts in loads.items() for t in ts if title != "Lege pagina"]
-    )
-    log("")
-    log(f"first load until rendered, median of {args.rounds} (s), ratio to the empty page:")
-    for title, ts in loads.items():
-        med = statistics.median(ts)
-        log(
-            f"  {title:28s} {med:6.2f}  x{med / empty:4.2f}"
-            f"   (min {min(ts):.2f}, max {max(ts):.2f})"
-        )
-    log(f"re-render after a change, median of {args.rounds} (s), ratio to the empty first load:")
-    for name, ts in changes.items():
-        med = statistics.median(ts)
-        log(
-            f"  {name:32s} {med:6.2f}  x{med / empty:4.2f}   (min {min(ts):.2f}, max {max(ts):.2f})"
-        )
-    conc = statistics.median(conc_times) if conc_times else float("nan")
-    log(
-        f"concurrency: {args.sessions} sessions x {len(urls)} pages in {wall:.1f} s, "
-        f"{len(errors)} errors, median page {conc:.2f} s = x{conc / single:.2f} the "
-        f"single-session median of the app pages ({single:.2f} s)"
-    )
-    for err in errors[:20]:
-        log(f"  error: {err}")
+            if args.sessions > 0:
+                log(f"concurrency: {args.sessions} contexts in one Chromium ...")
+                conc_times, errors, wall = asyncio.run(
+                    concurrency(urls, counts, args.sessions, timeout_ms)
+                )
+                result["load_average"]["end"] = load_average()
+                result["concurrency"] = {
+                    "times": conc_times,
+                    "errors": errors,
+                    "wall": wall,
+                    "sessions": args.sessions,
+                }
+                save()
+                single = statistics.median(
+                    [t for title, ts in loads.items() for t in ts if title != "Lege pagina"]
+                )
+                conc = statistics.median(conc_times) if conc_times else float("nan")
+                log(
+                    f"concurrency: {args.sessions} sessions x {len(urls)} pages in {wall:.1f} s, "
+                    f"{len(errors)} errors, median page {conc:.2f} s = x{conc / single:.2f} the "
+                    f"single-session median of the app pages ({single:.2f} s)"
+                )
+                for err in errors[:20]:
+                    log(f"  error: {err}")
     log(f"load average: {result['load_average']}")
-    result.update(
-        first_load=loads,
-        rerender=changes,
-        concurrency={
-            "times": conc_times,
-            "errors": errors,
-            "wall": wall,
-            "sessions": args.sessions,
-        },
-        counts=counts,
-    )
-    if args.out_json:
-        args.out_json.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     return 0 if not errors else 1
 
 
