@@ -16,7 +16,7 @@ from popmgmt.app import annotations as ann
 from popmgmt.app import store, ui
 from popmgmt.metrics import gppoor
 from popmgmt.metrics.indicators import GP_PER_10K
-from popmgmt.views import gppoor_display, labels, maps, monitor, monitor_charts
+from popmgmt.views import gppoor_display, labels, maps, monitor
 
 LEVELS = {"gemeente": "Gemeenten", "zone": "Eerstelijnszones"}
 LEVEL_WORDS = {"gemeente": "gemeenten", "zone": "zones"}
@@ -43,7 +43,7 @@ def _assessed(
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _geometry(key: tuple[str, str], level: str, _geojson: dict[str, Any]) -> dict[str, str]:
     del key
-    return monitor_charts.geometry_index(_geojson)
+    return maps.display_geometry(_geojson)
 
 
 # --- query parameters ----------------------------------------------------------------------

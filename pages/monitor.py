@@ -98,7 +98,7 @@ def _heatmap(key: tuple[str, str], code: str) -> dict[str, Any]:
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _geometry(key: tuple[str, str], level: str, _geojson: dict[str, Any]) -> dict[str, str]:
     del key
-    return monitor_charts.geometry_index(_geojson)
+    return maps.display_geometry(_geojson)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

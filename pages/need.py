@@ -149,7 +149,7 @@ def _pyramid(
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _geometry(build: tuple[str, str], level: str) -> dict[str, str]:
     del build
-    return need_display.geometry_json(ui.load_geojson(level), decimals=4)
+    return maps.display_geometry(ui.load_geojson(level))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

@@ -10,6 +10,8 @@ from typing import Any
 import altair as alt
 import polars as pl
 import pytest
+import shapely
+from shapely.geometry import shape
 
 from popmgmt.app import store
 from popmgmt.config import ConfigError, refdata_dir
@@ -256,3 +258,51 @@ def test_zone_interval_chart() -> None:
     records = charts.zone_interval_records(VALUES, unit="%")
     assert [r["area"] for r in records] == ["Een (elz1)", "Twee (elz2)"]
     assert _plain(records)
+
+
+def _wiggly_pair() -> dict[str, Any]:
+    """Two areas sharing a border with 250 small zigzags (0.0005 degrees, about 35 m)."""
+    border = [(1.0, 50.0 + i * 0.002) for i in range(251)]
+    border = [(lon + (0.0005 if i % 2 else 0.0), lat) for i, (lon, lat) in enumerate(border)]
+    west = [(0.5, 50.5), (0.5, 50.0), *border, (0.5, 50.5)]
+    east = [(1.5, 50.0), (1.5, 50.5), *reversed(border), (1.5, 50.0)]
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"area_code": code},
+                "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in ring]]},
+            }
+            for code, ring in (("west", west), ("east", east))
+        ],
+    }
+
+
+def test_display_geometry_simplifies_as_one_coverage() -> None:
+    """Given two areas with a shared zigzag border, then the map geometry drops the zigzags
+    (fewer points, 4 decimals) and both areas keep the same border: no gap, no overlap."""
+    geojson = _wiggly_pair()
+    full = maps.geometry_index(geojson)
+    shown = maps.display_geometry(geojson)
+    assert set(shown) == {"west", "east"}
+    for code in shown:
+        before = json.loads(full[code])["coordinates"][0]
+        after = json.loads(shown[code])["coordinates"][0]
+        assert len(after) < len(before) / 5
+        assert all(c == round(c, maps.DISPLAY_DECIMALS) for point in after for c in point)
+    shapes = [shape(json.loads(shown[code])) for code in ("west", "east")]
+    assert bool(shapely.coverage_is_valid(shapes))
+    union = shapely.union_all(shapes)
+    assert union.area == pytest.approx(0.5, rel=1e-3)  # the 1 x 0.5 degree rectangle
+    assert shapes[0].intersection(shapes[1]).area == pytest.approx(0.0, abs=1e-12)
+
+
+def test_display_geometry_keeps_an_invalid_coverage() -> None:
+    """Given overlapping areas (not a coverage), then the geometry is only rounded."""
+    geojson = _wiggly_pair()
+    east = geojson["features"][1]["geometry"]["coordinates"][0]
+    geojson["features"][1]["geometry"]["coordinates"][0] = [[lon - 0.2, lat] for lon, lat in east]
+    assert maps.display_geometry(geojson) == maps.geometry_index(
+        geojson, decimals=maps.DISPLAY_DECIMALS
+    )

@@ -143,7 +143,7 @@ def load_marts() -> store.Marts:
 
 @st.cache_resource(max_entries=8)
 def _geometry_cached(folder: str, manifest_mtime: float, level: str) -> dict[str, str]:
-    return maps.geometry_index(_geojson_cached(folder, manifest_mtime, level))
+    return maps.display_geometry(_geojson_cached(folder, manifest_mtime, level))
 
 
 def load_geometry(level: str = "zone") -> dict[str, str]:

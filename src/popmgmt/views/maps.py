@@ -23,6 +23,8 @@ from typing import Any, Final, Literal
 
 import polars as pl
 import pydeck as pdk
+import shapely
+from shapely.geometry import mapping, shape
 
 from popmgmt.views import labels
 
@@ -407,18 +409,73 @@ def _round_coords(coords: Any, decimals: int) -> Any:
 
 
 def geometry_index(
-    geojson: Mapping[str, Any], *, decimals: int | None = 5, code_property: str = "area_code"
+    geojson: Mapping[str, Any],
+    *,
+    decimals: int | None = 5,
+    code_property: str = "area_code",
+    simplify: float | None = None,
 ) -> dict[str, str]:
     """area_code -> the JSON text of its geometry (coordinates rounded to `decimals`;
-    5 decimals is about 1 m). Computed once per boundary file and cached by the page."""
+    5 decimals is about 1 m). With `simplify` (degrees), the features are first simplified
+    together as one coverage (`shapely.coverage_simplify`: shared borders stay shared, no
+    gaps or overlaps appear). Computed once per boundary file and cached by the page."""
+    features = list(geojson.get("features", []))
+    geometries = [f.get("geometry") for f in features]
+    if simplify is not None:
+        geometries = _coverage_simplified(geometries, simplify)
     out: dict[str, str] = {}
-    for feature in geojson.get("features", []):
+    for feature, geometry in zip(features, geometries, strict=True):
         code = str((feature.get("properties") or {}).get(code_property, ""))
-        geometry = feature.get("geometry")
+        shown = geometry
         if decimals is not None and isinstance(geometry, dict):
-            geometry = {**geometry, "coordinates": _round_coords(geometry["coordinates"], decimals)}
-        out[code] = json.dumps(geometry, separators=(",", ":"))
+            shown = {**geometry, "coordinates": _round_coords(geometry["coordinates"], decimals)}
+        out[code] = json.dumps(shown, separators=(",", ":"))
     return out
+
+
+# What the browser gets for a map (issue 14, bench/browser.py): the boundaries simplified
+# as one coverage (Visvalingam-Whyatt, tolerance 0.002 degrees: about 140 m north-south, 220 m
+# east-west; a pixel is about 400 m on the Flanders view) and rounded to 4 decimals
+# (about 7-11 m). The zone layer drops from 14.0k to 8.5k points (267 to 146 KB of JSON),
+# the municipality layer from 26.6k to 15.8k (516 to 281 KB); the published boundary
+# files keep their full detail.
+DISPLAY_TOLERANCE: Final = 0.002
+DISPLAY_DECIMALS: Final = 4
+
+
+def display_geometry(
+    geojson: Mapping[str, Any], *, code_property: str = "area_code"
+) -> dict[str, str]:
+    """`geometry_index` with the simplification and rounding used for the maps."""
+    return geometry_index(
+        geojson,
+        decimals=DISPLAY_DECIMALS,
+        code_property=code_property,
+        simplify=DISPLAY_TOLERANCE,
+    )
+
+
+def _coverage_simplified(geometries: Sequence[Any], tolerance: float) -> list[Any]:
+    """GeoJSON geometries simplified together as a coverage; a missing geometry stays
+    None. Falls back to the input when the layer is not a valid coverage."""
+    present = [i for i, g in enumerate(geometries) if isinstance(g, dict)]
+    shapes = [shape(geometries[i]) for i in present]
+    if not shapes or not bool(shapely.coverage_is_valid(shapes)):
+        return list(geometries)
+    simplified = shapely.coverage_simplify(shapes, tolerance)
+    out = list(geometries)
+    for i, geom in zip(present, simplified, strict=True):
+        out[i] = _as_lists(mapping(geom))
+    return out
+
+
+def _as_lists(value: Any) -> Any:
+    """shapely's `mapping` writes tuples; the JSON is the same, the tests compare lists."""
+    if isinstance(value, dict):
+        return {k: _as_lists(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_lists(v) for v in value]
+    return value
 
 
 class PrebuiltDeck(pdk.Deck):  # type: ignore[misc]
