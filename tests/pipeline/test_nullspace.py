@@ -7,7 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from popmgmt.pipeline import privacy
 from popmgmt.pipeline.nullspace import fixed_unknowns, null_vectors
 
 
@@ -58,26 +57,3 @@ def test_the_answer_is_the_same_every_time() -> None:
     matrix = sparse.random(300, 400, density=0.01, random_state=rng, data_rvs=np.ones)
     first, second = null_vectors(matrix), null_vectors(matrix)
     assert first.tobytes() == second.tobytes()
-
-
-@settings(max_examples=150, deadline=None)
-@given(matrix=systems(), pick=st.integers(0, 13))
-def test_a_local_verdict_is_the_whole_systems_verdict(matrix: np.ndarray, pick: int) -> None:
-    """Given a random system of totals and parts whose cells are all suppressed, the
-    disclosure control's local judgement of one cell (rings of constraints around it)
-    says free or fixed exactly as the rank oracle does, and gives a working attack
-    when fixed."""
-    n_row, n_col = matrix.shape
-    if n_row == 0:
-        return
-    cell = pick % n_col
-    by_con = sparse.csr_matrix(matrix)
-    by_cell = by_con.T.tocsr()
-    verdict, cons, y = privacy._local_verdict(
-        cell, np.ones(n_col, dtype=bool), by_cell, by_con, max_cells=1_000
-    )
-    assert verdict is not None
-    assert verdict == (not _fixed_by_rank(matrix)[cell])
-    if verdict is False:
-        combined = matrix[cons].T @ y
-        assert np.abs(combined - np.eye(n_col)[cell]).max() < 1e-8

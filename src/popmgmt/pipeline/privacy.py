@@ -66,10 +66,6 @@ _NULL_TOL: Final = 1e-8
 # beyond.
 _PRESOLVE_MIN: Final = 150
 _DENSE_MAX: Final = 2500
-# Local repair (`_local_repair`): rings of at most this many suppressed cells, and
-# at most this many local rounds between two whole-block audits.
-_LOCAL_MAX: Final = 400
-_LOCAL_ROUNDS: Final = 50
 
 
 @dataclass(frozen=True)
@@ -399,109 +395,12 @@ def _repair_picks(
     return np.asarray(picks, dtype=np.int64)
 
 
-def _local_verdict(
-    cell: int,
-    suppressed: BoolArray,
-    by_cell: sparse.csr_matrix,
-    by_con: sparse.csr_matrix,
-    max_cells: int = _LOCAL_MAX,
-) -> tuple[bool | None, IntArray, FloatArray]:
-    """Is a suppressed cell free or fixed, judged from the constraints around it?
-
-    Rings of suppressed cells C around `cell` (C, then every suppressed cell of
-    the constraints that touch C, ...). With R the constraints touching C:
-    a null vector of R restricted to C that moves `cell` is a null vector of
-    the whole system too (zero elsewhere): `cell` is free (True). A combination
-    y of R that gives `cell` from published cells (R^T y = e_cell over every
-    suppressed cell of R) is a whole-system attack: `cell` is fixed (False,
-    with R and y). When C is closed one of the two always exists; None (not
-    decided) only when the rings pass `max_cells`.
-    """
-    none_i, none_f = np.zeros(0, dtype=np.int64), np.zeros(0)
-    ring = np.array([cell], dtype=np.int64)
-    while ring.size <= max_cells:
-        cons = np.unique(by_cell[ring].indices)
-        around = by_con[cons]
-        cells = np.unique(around.indices)
-        cells = cells[suppressed[cells]]
-        inner = around[:, ring].toarray()
-        z = nullspace.null_vectors(inner)
-        scale = max(1.0, float(np.abs(z).max(initial=0.0)))
-        if np.abs(z[int(np.flatnonzero(ring == cell)[0])]).max() > nullspace.FREE_TOL * scale:
-            return True, none_i, none_f
-        outer = around[:, cells].toarray()
-        target = (cells == cell).astype(np.float64)
-        y = np.linalg.lstsq(outer.T, target, rcond=None)[0]
-        if np.abs(outer.T @ y - target).max() < _NULL_TOL:
-            return False, cons, y
-        if cells.size == ring.size:
-            break
-        ring = cells
-    return None, none_i, none_f
-
-
-def _local_repair(
-    exposed: BoolArray,
-    suppressed: BoolArray,
-    links: _Links,
-    priority: IntArray,
-    audit: _Audit,
-) -> tuple[BoolArray, BoolArray]:
-    """Repair exposed primary cells from local systems, without a whole-block audit.
-
-    Per round: each exposed cell is judged locally (`_local_verdict`); a free
-    one is done for good (its null vector stays one as more cells are hidden);
-    a fixed one gets a pick that breaks its local attack (`_repair_picks`),
-    then the complements are closed again. Ends when no exposed cell is judged
-    fixed any more; those that could not be judged locally stay exposed (the
-    caller audits their blocks again). Returns (still exposed, suppressed).
-    """
-    if links.sign is None:
-        raise ValueError(f"herstel heeft de kolom {TOTAL_COL} in constraints nodig")
-    n = suppressed.size
-    by_cell = sparse.csr_matrix((links.sign, (links.row, links.con)), shape=(n, links.n_con))
-    by_con = by_cell.T.tocsr()
-    exposed = exposed.copy()
-    for _ in range(_LOCAL_ROUNDS):
-        attack_con, attack_cell, attack_weight = [], [], []
-        for cell in np.flatnonzero(exposed):
-            verdict, cons, y = _local_verdict(int(cell), suppressed, by_cell, by_con)
-            if verdict is True:
-                exposed[cell] = False
-            elif verdict is False:
-                keep = np.abs(y) > _NULL_TOL
-                attack_con.append(cons[keep])
-                attack_cell.append(np.full(int(keep.sum()), cell, dtype=np.int64))
-                attack_weight.append(y[keep])
-        if not attack_con:
-            break
-        local = _Audit(
-            fixed=audit.fixed,
-            attack_con=np.concatenate(attack_con),
-            attack_cell=np.concatenate(attack_cell),
-            attack_weight=np.concatenate(attack_weight),
-            cell_block=audit.cell_block,
-            con_block=audit.con_block,
-        )
-        targets = np.zeros(n, dtype=bool)
-        targets[local.attack_cell] = True
-        picks = _repair_picks(targets, suppressed, links, priority, local)
-        if picks.size == 0:
-            break
-        suppressed[picks] = True
-        suppressed = _close(suppressed, links)
-    return exposed, suppressed
-
-
 def _protect(primary: BoolArray, links: _Links, priority: IntArray) -> BoolArray:
     """Heuristic closure, then (with totals known) audit-and-repair rounds.
 
     Suppressing more never makes a hidden cell recoverable (the old solutions
     stay solutions), so each round only re-audits the blocks of the cells that
-    were still exposed. Between whole-block audits, exposed cells of large
-    blocks are repaired from local systems (`_local_repair`), which is what
-    keeps a block of thousands of cells from needing one audit per pick.
-    Every round adds cells or ends the loop.
+    were still exposed. Every round adds cells or ends the loop.
     """
     suppressed = _close(primary, links)
     if links.sign is None:
@@ -512,15 +411,6 @@ def _protect(primary: BoolArray, links: _Links, priority: IntArray) -> BoolArray
         exposed = audit.fixed & primary
         if not exposed.any():
             return suppressed
-        large = audit.cell_block[exposed]
-        sizes = np.bincount(audit.cell_block[audit.cell_block >= 0])
-        if (sizes[large] > _DENSE_MAX).any():
-            before = int(suppressed.sum())
-            exposed, suppressed = _local_repair(exposed, suppressed, links, priority, audit)
-            if not exposed.any():
-                return suppressed
-            if int(suppressed.sum()) > before:
-                continue
         picks = _repair_picks(exposed, suppressed, links, priority, audit)
         if picks.size == 0:
             return suppressed
