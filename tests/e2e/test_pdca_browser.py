@@ -81,7 +81,11 @@ def test_a_council_adds_an_action_another_council_sees_none(
         # selector to its own zone) and picks the first zone again.
         _choose_role(page, "Zorgraad", f"{zones[other]} ({other})")
         main = page.get_by_test_id("stMain")
-        main.get_by_role("combobox", name="Eerstelijnszone", exact=True).click()
+        # While the rerun for the new role runs, the old selector can still be on the
+        # page beside the new one: wait for one.
+        selector = main.get_by_role("combobox", name="Eerstelijnszone", exact=True)
+        expect(selector).to_have_count(1, timeout=TIMEOUT_MS)
+        selector.click()
         page.get_by_role("option", name=f"{zones[own]} ({own})").click()
         _settle(page)
         assert f"zone={own}" in page.url

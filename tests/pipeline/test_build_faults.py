@@ -123,15 +123,18 @@ def test_a_write_error_ends_in_a_message_and_exit_2(
 
 
 @pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MiB tmpfs: room for one DATA folder of the scaled demo, not two (768 KiB
-    before the comparisons mart of issue 15 made the folder about 0.8 MB)."""
+def tiny_disk(tmp_path: Path, built_data: Path) -> Iterator[Path]:
+    """A tmpfs with room for one DATA folder of the scaled demo, not two: 1.4 times the
+    folder (rounded up to 64 KiB for the file system's own blocks), so the size follows
+    the marts as they are added."""
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
     mount = tmp_path / "disk"
     mount.mkdir()
+    folder = sum(-(-p.stat().st_size // 4096) * 4096 for p in built_data.rglob("*") if p.is_file())
+    size_kib = -(-int(folder * 1.4) // (64 * 1024)) * 64
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1024k", "tmpfs", str(mount)],
+        ["mount", "-t", "tmpfs", "-o", f"size={size_kib}k", "tmpfs", str(mount)],
         capture_output=True,
         check=False,
     )

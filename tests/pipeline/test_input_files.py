@@ -22,6 +22,7 @@ from conftest import validate_small as _validate
 
 from popmgmt.pipeline import read_raw
 from popmgmt.pipeline.demo import demo_municipalities
+from popmgmt.pipeline.marts import MART_COLUMNS
 from popmgmt.pipeline.problems import Problem, ValidationError
 from popmgmt.pipeline.refdata import RefData
 from popmgmt.pipeline.transform import compute_marts
@@ -304,15 +305,9 @@ def _same_marts(a: dict[str, pl.DataFrame], b: dict[str, pl.DataFrame]) -> None:
     one of the two runs are not compared; every other value must be equal.
     """
     assert set(a) == set(b)
-    keys = {
-        "areas": ["level", "area_code"],
-        "indicators": ["indicator_code"],
-        "population": ["level", "area_code", "year", "sex", "age_band"],
-        "indicator_values": ["indicator_code", "level", "area_code", "year"],
-        "practices": ["practice_id", "year"],
-    }
     for name, frame in a.items():
-        key = keys[name]
+        key = [c for c, kind in MART_COLUMNS[name].items() if kind == "key"]
+        assert key, name
         left, right = frame.sort(key), b[name].sort(key)
         assert left.select(key).equals(right.select(key)), name
         described = ("suppressed", "suppressed_columns", "suppression_reason")
