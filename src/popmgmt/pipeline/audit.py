@@ -149,6 +149,21 @@ def _key(prefix: str, *parts: pl.Expr | str) -> pl.Expr:
     return pl.concat_str([e.cast(pl.String) for e in exprs], separator=_SEP)
 
 
+def _cell_columns(col: str, role: str) -> list[pl.Expr]:
+    """The columns every variable of an indicator cell (or breakdown cell) carries, after
+    its `var` and `series`: `col` is the numerator or denominator column."""
+    return [
+        pl.col("level"),
+        pl.col("area_code").alias("area"),
+        pl.col("year").cast(pl.Int64),
+        pl.col(col).cast(pl.Float64).alias("value"),
+        pl.col("suppressed").fill_null(False).alias("hidden"),
+        (pl.col("suppression_reason") == PRIMARY).fill_null(False).alias("primary"),
+        pl.col("indicator_code").alias("code"),
+        pl.lit(role).alias("role"),
+    ]
+
+
 def _indicator_vars(values: pl.DataFrame) -> pl.DataFrame:
     """num and den of every indicator cell: var, series, level, area, year, value, flags."""
     frames = []
@@ -159,14 +174,7 @@ def _indicator_vars(values: pl.DataFrame) -> pl.DataFrame:
                     "var"
                 ),
                 _key("i", "indicator_code", pl.lit(role)).alias("series"),
-                "level",
-                pl.col("area_code").alias("area"),
-                pl.col("year").cast(pl.Int64),
-                pl.col(col).cast(pl.Float64).alias("value"),
-                pl.col("suppressed").fill_null(False).alias("hidden"),
-                (pl.col("suppression_reason") == PRIMARY).fill_null(False).alias("primary"),
-                pl.col("indicator_code").alias("code"),
-                pl.lit(role).alias("role"),
+                *_cell_columns(col, role),
             )
         )
     return pl.concat(frames)
@@ -475,14 +483,7 @@ def _breakdown_vars(breakdowns: pl.DataFrame) -> pl.DataFrame:
                     "sex",
                 ).alias("var"),
                 _key("b", "indicator_code", pl.lit(role), "age_band", "sex").alias("series"),
-                "level",
-                pl.col("area_code").alias("area"),
-                pl.col("year").cast(pl.Int64),
-                pl.col(col).cast(pl.Float64).alias("value"),
-                pl.col("suppressed").fill_null(False).alias("hidden"),
-                (pl.col("suppression_reason") == PRIMARY).fill_null(False).alias("primary"),
-                pl.col("indicator_code").alias("code"),
-                pl.lit(role).alias("role"),
+                *_cell_columns(col, role),
             )
         )
     return pl.concat(frames)
