@@ -123,9 +123,21 @@ def launch() -> Iterator[Browser]:
 
 
 def settle(page: Page, pause_ms: int, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
-    """Wait until the script has finished, then `pause_ms` for the frontend to draw."""
+    """Wait until the script has finished, then `pause_ms` for the frontend to draw.
+
+    Streamlit marks the app root with its script state (`data-test-script-state`) and
+    shows a status widget while a run is going. A rerun that a click asks for starts a
+    moment later, so wait that moment first (as Streamlit's own end-to-end tests do).
+    """
+    page.wait_for_timeout(200)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app !== null
+                && app.getAttribute('data-test-script-state') === 'notRunning'
+                && !document.querySelector('[data-testid="stStatusWidget"] '
+                    + '[data-testid="stStatusWidgetRunningIcon"]');
+        }""",
         timeout=timeout_ms,
     )
     page.wait_for_timeout(pause_ms)
