@@ -36,7 +36,13 @@ from popmgmt.pipeline.build import (
 )
 from popmgmt.pipeline.demo import demo_municipalities
 from popmgmt.pipeline.problems import ValidationError
-from popmgmt.pipeline.provenance import DemoCheck, check_demo
+from popmgmt.pipeline.provenance import (
+    DemoCheck,
+    DemoClaim,
+    check_demo,
+    confirm_claim,
+    inspect_claim,
+)
 from popmgmt.pipeline.refdata import RefData
 from popmgmt.pipeline.validate import validate_raw
 
@@ -362,10 +368,13 @@ def test_a_demo_file_swapped_after_the_check_is_caught(
 ) -> None:
     """Verified, then a file changes before validation reads it: no demo build."""
     before = _tree_digest(data)
-    checked = check_demo(raw, refdata)
+    claim = inspect_claim(raw, refdata)
+    assert isinstance(claim, DemoClaim)
+    checked = confirm_claim(raw, claim, refdata)
     path = raw / "enquete_praktijken.csv"
     path.write_bytes(path.read_bytes().replace(b",nee,", b",ja,", 1))
-    monkeypatch.setattr(build_module, "check_demo", lambda *_: checked)
+    monkeypatch.setattr(build_module, "inspect_claim", lambda *_: claim)
+    monkeypatch.setattr(build_module, "confirm_claim", lambda *_: checked)
 
     with pytest.raises(BuildError, match="tijdens de build veranderd"):
         build(raw, data, refdata=refdata)
@@ -439,6 +448,34 @@ def test_a_tampered_demo_builds_as_real_data_with_a_warning(
 
     assert len(warnings) == 1
     assert "als echte gegevens gebouwd" in warnings[0]
+    assert any("van de 285 verwachte" in p.message for p in caught.value.problems)
+    assert _tree_digest(data) == before
+
+
+def test_a_forged_fingerprint_builds_as_real_data_with_a_warning(
+    raw: Path, data: Path, refdata: RefData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim passes the cheap checks (hashes rewritten) and fails only when the
+    generator runs again, which the build does beside the validation: the files are
+    then validated again as real data, with the warning, as if one step came after the
+    other."""
+    before = _tree_digest(data)
+    path = raw / "enquete_praktijken.csv"
+    path.write_bytes(path.read_bytes().replace(b",nee,", b",ja,", 1))
+    provenance = json.loads((raw / "herkomst.json").read_text(encoding="utf-8"))
+    provenance["fingerprint"]["files"]["enquete_praktijken.csv"] = hashlib.sha256(
+        path.read_bytes()
+    ).hexdigest()
+    (raw / "herkomst.json").write_text(json.dumps(provenance), encoding="utf-8")
+    assert isinstance(inspect_claim(raw, refdata), DemoClaim)
+    monkeypatch.setenv(PSEUDONYM_KEY_ENV, "een-echte-geheime-sleutel")
+    warnings: list[str] = []
+
+    with pytest.raises(ValidationError) as caught:
+        build(raw, data, refdata=refdata, warn=warnings.append)
+
+    assert len(warnings) == 1
+    assert "niet wat de demogenerator met seed" in warnings[0]
     assert any("van de 285 verwachte" in p.message for p in caught.value.problems)
     assert _tree_digest(data) == before
 

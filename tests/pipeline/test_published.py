@@ -10,8 +10,15 @@ import pytest
 from popmgmt.metrics.comparison import compare_units
 from popmgmt.pipeline.build import build
 from popmgmt.pipeline.demo import write_demo
-from popmgmt.pipeline.marts import COMPARISONS, MART_COLUMNS, TRENDS
-from popmgmt.pipeline.published import CONSISTENT_PHI, comparisons_mart, trends_mart
+from popmgmt.pipeline.marts import BREAKDOWNS, COMPARISONS, MART_COLUMNS, TRENDS
+from popmgmt.pipeline.published import (
+    CONSISTENT_PHI,
+    changed_indicators,
+    comparisons_mart,
+    derived_marts,
+    refresh_derived,
+    trends_mart,
+)
 from popmgmt.pipeline.refdata import RefData
 from popmgmt.views import labels
 
@@ -237,3 +244,51 @@ def test_complete_counts_and_fte_ratios_carry_no_sampling_interval(
         interval_method="volledig",
     )
     assert texts["interval_text"].startswith("volledige telling")
+
+
+def test_refreshing_the_changed_indicators_equals_computing_everything_again(
+    built_data: Path,
+) -> None:
+    """The build computes the derived marts while the audit runs, from the values
+    before the audit publishes the hidden cells it found fixed; refreshing the
+    indicators that step changed must give exactly the marts computed afresh."""
+    marts = {
+        name: pl.read_parquet(built_data / f"{name}.parquet")
+        for name in ("indicator_values", "indicators", BREAKDOWNS)
+    }
+    after = marts["indicator_values"]
+    shown = after.filter(~pl.col("suppressed") & (pl.col("level") == "zone"))
+    codes = sorted(shown["indicator_code"].unique().to_list())[:2]
+    # Before the audit: some of these cells were still hidden (as secondary cells).
+    hide = shown.filter(pl.col("indicator_code").is_in(codes)).group_by("indicator_code").head(3)
+    keys = ["indicator_code", "level", "area_code", "year"]
+    flag = hide.select(keys).with_columns(pl.lit(True).alias("_hide"))
+    before = (
+        after.join(flag, on=keys, how="left")
+        .with_columns(
+            [
+                pl.when(pl.col("_hide")).then(None).otherwise(pl.col(c)).alias(c)
+                for c in ("numerator", "denominator", "value", "ci_low", "ci_high")
+            ]
+            + [
+                pl.when(pl.col("_hide"))
+                .then(True)
+                .otherwise(pl.col("suppressed"))
+                .alias("suppressed"),
+                pl.when(pl.col("_hide"))
+                .then(pl.lit("secundair"))
+                .otherwise(pl.col("suppression_reason"))
+                .alias("suppression_reason"),
+            ]
+        )
+        .drop("_hide")
+    )
+    assert changed_indicators(before, after) == codes
+    early = derived_marts({**marts, "indicator_values": before})
+    fresh = derived_marts(marts)
+    refreshed = refresh_derived(early, marts, changed_indicators(before, after))
+    assert set(refreshed) == set(fresh)
+    for name, frame in fresh.items():
+        assert refreshed[name].equals(frame), name
+    # The early marts did differ for those indicators: the refresh did something.
+    assert not early[COMPARISONS].equals(fresh[COMPARISONS])

@@ -28,7 +28,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import WLS
+from statsmodels.tools.tools import add_constant
 
 from popmgmt.metrics import stats
 from popmgmt.pipeline.codes import POP_AGE_BANDS, SEXES
@@ -376,7 +377,7 @@ def supply_need_slope(frame: pl.DataFrame, *, supply_col: str = "fte_ratio") -> 
         return {"slope": nan, "slope_low": nan, "slope_high": nan, "n": float(n)}
     y = data[supply_col].to_numpy()
     w = data["population"].to_numpy()
-    fit = sm.WLS(y, sm.add_constant(x, has_constant="add"), weights=w).fit()
+    fit = WLS(y, add_constant(x, has_constant="add"), weights=w).fit()
     lo, hi = fit.conf_int(alpha=0.05)[1]
     return {
         "slope": float(fit.params[1]),

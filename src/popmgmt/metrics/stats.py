@@ -18,10 +18,11 @@ from typing import Final, Literal
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-import statsmodels.api as sm
 from scipy import special
 from scipy import stats as sps
+from statsmodels.regression.linear_model import WLS
 from statsmodels.stats.proportion import proportion_confint
+from statsmodels.tools.tools import add_constant
 
 from popmgmt.pipeline.codes import DIRECTIONS, POP_AGE_BANDS
 
@@ -490,7 +491,7 @@ def _sii_one(
 ) -> tuple[float, float, float]:
     share = population / population.sum()
     ridit = np.cumsum(share) - share / 2.0
-    fit = sm.WLS(values, sm.add_constant(ridit), weights=population).fit()
+    fit = WLS(values, add_constant(ridit), weights=population).fit()
     slope = float(fit.params[1])
     if values.size < 3:
         return slope, np.nan, np.nan

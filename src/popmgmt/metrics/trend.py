@@ -20,9 +20,11 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-import statsmodels.api as sm
 from scipy import stats as sps
+from statsmodels.genmod.families import Poisson
+from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+from statsmodels.tools.tools import add_constant
 
 from popmgmt.metrics.stats import Kind
 
@@ -125,8 +127,8 @@ def poisson_trend_statsmodels(
     x = np.asarray(years, dtype=np.float64)
     y = np.asarray(counts, dtype=np.float64)
     exposure = np.asarray(exposures, dtype=np.float64)
-    design = sm.add_constant(x - x.mean())
-    model = sm.GLM(y, design, family=sm.families.Poisson(), offset=np.log(exposure))
+    design = add_constant(x - x.mean())
+    model = GLM(y, design, family=Poisson(), offset=np.log(exposure))
     with warnings.catch_warnings():
         # a series that lies exactly on the curve is fitted exactly, not "separated"
         warnings.simplefilter("ignore", PerfectSeparationWarning)

@@ -28,6 +28,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +40,7 @@ from threadpoolctl import threadpool_limits
 from popmgmt import __version__
 from popmgmt.config import cache_dir
 from popmgmt.pipeline import codes
-from popmgmt.pipeline.audit import audit_marts
+from popmgmt.pipeline.audit import AuditResult, audit_marts
 from popmgmt.pipeline.control import DisclosureError
 from popmgmt.pipeline.geo import simplified_layer
 from popmgmt.pipeline.marts import (
@@ -56,8 +57,14 @@ from popmgmt.pipeline.marts import (
     SURVEY,
 )
 from popmgmt.pipeline.privacy import assert_no_small_counts
-from popmgmt.pipeline.provenance import DemoCheck, check_demo
-from popmgmt.pipeline.published import derived_marts, standardised_mart
+from popmgmt.pipeline.problems import ValidationError
+from popmgmt.pipeline.provenance import DemoCheck, confirm_claim, inspect_claim
+from popmgmt.pipeline.published import (
+    changed_indicators,
+    derived_marts,
+    refresh_derived,
+    standardised_mart,
+)
 from popmgmt.pipeline.refdata import ATTRIBUTION, RefData, load_refdata
 from popmgmt.pipeline.survey import GP_INDICATORS
 from popmgmt.pipeline.transform import compute_marts, publish_recoverable
@@ -476,6 +483,55 @@ def _swap_in(tmp: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _check_and_validate(
+    input_dir: Path, refdata: RefData, warn: Progress
+) -> tuple[DemoCheck, RawData]:
+    """The demo check (`provenance`) and the validation of the raw files; `warn` gets
+    the check's warning as soon as it is known (before validation can fail). A demo
+    claim is confirmed by running the generator again, on a second thread while the
+    files are validated as the claim's municipalities (the generator is Python, the
+    validation mostly polars, which releases the interpreter lock). When the claim
+    fails, the files are validated again as real data, so the outcome is the same as
+    one step after the other."""
+    first = inspect_claim(input_dir, refdata)
+    if isinstance(first, DemoCheck):
+        if first.warning:
+            warn(first.warning)
+        return first, validate_raw(input_dir, refdata, covered_municipalities=first.municipalities)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        confirming = pool.submit(confirm_claim, input_dir, first, refdata)
+        try:
+            raw: RawData | None = validate_raw(
+                input_dir, refdata, covered_municipalities=first.municipalities
+            )
+        except ValidationError:
+            if confirming.result().demo:
+                raise
+            raw = None
+        check = confirming.result()
+    if check.warning:
+        warn(check.warning)
+    if raw is None or not check.demo:
+        raw = validate_raw(input_dir, refdata, covered_municipalities=check.municipalities)
+    return check, raw
+
+
+def _audit_and_derive(
+    marts: dict[str, pl.DataFrame], audited: dict[str, pl.DataFrame]
+) -> tuple[AuditResult, dict[str, pl.DataFrame]]:
+    """The privacy audit of `audited` and, on a second thread at the same time, the
+    derived marts (comparisons, trends, standardised) from the values before the audit
+    (`published.refresh_derived` brings them up to date afterwards). Both run with one
+    BLAS thread: competing BLAS threads make LAPACK many times slower on a small
+    machine, and a fixed thread count keeps every figure the same from build to build.
+    The audit is mostly polars and LAPACK, which release the interpreter lock, so the
+    two overlap on a machine with two cores."""
+    with threadpool_limits(limits=1), ThreadPoolExecutor(max_workers=1) as pool:
+        derived = pool.submit(derived_marts, dict(marts), audited[STANDARDISED])
+        audit = audit_marts(audited)
+        return audit, derived.result()
+
+
 def build(
     input_dir: Path,
     out: Path,
@@ -505,12 +561,8 @@ def build(
             raise BuildError(write_error_message(exc, out)) from exc
         remove_stale_temporaries(out)
         refdata = refdata or load_refdata()
-        progress("Herkomst controleren (demo of echte gegevens)")
-        check = check_demo(input_dir, refdata)
-        if check.warning:
-            warn(check.warning)
-        progress("Ruwe bestanden valideren")
-        raw = validate_raw(input_dir, refdata, covered_municipalities=check.municipalities)
+        progress("Herkomst controleren en ruwe bestanden valideren")
+        check, raw = _check_and_validate(input_dir, refdata, warn)
         if check.files is not None and any(
             raw.checksums.get(name) != digest for name, digest in check.files.items()
         ):
@@ -536,21 +588,17 @@ def build(
             )
         progress("Aanvaller over alle marts samen (audit)")
         # The standardised figures are audited too (their DSRs and expected counts are
-        # linear in the breakdown cells); they are computed again below from the final
-        # values (the same figures, with the newly published totals beside them).
-        audited = {
-            **marts,
-            STANDARDISED: standardised_mart(
-                marts[BREAKDOWNS], marts[INDICATOR_VALUES], marts[INDICATORS]
-            ),
-        }
+        # linear in the breakdown cells).
+        standardised = standardised_mart(
+            marts[BREAKDOWNS], marts[INDICATOR_VALUES], marts[INDICATORS]
+        )
+        audited = {**marts, STANDARDISED: standardised}
         problems = standardised_from_published(audited)
         if problems:
             raise BuildError(
                 "Privacycontrole mislukt; er is niets geschreven:\n" + "\n".join(problems)
             )
-        with threadpool_limits(limits=1):
-            audit = audit_marts(audited)
+        audit, derived = _audit_and_derive(marts, audited)
         if audit.leaks:
             raise BuildError(
                 "Privacycontrole mislukt: verborgen cijfers zijn af te leiden door gepubliceerde "
@@ -560,14 +608,20 @@ def build(
             )
         # A hidden (secondary) cell whose value follows anyway is published:
         # the same figure, nothing new for a reader, no false "unknown".
+        before = marts[INDICATOR_VALUES]
         marts[INDICATOR_VALUES] = publish_recoverable(
-            marts[INDICATOR_VALUES], marts[INDICATORS], audit.recoverable_cells
+            before, marts[INDICATORS], audit.recoverable_cells
         )
-        # The comparisons and trends derive from the published figures only (after
-        # the step above, so that every published cell is compared; not part of the
-        # audit: they add no figure that the published values do not fix).
+        # The comparisons and trends derive from the published figures only (not part
+        # of the audit: they add no figure that the published values do not fix). They
+        # were computed from the values before the step above, while the audit ran;
+        # the indicators that step changed are computed again, so that every published
+        # cell is compared.
         progress("Vergelijkingen met Vlaanderen en trends (uit de gepubliceerde cijfers)")
-        marts.update(derived_marts(dict(marts)))
+        with threadpool_limits(limits=1):
+            marts.update(
+                refresh_derived(derived, marts, changed_indicators(before, marts[INDICATOR_VALUES]))
+            )
         problems = final_guards(marts)
         if problems:
             raise BuildError(

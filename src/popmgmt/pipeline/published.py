@@ -429,16 +429,21 @@ def trends_mart(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
     ).sort("indicator_code", "level", "area_code")
 
 
-def derived_marts(marts: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """The comparisons and trends marts from the published indicator values."""
+def derived_marts(
+    marts: dict[str, pl.DataFrame], standardised: pl.DataFrame | None = None
+) -> dict[str, pl.DataFrame]:
+    """The comparisons and trends marts from the published indicator values.
+    `standardised`: the standardised mart when already computed from the same values
+    and breakdowns (computed here otherwise)."""
     values = marts["indicator_values"]
     catalogue = marts["indicators"]
     breakdowns = marts.get(BREAKDOWNS)
-    standardised = (
-        standardised_mart(breakdowns, values, catalogue)
-        if breakdowns is not None
-        else empty_derived(STANDARDISED)
-    )
+    if standardised is None:
+        standardised = (
+            standardised_mart(breakdowns, values, catalogue)
+            if breakdowns is not None
+            else empty_derived(STANDARDISED)
+        )
     return {
         COMPARISONS: comparisons_mart(values, catalogue, standardised),
         TRENDS: trends_mart(values, catalogue),
@@ -446,11 +451,66 @@ def derived_marts(marts: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     }
 
 
+# The row keys of each derived mart (unique; the order the marts are written in).
+DERIVED_KEYS: Final = {
+    COMPARISONS: ("indicator_code", "level", "area_code", "year", "reference"),
+    TRENDS: ("indicator_code", "level", "area_code"),
+    STANDARDISED: ("indicator_code", "level", "area_code", "year"),
+}
+_INPUTS: Final = ("indicator_values", "indicators", BREAKDOWNS)
+
+
+def changed_indicators(before: pl.DataFrame, after: pl.DataFrame) -> list[str]:
+    """The indicator codes whose rows differ between two versions of the indicator
+    values mart (a code present in only one of them counts as changed)."""
+    keys = ["indicator_code", "level", "area_code", "year"]
+    codes = sorted(
+        set(before["indicator_code"].unique().to_list())
+        | set(after["indicator_code"].unique().to_list())
+    )
+    changed = []
+    for code in codes:
+        old = before.filter(pl.col("indicator_code") == code).sort(keys)
+        new = after.filter(pl.col("indicator_code") == code).sort(keys)
+        if not old.equals(new):
+            changed.append(code)
+    return changed
+
+
+def refresh_derived(
+    derived: dict[str, pl.DataFrame], marts: dict[str, pl.DataFrame], codes: list[str]
+) -> dict[str, pl.DataFrame]:
+    """`derived` (from `derived_marts` on earlier indicator values) brought up to date
+    with `marts`, where only the indicators `codes` changed: their rows are computed
+    again and every other row is kept. Every derived figure depends on the cells of its
+    own indicator only (a comparison on its indicator x level x year, a trend on its
+    series, a standardised figure on its indicator's breakdown), so the result equals
+    `derived_marts(marts)` row for row (tests/pipeline/test_published.py). The build
+    computes the derived marts while the privacy audit runs and refreshes the few
+    indicators whose hidden cells the audit found fixed and published."""
+    if not codes:
+        return derived
+    chosen = pl.col("indicator_code").is_in(list(codes))
+    subset: dict[str, pl.DataFrame] = {
+        name: marts[name].filter(chosen) for name in _INPUTS if name in marts
+    }
+    fresh = derived_marts(subset)
+    out = {}
+    for name, frame in derived.items():
+        kept = frame.filter(~chosen)
+        new = fresh[name].select(frame.columns).cast(frame.schema)
+        out[name] = pl.concat([kept, new]).sort(list(DERIVED_KEYS[name]), maintain_order=True)
+    return out
+
+
 __all__ = [
     "CONSISTENT_PHI",
+    "DERIVED_KEYS",
+    "changed_indicators",
     "comparisons_mart",
     "derived_marts",
     "indicator_kind",
+    "refresh_derived",
     "standardised_mart",
     "trends_mart",
 ]

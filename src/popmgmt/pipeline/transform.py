@@ -7,6 +7,8 @@ no RIZIV number and no GP-level row reaches a mart.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import polars as pl
 
 from popmgmt.metrics.indicators import (
@@ -697,6 +699,27 @@ def compute_marts(
     present = raw.population["REFNIS"].unique().sort().to_list()
     members = membership(refdata, raw.circles, present)
     gps = gp_years(raw)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The survey and outlook marts share no cell with the others' control: they are
+        # computed on a second thread meanwhile (the control is mostly Python, these
+        # mostly polars, which releases the interpreter lock).
+        survey = pool.submit(survey_mart, raw, gps, members)
+        outlook = pool.submit(outlook_marts, raw, gps, members)
+        marts = _controlled_marts(raw, refdata, pseudonym_key, previous, members, gps)
+        marts[SURVEY] = survey.result()
+        marts.update(outlook.result())
+    return marts
+
+
+def _controlled_marts(
+    raw: RawData,
+    refdata: RefData,
+    pseudonym_key: bytes,
+    previous: dict[str, pl.DataFrame],
+    members: pl.DataFrame,
+    gps: pl.DataFrame,
+) -> dict[str, pl.DataFrame]:
+    """The marts whose disclosure control is linked (see `compute_marts`)."""
     survey_years = raw.survey_practices["SURVEY_YEAR"].unique().to_list()
     cat = catalogue(raw.atlas_metadata, min(survey_years) if survey_years else None)
     counts = pl.concat(
@@ -728,7 +751,5 @@ def compute_marts(
                 & pl.col("suppressed")
             ).select(pl.col("area_code").alias("refnis"), "year"),
         ),
-        SURVEY: survey_mart(raw, gps, members),
     }
-    marts.update(outlook_marts(raw, gps, members))
     return marts
