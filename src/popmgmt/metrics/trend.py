@@ -207,26 +207,34 @@ def trend_frame(
     if missing:
         raise ValueError(f"kolommen ontbreken: {missing}")
     rows: list[dict[str, object]] = []
-    for part in df.sort([*by, year_col]).partition_by(by, maintain_order=True):
+    ordered = df.sort([*by, year_col])
+    # One pass over plain lists (a polars filter per series costs more than its test).
+    years = ordered[year_col].to_list()
+    numerators = ordered[numerator_col].cast(pl.Float64).to_list()
+    denominators = ordered[denominator_col].cast(pl.Float64).to_list()
+    bounds = ordered.select(*by).with_row_index("_start").unique(by, keep="first").sort("_start")
+    starts = [*bounds["_start"].to_list(), ordered.height]
+    group_keys = bounds.select(*by).rows()
+    for n, key in enumerate(group_keys):
+        lo, hi = starts[n], starts[n + 1]
+        num, den = numerators[lo:hi], denominators[lo:hi]
         result = recent_trend(
-            part[year_col].to_list(),
-            part[numerator_col].cast(pl.Float64).to_list(),
-            part[denominator_col].cast(pl.Float64).to_list(),
-            kind=kind,
-            points=points,
-            level=level,
-            quasi=quasi,
+            years[lo:hi], num, den, kind=kind, points=points, level=level, quasi=quasi
         )
-        valid = part.filter(pl.col(numerator_col).is_not_null() & (pl.col(denominator_col) > 0))
+        valid = [
+            y
+            for y, o, d in zip(years[lo:hi], num, den, strict=True)
+            if o is not None and d is not None and d > 0
+        ]
         rows.append(
-            {key: part[key][0] for key in by}
+            dict(zip(by, key, strict=True))
             | {
                 "direction": result.direction,
                 "p_value": result.p_value,
                 "n_points": result.n_points,
                 "method": result.method,
                 "slope": result.slope,
-                "last_year": valid[year_col].max() if valid.height else None,
+                "last_year": max(valid) if valid else None,
             }
         )
     schema: dict[str, Any] = {key: df.schema[key] for key in by} | {

@@ -110,6 +110,7 @@ MIN_EQUAL_OVERLAP: Final = 20
 _TOL: Final = 1e-6
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -944,6 +945,14 @@ def _peel(matrix: sparse.csr_matrix, value: FloatArray) -> None:
         value[coo.col] = solved
 
 
+def _dense(rows: IntArray, cols: IntArray, data: FloatArray, shape: tuple[int, int]) -> FloatArray:
+    """A small block as a dense matrix, built at once (cheaper than a sparse matrix
+    for the many small blocks; the system is canonical, no entry twice)."""
+    out = np.zeros(shape)
+    out[rows, cols] = data
+    return out
+
+
 def _rank_pass(matrix: sparse.csr_matrix, value: FloatArray) -> int:
     """Unknowns fixed only by several equations together (in place); returns how many."""
     unknown = np.isnan(value)
@@ -959,27 +968,30 @@ def _rank_pass(matrix: sparse.csr_matrix, value: FloatArray) -> int:
         (np.ones(sub.nnz), (sub.row, n_eq + sub.col)), shape=(n_eq + cols.size,) * 2
     )
     _, label = connected_components(graph, directed=False)
-    block = label[sub.row]
+    entry_block = label[sub.row]
     eqs_per_block = np.bincount(label[:n_eq], minlength=int(label.max()) + 1)
     # A block of one equation fixes none of its (two or more) unknowns.
-    keep = eqs_per_block[block] >= 2
+    keep = eqs_per_block[entry_block] >= 2
     entries = np.flatnonzero(keep)
-    entries = entries[np.argsort(block[entries], kind="stable")]
-    starts = np.flatnonzero(np.diff(block[entries])) + 1
+    entries = entries[np.argsort(entry_block[entries], kind="stable")]
+    starts = np.flatnonzero(np.diff(entry_block[entries])) + 1
     found = 0
     for part in np.split(entries, starts) if entries.size else []:
         rows_b, r = np.unique(sub.row[part], return_inverse=True)
         cols_b, c = np.unique(sub.col[part], return_inverse=True)
-        block = sparse.csr_matrix((sub.data[part], (r, c)), shape=(rows_b.size, cols_b.size))
+        shape = (rows_b.size, cols_b.size)
+        block: sparse.csr_matrix | None = None
         if cols_b.size <= _PRESOLVE_MIN:
-            fixed, _ = _solve_block(block.toarray())
+            fixed, _ = _solve_block(_dense(r, c, sub.data[part], shape))
         else:
+            block = sparse.csr_matrix((sub.data[part], (r, c)), shape=shape)
             fixed = nullspace.fixed_unknowns(block)
         if not fixed.any():
             continue
         # Every solution agrees on the fixed unknowns; least squares gives one.
         if cols_b.size <= _DENSE_MAX:
-            solution = np.linalg.lstsq(block.toarray(), rhs[rows_b], rcond=None)[0]
+            dense = _dense(r, c, sub.data[part], shape)
+            solution = np.linalg.lstsq(dense, rhs[rows_b], rcond=None)[0]
         else:
             solution = scipy.sparse.linalg.lsqr(
                 block, rhs[rows_b], atol=1e-14, btol=1e-14, iter_lim=20_000

@@ -213,14 +213,14 @@ def _solve_block(matrix: FloatArray) -> tuple[BoolArray, FloatArray]:
     the repair has to break. QR, not SVD: LAPACK's SVD is many times slower
     here when BLAS threads compete.
     """
-    q, r, piv = scipy.linalg.qr(matrix.T, mode="economic", pivoting=True)
+    q, r, piv = scipy.linalg.qr(matrix.T, mode="economic", pivoting=True, check_finite=False)
     diag = np.abs(np.diag(r))
     rank = int(np.sum(diag > _RANK_TOL * diag[0])) if diag.size and diag[0] > 0 else 0
     reach = np.sum(q[:, :rank] ** 2, axis=1)
     fixed: BoolArray = reach > 1.0 - _NULL_TOL
     attack = np.zeros((matrix.shape[0], int(fixed.sum())))
     if attack.shape[1]:
-        z = scipy.linalg.solve_triangular(r[:rank, :rank], q[fixed, :rank].T)
+        z = scipy.linalg.solve_triangular(r[:rank, :rank], q[fixed, :rank].T, check_finite=False)
         attack[piv[:rank]] = z
     return fixed, attack
 
@@ -298,11 +298,12 @@ def _recoverable(suppressed: BoolArray, links: _Links, only: BoolArray) -> _Audi
         for block in np.split(entries, starts) if entries.size else []:
             rows_b, r = np.unique(eq[block], return_inverse=True)
             cols_b, c = np.unique(col[block], return_inverse=True)
-            block_matrix = sparse.csr_matrix(
-                (h_sign[block], (r, c)), shape=(rows_b.size, cols_b.size)
-            )
             if cols_b.size <= _PRESOLVE_MIN:
-                fixed_b, attack = _solve_block(block_matrix.toarray())
+                # Dense at once: most blocks are small, and building a sparse matrix
+                # costs more than solving them (no cell is twice in a constraint).
+                dense = np.zeros((rows_b.size, cols_b.size))
+                dense[r, c] = h_sign[block]
+                fixed_b, attack = _solve_block(dense)
                 found = cells[cols_b[fixed_b]]
                 fixed[found] = True
                 used_eq, used_cell = np.nonzero(np.abs(attack) > _NULL_TOL)
@@ -310,6 +311,9 @@ def _recoverable(suppressed: BoolArray, links: _Links, only: BoolArray) -> _Audi
                     (cons[rows_b[used_eq]], found[used_cell], attack[used_eq, used_cell])
                 )
                 continue
+            block_matrix = sparse.csr_matrix(
+                (h_sign[block], (r, c)), shape=(rows_b.size, cols_b.size)
+            )
             fixed_b = nullspace.fixed_unknowns(block_matrix)
             exposed_b = fixed_b & only[cells[cols_b]]
             attack = np.zeros((rows_b.size, int(fixed_b.sum())))
