@@ -7,6 +7,7 @@ import math
 import numpy as np
 import polars as pl
 import pytest
+from scipy.stats import chi2_contingency
 from statsmodels.stats.contingency_tables import Table
 
 from popmgmt.metrics import trend
@@ -118,3 +119,33 @@ def test_trend_frame_per_series() -> None:
     assert out["direction"].to_list() == [trend.RISING, trend.NOT_TESTED]
     assert out["n_points"].to_list() == [5, 2]
     assert out["last_year"].to_list() == [2024, 2024]
+
+
+def test_the_overdispersed_chi2_trend_splits_pearsons_chi2_and_scales_by_the_rest() -> None:
+    """Armitage's partition: the Pearson chi-square of the 2 x k table (scipy) is the
+    trend part plus the departure from a straight line; with swings around the line
+    far beyond binomial noise, the trend is judged against them."""
+    years = [2020, 2021, 2022, 2023, 2024]
+    den = [20_000.0] * 5
+    num = [5_000.0, 5_600.0, 5_100.0, 5_900.0, 5_400.0]  # up, with large swings
+    plain, plain_p, slope = trend.chi2_trend(years, num, den)
+    quasi, quasi_p, quasi_slope = trend.chi2_trend(years, num, den, quasi=True)
+    table = np.array([num, [d - n for n, d in zip(num, den, strict=True)]])
+    pearson = chi2_contingency(table, correction=False).statistic
+    departure = (pearson - plain) / (len(years) - 2)
+    assert departure > 1
+    assert quasi == pytest.approx(plain / departure, rel=1e-12)
+    assert quasi_slope == slope
+    assert plain_p < 0.001  # plain: "significantly rising"
+    assert quasi_p > 0.05  # against the swings: no significant change
+    coded = trend.recent_trend(years, num, den, kind="proportion", quasi=True)
+    assert (coded.direction, coded.method) == (trend.NO_CHANGE, trend.METHOD_QUASI_CHI2_TREND)
+
+
+def test_the_overdispersed_chi2_trend_keeps_a_series_on_its_line() -> None:
+    """Points close to a straight line (departure below binomial noise): the scale is
+    not taken below 1, the test is the plain one."""
+    years = [2020, 2021, 2022, 2023, 2024]
+    den = [10_000.0] * 5
+    num = [4_000.0, 4_101.0, 4_199.0, 4_300.0, 4_400.0]
+    assert trend.chi2_trend(years, num, den, quasi=True) == trend.chi2_trend(years, num, den)

@@ -210,7 +210,7 @@ def test_trends_mart_tests_published_values_only(built_data: Path, values: pl.Da
     row = trends_mart(hidden, catalogue).row(0, named=True)
     assert row["last_year"] == 2022
     assert row["n_points"] == 5
-    assert row["method"] == "chi2_trend"
+    assert row["method"] == "chi2_trend_overdispersie"
 
 
 def test_complete_counts_and_fte_ratios_carry_no_sampling_interval(

@@ -41,9 +41,16 @@ NOT_TESTED: Final = "niet_getest"
 DIRECTIONS_TREND: Final = (RISING, FALLING, NO_CHANGE, NOT_TESTED)
 
 METHOD_CHI2_TREND: Final = "chi2_trend"
+METHOD_QUASI_CHI2_TREND: Final = "chi2_trend_overdispersie"
 METHOD_POISSON: Final = "poisson_regressie"
 METHOD_QUASI_POISSON: Final = "quasi_poisson_regressie"
-METHODS_TREND: Final = (METHOD_CHI2_TREND, METHOD_POISSON, METHOD_QUASI_POISSON, NOT_TESTED)
+METHODS_TREND: Final = (
+    METHOD_CHI2_TREND,
+    METHOD_QUASI_CHI2_TREND,
+    METHOD_POISSON,
+    METHOD_QUASI_POISSON,
+    NOT_TESTED,
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,11 @@ class Trend:
 
 
 def chi2_trend(
-    scores: Sequence[float], successes: Sequence[float], trials: Sequence[float]
+    scores: Sequence[float],
+    successes: Sequence[float],
+    trials: Sequence[float],
+    *,
+    quasi: bool = False,
 ) -> tuple[float, float, float]:
     """Cochran-Armitage chi-square for trend: (statistic, p-value, slope).
 
@@ -68,6 +79,13 @@ def chi2_trend(
     var = p (1 - p) sum(n_i (x_i - xbar)^2), chi2 = T^2 / var on 1 df; slope =
     T / sum(n_i (x_i - xbar)^2), the weighted least-squares slope of r_i / n_i on x_i.
     NaN statistic when p is 0 or 1 or all scores are equal.
+
+    `quasi=True` (overdispersion, as the quasi-Poisson option of `poisson_trend`): the
+    Pearson chi-square of the k proportions around their mean (k - 1 df) splits into
+    the trend (1 df) and the departure from a straight line (k - 2 df; Armitage 1955).
+    The departure per df estimates the extra-binomial scale; when it is above 1 the
+    trend statistic is divided by it, so year-to-year swings larger than sampling
+    error allows are not read as a trend.
     """
     x = np.asarray(scores, dtype=np.float64)
     r = np.asarray(successes, dtype=np.float64)
@@ -81,6 +99,10 @@ def chi2_trend(
     if not var > 0:
         return float("nan"), float("nan"), float("nan")
     stat = t * t / var
+    if quasi and x.size > 2:
+        heterogeneity = float(np.sum((r - n * p) ** 2 / (n * p * (1.0 - p))))
+        scale = max(heterogeneity - stat, 0.0) / (x.size - 2)
+        stat /= max(scale, 1.0)
     return float(stat), float(sps.chi2.sf(stat, 1)), float(t / sxx)
 
 
@@ -172,8 +194,8 @@ def recent_trend(
     if kind == "proportion":
         if any(oi > ni or oi < 0 for oi, ni in zip(o, n, strict=True)):
             raise ValueError("teller moet tussen 0 en de noemer liggen")
-        _, p, slope = chi2_trend(x, o, n)
-        method = METHOD_CHI2_TREND
+        _, p, slope = chi2_trend(x, o, n, quasi=quasi)
+        method = METHOD_QUASI_CHI2_TREND if quasi else METHOD_CHI2_TREND
     else:
         if any(oi < 0 for oi in o):
             raise ValueError("aantallen moeten >= 0 zijn")

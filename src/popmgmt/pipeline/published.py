@@ -391,7 +391,8 @@ def unadjusted_labels(z: pl.Series, direction: str) -> pl.Series:
 
 def trends_mart(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
     """Recent trend per indicator x level x area (the last 5 published years).
-    Proportions: chi-square test for trend; rates: quasi-Poisson regression."""
+    Proportions: chi-square test for trend, rates: Poisson regression, both with the
+    overdispersion scale from the departure from a straight line (`metrics.trend`)."""
     kinds = {
         r["indicator_code"]: indicator_kind(r.get("unit"), r.get("interval_method"))
         for r in catalogue.iter_rows(named=True)
@@ -418,7 +419,7 @@ def trends_mart(values: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
                 numerator_col="numerator",
                 denominator_col="denominator",
                 kind=kind,
-                quasi=kind == "rate",
+                quasi=True,
             ).with_columns(pl.col("last_year").cast(pl.Int64))
         )
     if not out:
