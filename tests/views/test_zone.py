@@ -925,3 +925,14 @@ def test_trend_texts_from_the_trends_mart() -> None:
     joined = compare_flanders.attach_trends(spine, trends, level="zone")
     sentence = zone_tables.trend_sentence(joined, "gmd", "GMD")
     assert "↓ significant dalend (verslechtering)" in sentence
+
+
+def test_the_method_text_says_when_overdispersion_could_not_be_estimated() -> None:
+    """Five provinces are too few to measure their ordinary spread: the phrase beside the
+    comparison says so and what it means, instead of "no overdispersion shown"."""
+    few = compare_flanders.method_text("exact", None)
+    assert "te weinig gebieden" in few
+    assert "bijna elk verschil significant" in few
+    assert "geen overdispersie aangetoond" not in few
+    measured = compare_flanders.method_text("exact", 1.2)
+    assert measured == "exacte grenzen (Wilson / Poisson), geen overdispersie aangetoond (φ = 1,2)"

@@ -73,7 +73,11 @@ def method_text(method: str | None, phi: float | None, *, adjusted: bool = True)
     if not adjusted and method in ("additief", "rest_additief"):
         return f"Spiegelhalter-z zonder correctie voor overdispersie{phi_part}"
     if method == "exact" and phi is None:
-        return "exacte grenzen (Wilson / Poisson); te weinig gebieden om overdispersie te schatten"
+        return (
+            "exacte grenzen (Wilson / Poisson); te weinig gebieden om overdispersie te "
+            "schatten, dus enkel getoetst aan het toeval: bij grote gebieden (provincies) "
+            "lijkt daardoor bijna elk verschil significant"
+        )
     return f"{_METHOD_NAMES.get(method, method)}{phi_part}"
 
 
