@@ -903,24 +903,36 @@ def _survey_leaks() -> pl.Expr:
 
 @dataclass
 class _System:
-    names: list[str]
     matrix: sparse.csr_matrix  # equations x variables
     value: FloatArray  # NaN where unknown
 
 
 def _system(variables: pl.DataFrame, terms: pl.DataFrame) -> _System:
+    # One lazy query, so that the joined strings are never all in memory at once
+    # (the system is the build's memory peak).
     index = variables.select("var").with_row_index("col")
-    joined = terms.join(index, on="var", how="inner")
-    eq_codes = joined.select(pl.col("eq").cast(pl.Categorical).to_physical().rank("dense") - 1)
-    rows = eq_codes.to_series().to_numpy().astype(np.int64)
-    cols = joined["col"].to_numpy().astype(np.int64)
+    joined = (
+        terms.lazy()
+        .join(index.lazy(), on="var", how="inner", maintain_order="left")
+        .select(
+            (pl.col("eq").cast(pl.Categorical).to_physical().rank("dense") - 1)
+            .cast(pl.Int64)
+            .alias("row"),
+            pl.col("col").cast(pl.Int64),
+            "coef",
+        )
+        .collect()
+    )
+    rows = joined["row"].to_numpy()
+    cols = joined["col"].to_numpy()
     n_eq = int(rows.max()) + 1 if rows.size else 0
     matrix = sparse.csr_matrix(
         (joined["coef"].to_numpy(), (rows, cols)), shape=(n_eq, variables.height)
     )
+    del joined, rows, cols
     matrix.sum_duplicates()
     value = variables["value"].fill_null(np.nan).to_numpy().astype(np.float64)
-    return _System(names=variables["var"].to_list(), matrix=matrix, value=value)
+    return _System(matrix=matrix, value=value)
 
 
 def _peel(matrix: sparse.csr_matrix, value: FloatArray) -> None:
@@ -1044,7 +1056,10 @@ def _under65(variables: pl.DataFrame, value: FloatArray) -> int:
 
 def solve(variables: pl.DataFrame, terms: pl.DataFrame) -> FloatArray:
     """Every variable's value as far as the published figures fix it (NaN: not fixed)."""
-    system = _system(variables, terms)
+    return _solve(_system(variables, terms), variables)
+
+
+def _solve(system: _System, variables: pl.DataFrame) -> FloatArray:
     value = system.value.copy()
     for _ in range(20):
         before = int(np.isnan(value).sum())
@@ -1165,7 +1180,11 @@ def recovered_leaks(
 def audit_marts(marts: Mapping[str, pl.DataFrame]) -> AuditResult:
     """Solve the published marts as an attacker would; list every leak (Dutch)."""
     variables, terms = published_system(marts)
-    value = solve(variables, terms)
+    n_equations = int(terms["eq"].n_unique())
+    system = _system(variables, terms)
+    del terms  # (the memory peak of the build)
+    value = _solve(system, variables)
+    del system
     was_hidden = variables["value"].is_null().to_numpy()
     recovered = was_hidden & ~np.isnan(value)
     found, leaks = recovered_leaks(variables, value)
@@ -1197,7 +1216,7 @@ def audit_marts(marts: Mapping[str, pl.DataFrame]) -> AuditResult:
         recoverable_cells=cells,
         n_variables=variables.height,
         n_hidden=int(was_hidden.sum()),
-        n_equations=int(terms["eq"].n_unique()),
+        n_equations=n_equations,
         recovered=int(recovered.sum()),
         leaks=lines if leaks.height else [],
     )

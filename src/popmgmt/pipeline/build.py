@@ -580,6 +580,10 @@ def build(
                 marts = compute_marts(raw, refdata, key, previous_release(out, demo=check.demo))
         except DisclosureError as exc:
             raise BuildError(f"Privacycontrole mislukt; er is niets geschreven: {exc}") from exc
+        # The raw files are not needed after this point: free their memory before the
+        # audit, the build's peak (docs/performance.md).
+        manifest = _manifest(raw, check, key_source)
+        del raw
         progress("Privacycontroles")
         problems = final_guards(marts)
         if problems:
@@ -627,7 +631,6 @@ def build(
             raise BuildError(
                 "Privacycontrole mislukt; er is niets geschreven:\n" + "\n".join(problems)
             )
-        manifest = _manifest(raw, check, key_source)
         manifest["privacy_audit"] = audit.summary()
         _write(marts, refdata, manifest, out, progress)
     return BuildResult(out=out, manifest=manifest, seconds=time.perf_counter() - started)
