@@ -727,6 +727,13 @@ def _pdf() -> bytes:
         indicator_name=indicator_name,
         indicators=marts.indicators,
         meta=meta,
+        extra_sections=[
+            s
+            for s in (
+                pdca_panel.pdf_section(marts, _shared(marts, key)["values"], code, zone_title),
+            )
+            if s is not None
+        ],
     )
 
 

@@ -4,13 +4,17 @@ the public see no log; the department reads without a form; a forged write is re
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from appkit import page_texts
 from conftest import ROOT
+from pypdf import PdfReader
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from popmgmt.app import annotations as ann
@@ -218,3 +222,32 @@ def test_the_council_edits_closes_and_deletes(state: Path) -> None:
     assert pdca.audit_log(state)["action"].to_list() == [
         "toegevoegd", "gewijzigd", "afgesloten", "verwijderd"
     ]  # fmt: skip
+
+
+def test_the_councils_pdf_prints_its_log_the_publics_pdf_has_none(
+    state: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given the council's action on its zone, the omgevingsanalyse PDF it downloads has
+    the PDCA chapter with the action; the public's PDF of the same zone has no log."""
+    made: list[str] = []
+    original = DeltaGenerator.download_button
+
+    def spy(self: DeltaGenerator, label: str, data: Any, *args: Any, **kwargs: Any) -> Any:
+        if label == "Omgevingsanalyse (PDF)":
+            reader = PdfReader(io.BytesIO(data()))
+            made.append(" ".join(p.extract_text() or "" for p in reader.pages))
+        return original(self, label, data, *args, **kwargs)
+
+    at = _open("zorgraad:elz13")
+    _fill(at, "Huisbezoeken 75+")
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    _add_button(at)[0].click().run()  # type: ignore[attr-defined]
+    assert not at.exception
+    council = made[-1]
+    assert HEADER in council
+    assert "Huisbezoeken 75+" in council
+    public = _open("publiek")
+    assert not public.exception
+    assert len(made) == 2  # one PDF each
+    assert HEADER not in made[-1]
+    assert "Huisbezoeken 75+" not in made[-1]

@@ -166,3 +166,34 @@ def test_trend_rule_layers_only_for_years_on_the_axis() -> None:
     ]  # fmt: skip
     assert layers[0]["encoding"]["x"]["type"] == "ordinal"
     assert pd.trend_rule_layers([_Action()], [2023]) == []
+
+
+def test_pdf_section_lists_every_action_with_its_evaluation_and_chart() -> None:
+    """The omgevingsanalyse PDF's PDCA chapter: one sentence per action (an action whose
+    indicator is gone says so), a chart per evaluated action, and the log table."""
+    ok, gone = _Action(), _Action(id=2, title="Oud plan", indicator_code="weg")
+    evaluated = {1: pd.evaluate_action(ok, _values(), META, "elz13")}
+    metas = {"ima_gmd": {**META, "name_nl": "Inwoners met een GMD"}}
+    section = pd.pdf_section(
+        [ok, gone], evaluated, metas, zone_label="Gent (elz13)", source="IMA-Atlas (demo)"
+    )
+    assert section.title == "Acties en opvolging (PDCA)"
+    assert section.bullets[0].startswith("Huisbezoeken 75+ (01-03-2022, Coördinator): Vóór de")
+    assert "Doel: 64,0 % in 2024: doel bereikt." in section.bullets[0]
+    assert "Bron:" not in section.bullets[0]  # once, in the notes
+    assert section.bullets[1] == (
+        "Oud plan (01-03-2022, Coördinator): de doelindicator staat niet (meer) in de gegevens."
+    )
+    assert [f.caption for f in section.figures] == ["Huisbezoeken 75+"]
+    (log,) = section.tables
+    assert log.table is not None
+    assert log.table["Titel"].to_list() == ["Huisbezoeken 75+", "Oud plan"]
+    assert log.table["Evaluatie"].to_list() == ["doel bereikt", "geen gegevens"]
+    assert section.notes == ["Bron van de cijfers: IMA-Atlas (demo)."]
+
+
+def test_pdf_section_without_actions_says_so() -> None:
+    section = pd.pdf_section([], {}, {}, zone_label="Gent (elz13)", source="x")
+    assert section.intro.endswith("Nog geen acties in het logboek van deze zone.")
+    assert not section.figures
+    assert not section.tables

@@ -11,7 +11,8 @@ import io
 import re
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
@@ -24,6 +25,7 @@ from popmgmt.metrics import peers
 from popmgmt.views import (
     labels,
     maps,
+    pdca_display,
     pdf_report,
     report,
     zone,
@@ -272,3 +274,62 @@ def test_zone_pdf_opens_with_summary_charts_map_and_demo_label(marts: store.Mart
     for title in ("Wat valt op", "Definities van de indicatoren", "Bronnen en jaargang"):
         assert title in "".join(pages)
     assert seconds < 60  # generous: the machine is shared; docs/report.md has the timing
+
+
+def test_the_pdca_chapter_prints_the_actions_and_their_chart() -> None:
+    """The zone's log as printed: the action's title and verdict are in the PDF text,
+    its chart is drawn (the page has vector paths), a hostile title prints as typed."""
+
+    @dataclass(frozen=True)
+    class Action:
+        id: int = 1
+        title: str = 'Huisbezoeken 75+ #[x] "quote"'
+        day: date = date(2020, 6, 1)
+        indicator_code: str = "ima_gmd"
+        target_value: float = 64.0
+        target_year: int = 2022
+        owner: str = "Coördinator"
+        status: str = "lopend"
+
+    values = pl.DataFrame(
+        {
+            "indicator_code": ["ima_gmd"] * 3,
+            "level": ["zone"] * 3,
+            "area_code": ["elz13"] * 3,
+            "year": [2019, 2021, 2022],
+            "numerator": [600, 640, 660],
+            "denominator": [1000] * 3,
+            "value": [60.0, 64.0, 66.0],
+            "ci_low": [57.0, 61.0, 63.0],
+            "ci_high": [63.0, 67.0, 69.0],
+            "suppressed": [False] * 3,
+        }
+    )
+    meta_row = {"unit": "%", "direction": "hoger_beter", "interval_method": "wilson"}
+    action = Action()
+    section = pdca_display.pdf_section(
+        [action],
+        {1: pdca_display.evaluate_action(action, values, meta_row, "elz13")},
+        {"ima_gmd": {**meta_row, "name_nl": "Inwoners met een GMD"}},
+        zone_label="Gent (elz13)",
+        source="IMA-Atlas (demo)",
+    )
+    meta = pdf_report.Meta(
+        title="Omgevingsanalyse Gent (elz13)",
+        subtitle="Zoneprofiel",
+        demo=True,
+        vintage="demo",
+        boundary_version="2025",
+        built_at="vandaag",
+        attribution="demo",
+    )
+    pdf = pdf_report.render(meta, [section], timestamp=datetime(2026, 1, 1, tzinfo=UTC))
+    text = _squash(" ".join(_text(pdf)))
+    assert _squash("Acties en opvolging (PDCA)") in text
+    assert _squash('Huisbezoeken 75+ #[x] "quote"') in text
+    assert _squash("doel bereikt") in text
+    reader = PdfReader(io.BytesIO(pdf))
+    drawn = Counter[str]()
+    for page in reader.pages:
+        drawn += _drawing(reader, page)
+    assert drawn["c"] + drawn["Do"] > 0  # the chart (tables draw lines only)

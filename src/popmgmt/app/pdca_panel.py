@@ -17,7 +17,7 @@ import streamlit as st
 from popmgmt.app import annotations as ann
 from popmgmt.app import pdca, store, ui
 from popmgmt.app.access import Role
-from popmgmt.views import labels, pdca_display, zone
+from popmgmt.views import labels, pdca_display, pdf_report, zone
 
 MESSAGE_KEY: Final = "pdca_message"
 FIELDS: Final = ("title", "day", "indicator", "target_value", "target_year", "owner", "note")
@@ -253,6 +253,35 @@ def _all_logs(
         ui.download_buttons(
             table, "pdca_alle_zones", "pdca_all_download", sheet="PDCA", notes=notes[1:]
         )
+
+
+def pdf_section(
+    marts: store.Marts, values: pl.DataFrame, zone_code: str, zone_label: str
+) -> pdf_report.Section | None:
+    """The zone's PDCA log as a chapter of the omgevingsanalyse PDF, for a role that may
+    read it (None otherwise: the public report has no log). A store fault gives a
+    chapter that says so, not a report without it."""
+    role = ui.current_role()
+    if not pdca.can_read(role, zone_code):
+        return None
+    try:
+        actions = pdca.list_actions(ann.default_store(), zone_code, reader=role)
+    except (pdca.PdcaStoreError, pdca.PdcaPermissionError) as exc:
+        return pdf_report.Section("Acties en opvolging (PDCA)", intro=str(exc), new_page=True)
+    metas = {}
+    for code in {a.indicator_code for a in actions}:
+        try:
+            metas[code] = store.indicator_meta(marts, code)
+        except KeyError:
+            continue
+    evaluated = {
+        a.id: pdca_display.evaluate_action(a, values, metas[a.indicator_code], zone_code)
+        for a in actions
+        if a.indicator_code in metas
+    }
+    return pdca_display.pdf_section(
+        actions, evaluated, metas, zone_label=zone_label, source=store.attribution_text(marts)
+    )
 
 
 def trend_layers(zone_code: str, indicator_code: str, years: list[int]) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Any, Final, Protocol
 import polars as pl
 
 from popmgmt.metrics import evaluation as ev
-from popmgmt.views import charts, labels
+from popmgmt.views import charts, labels, pdf_report, report
 from popmgmt.views.zone_model import hide_suppressed
 
 ZONE_COLOUR: Final = "#1f6f8b"
@@ -423,3 +423,69 @@ def trend_rule_layers(actions: Sequence[ActionLike], years: Sequence[int]) -> li
             "encoding": {"x": x, "text": {"field": "label"}},
         },
     ]  # fmt: skip
+
+
+PDF_MAX_CHARTS: Final = 8
+
+
+def pdf_section(
+    actions: Sequence[ActionLike],
+    evaluated: Mapping[int, tuple[pl.DataFrame, ev.Evaluation]],
+    metas: Mapping[str, Mapping[str, Any]],
+    *,
+    zone_label: str,
+    source: str,
+) -> pdf_report.Section:
+    """The zone's PDCA log as a chapter of the omgevingsanalyse PDF: the log table, per
+    action its evaluation in sentences, and the charts of the first `PDF_MAX_CHARTS`
+    actions. `evaluated`: action id -> (series, evaluation), for the actions whose
+    indicator is published; `metas`: indicator code -> its catalogue row."""
+    names = {code: str(meta.get("name_nl") or code) for code, meta in metas.items()}
+    units = {code: meta.get("unit") for code, meta in metas.items()}
+    intro = (
+        "Het logboek van de zorgraad: welke acties de zone neemt, met welk doel op welke "
+        "indicator, en of het doel gehaald werd (plan-do-check-act). " + METHOD_TEXT
+    )
+    if not actions:
+        return pdf_report.Section(
+            "Acties en opvolging (PDCA)",
+            intro=intro + " Nog geen acties in het logboek van deze zone.",
+            new_page=True,
+        )
+    results = {action_id: result for action_id, (_, result) in evaluated.items()}
+    bullets: list[str] = []
+    figures: list[pdf_report.Figure] = []
+    for action in actions:
+        head = f"{action.title} ({labels_date(action.day)}, {action.owner})"
+        if action.id not in evaluated:
+            bullets.append(f"{head}: de doelindicator staat niet (meer) in de gegevens.")
+            continue
+        series, result = evaluated[action.id]
+        meta = metas[action.indicator_code]
+        lines = evaluation_lines(action, result, meta, source)[:-1]  # the source is below
+        bullets.append(f"{head}: " + " ".join(lines))
+        if len(figures) < PDF_MAX_CHARTS and series["value"].drop_nulls().len():
+            spec = action_chart_spec(
+                series,
+                action,
+                result,
+                unit=meta.get("unit"),
+                indicator_name=names[action.indicator_code],
+                zone_label=zone_label,
+                interval_method=meta.get("interval_method"),
+            )
+            figures.append(pdf_report.Figure(spec, caption=action.title, width=380, px_width=460))
+    table = actions_table(actions, names, units, results)
+    notes = [f"Bron van de cijfers: {source}."]
+    if sum(1 for a in actions if a.id in evaluated) > PDF_MAX_CHARTS:
+        notes.append(f"Grafieken van de eerste {PDF_MAX_CHARTS} acties; de andere staan in de app.")
+    return pdf_report.Section(
+        "Acties en opvolging (PDCA)",
+        intro=intro,
+        bullets=bullets,
+        figures=figures,
+        columns=2,
+        tables=[report.ReportSection("Logboek", table)],
+        notes=notes,
+        new_page=True,
+    )

@@ -10,7 +10,7 @@ neighbouring zones come from `popmgmt.metrics.peers`, the GP-poor rule from
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -383,9 +383,11 @@ def zone_pdf(
     indicator_name: str,
     indicators: pl.DataFrame,
     meta: pdf_report.Meta,
+    extra_sections: Sequence[pdf_report.Section] = (),
 ) -> bytes:
     """The omgevingsanalyse of the zone as a PDF (`pdf_report.render`): the summary, the
-    HTML report's tables with the page's charts and the map, the definitions."""
+    HTML report's tables with the page's charts and the map, `extra_sections` (the PDCA
+    log, for a reader who may see it), the definitions."""
     sections = pdf_sections(
         profile,
         sentences=summary_sentences(profile),
@@ -401,7 +403,7 @@ def zone_pdf(
         ),
         indicator_name=indicator_name,
     )
-    return pdf_report.render(meta, sections)
+    return pdf_report.render(meta, [*sections[:-1], *extra_sections, sections[-1]])
 
 
 # --------------------------------------------------------------------------- downloads
