@@ -12,6 +12,7 @@ page shows.
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -352,8 +353,13 @@ def test_pdf_charts_follow_what_the_role_sees(marts: store.Marts) -> None:
             details=circle.has_details(rows),
             flat_rate_meta=flat_meta,
         )
-        assert len(practice) == (1 if detail else 0)
+        # the GMD-against-FTE chart and the funnels of consultations and home visits
+        assert len(practice) == (3 if detail else 0)
         assert len(trend) == 2
+        for figure, contact in zip(practice[1:], circle_summary.PDF_FUNNEL_CONTACTS, strict=False):
+            assert circle_tables.LEARNING_NOTE in figure.caption
+            title = f"{circle.CONTACT_NAMES[contact]} per 100 toegewezen patiënten"
+            assert title in json.dumps(figure.spec, ensure_ascii=False)
         for figure in [*practice, *trend]:
             assert figure.spec["config"]["locale"]["number"]["decimal"] == ","
     practice, trend = circle_summary.pdf_charts(

@@ -29,6 +29,8 @@ from urllib.parse import urlencode
 
 import polars as pl
 
+from popmgmt.metrics import funnel
+from popmgmt.pipeline.codes import FLANDERS_CODE
 from popmgmt.pipeline.published import trends_mart
 from popmgmt.views import (
     charts,
@@ -37,6 +39,7 @@ from popmgmt.views import (
     circle_map,
     circle_tables,
     compare_flanders,
+    funnel_charts,
     pdf_report,
     report,
     summary,
@@ -240,6 +243,7 @@ def pdf_charts(
         practice_charts.append(
             pdf_report.Figure(charts.finish(chart), caption=circle_tables.FTE_NOTE)
         )
+        practice_charts += funnel_figures(rows, values, year)
     trend_charts = []
     if flat_rate_meta is not None:
         trend = circle_charts.trend_chart(
@@ -258,6 +262,66 @@ def pdf_charts(
             pdf_report.Figure(charts.finish(payment)),
         ]
     return practice_charts, trend_charts
+
+
+PDF_FUNNEL_CONTACTS: Final = ("raadpl", "bezoekind")
+"""The contact types whose funnel plot the PDF prints (the page offers every type)."""
+
+
+def funnel_figures(rows: pl.DataFrame, values: pl.DataFrame, year: int) -> list[pdf_report.Figure]:
+    """The page's funnel plots of contacts per 100 attributed patients for the PDF
+    (`PDF_FUNNEL_CONTACTS`), the practices against Flanders with the page's default
+    overdispersion setting; a type without a Flemish value for the year is left out.
+    Only for a role that sees the practices' counts (the caller checks)."""
+    figures = []
+    for contact in PDF_FUNNEL_CONTACTS:
+        indicator = circle.contact_indicator(contact)
+        target = circle.reference_rate(
+            values, indicator, level="vlaanderen", area_code=FLANDERS_CODE, year=year
+        )
+        units, n_flat = circle.contact_funnel_units(rows, contact)
+        if target is None or units.height == 0:
+            continue
+        fun = funnel.funnel_data(
+            units,
+            label_col="practice_id",
+            observed_col="observed",
+            size_col="size",
+            target=target,
+            kind="rate",
+            multiplier=100.0,
+            keep_cols=["size_class"],
+        )
+        bands = funnel.band_counts(fun)
+        counts = " · ".join(
+            f"{funnel_charts.BAND_TEXT[b]}: {bands[b]}" for b in funnel.BANDS if bands[b]
+        )
+        left_out = (
+            f" {n_flat} forfaitaire praktijk(en) niet getoond: {circle_tables.NOT_BILLED_TEXT}."
+            if n_flat
+            else ""
+        )
+        chart = funnel_charts.funnel_chart(
+            fun,
+            title=f"{circle.CONTACT_NAMES[contact]} per 100 toegewezen patiënten",
+            value_title="Per 100 toegewezen patiënten",
+            size_title="Toegewezen patiënten (praktijkgrootte)",
+            reference_label="Vlaanderen",
+            unit="per 100",
+            label_title="Praktijk",
+            unit_word="praktijken",
+            year=year,
+            source=circle_tables.SOURCE_PRACTICES,
+            notes=["Enkel praktijken met betaling per prestatie."],
+            tooltip_cols={"size_class": "Grootteklasse"},
+        )
+        figures.append(
+            pdf_report.Figure(
+                charts.finish(chart),
+                caption=f"{counts}.{left_out} {circle_tables.LEARNING_NOTE}",
+            )
+        )
+    return figures
 
 
 @dataclass(frozen=True)
