@@ -37,7 +37,7 @@ CONTRACT_COLUMNS = {
         "WORKLOAD", "WELLBEING",
     ],
     "atlas_waarden.csv": [
-        "INDICATOR_CODE", "YEAR", "REFNIS", "AGE_BAND", "SEX", "NUMERATOR", "DENOMINATOR",
+        "INDICATOR_CODE", "YEAR", "REFNIS", "AGE_BAND", "SEX", "BIM", "NUMERATOR", "DENOMINATOR",
     ],
     "atlas_metadata.csv": [
         "INDICATOR_CODE", "NAME_NL", "DESCRIPTION_NL", "UNIT", "FORMULA_NL", "FIRST_YEAR",
