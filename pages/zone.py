@@ -642,9 +642,9 @@ else:
             st.dataframe(
                 zone_breakdown.bim_table(bim, b_unit, b_year), hide_index=True, width="stretch"
             )
+            b_method = labels.label("interval_method", b_meta.get("interval_method"))
             st.caption(
-                f"{zone_breakdown.BIM_NOTE} "
-                f"{labels.md_text(labels.label('interval_method', b_meta.get('interval_method')))}. "
+                f"{zone_breakdown.BIM_NOTE} {labels.md_text(b_method)}. "
                 f"Bron: {labels.md_text(b_meta.get('source') or 'IMA-AIM Atlas')}, {b_year}."
             )
         st.subheader("Ruw en leeftijdsgestandaardiseerd")

@@ -781,9 +781,13 @@ def test_atlas_bim_split_for_every_municipality_is_accepted(
         (pl.col("INDICATOR_CODE") == "test_chronisch") & (pl.col("YEAR") == 2024)
     )
     assert set(chronic["BIM"]) == {"J", "N"}
-    assert chronic.height == 2 * before.filter(
-        (pl.col("INDICATOR_CODE") == "test_chronisch") & (pl.col("YEAR") == 2024)
-    ).height
+    assert (
+        chronic.height
+        == 2
+        * before.filter(
+            (pl.col("INDICATOR_CODE") == "test_chronisch") & (pl.col("YEAR") == 2024)
+        ).height
+    )
     keys = ["INDICATOR_CODE", "YEAR", "REFNIS", "AGE_BAND", "SEX"]
     summed = raw.atlas_values.group_by(keys).agg(pl.col("NUMERATOR", "DENOMINATOR").sum())
     assert summed.sort(keys).equals(
@@ -808,8 +812,9 @@ def test_atlas_bim_split_for_some_municipalities_only_is_refused(
 ) -> None:
     """Gent split by BIM, the other municipalities not, for the same indicator and
     year: an incomplete breakdown, refused at Gent's rows (not silently summed)."""
+    gent = "44021"
     _edit_rows(
-        raw_dir / ATLAS, lambda rows: _with_bim(rows, lambda r: _chronic_2024(r) and r[2] == "44021")
+        raw_dir / ATLAS, lambda rows: _with_bim(rows, lambda r: _chronic_2024(r) and r[2] == gent)
     )
     problems = _problems(raw_dir, refdata)
     rows = _read(raw_dir / ATLAS)
@@ -821,8 +826,8 @@ def test_atlas_bim_split_for_some_municipalities_only_is_refused(
     }
     assert {p.row for p in problems} == expected
     assert {(p.file, p.column) for p in problems} == {(ATLAS, "BIM")}
-    gent = next(p for p in problems if rows[p.row - 1][bim] == "J")  # type: ignore[index]
-    _assert_dutch(gent.message, "'J'", "test_chronisch", "2024", "J", "N", "T")
+    split = next(p for p in problems if rows[p.row - 1][bim] == "J")  # type: ignore[index]
+    _assert_dutch(split.message, "'J'", "test_chronisch", "2024", "J", "N", "T")
 
 
 def test_atlas_bim_row_without_its_partner_is_refused(raw_dir: Path, refdata: RefData) -> None:
