@@ -97,6 +97,7 @@ def _profile(
         comparisons=_m.comparisons,
         adjusted=adjusted,
         trends=_m.trends,
+        standardised=_m.standardised,
     )
 
 
