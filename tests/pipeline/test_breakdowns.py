@@ -430,7 +430,16 @@ def test_the_control_protects_a_small_bim_cell_from_its_total_and_partner(
     assert hidden[(zones[0], "nee")] == "secundair"
     assert (zones[1], "ja") in hidden or ("02000", "ja") in hidden
     assert bim.filter(pl.col("suppressed"))["numerator"].is_null().all()
-    # the age x sex cells: only the primary's band and sex margins are involved
     age_sex = mart.filter(pl.col("bim") == "totaal")
     assert age_sex.height > 0
     assert age_sex.filter(pl.col("numerator").is_between(1, 4)).height == 0
+    # a release from before the BIM cells (no `bim` column) hid an age x sex cell: it
+    # stays hidden
+    cell = (
+        (pl.col("area_code") == zones[1]) & (pl.col("age_band") == "10-19") & (pl.col("sex") == "V")
+    )
+    earlier = age_sex.filter(cell).drop("bim")
+    assert earlier.height == 1
+    assert not earlier["suppressed"][0]
+    again, _ = breakdown_mart(atlas, members, values, catalogue, earlier)
+    assert again.filter(cell & (pl.col("bim") == "totaal"))["suppressed"].to_list() == [True]
