@@ -17,7 +17,7 @@ import streamlit as st
 from popmgmt.app import store, ui
 from popmgmt.metrics import need, pyramid
 from popmgmt.pipeline.codes import ANTWERP_ZONE, NEED_FAMILIES
-from popmgmt.views import labels, maps, need_display, pyramid_display, query
+from popmgmt.views import labels, maps, need_display, pyramid_display, query, standardised
 
 MAP_LEVELS = {"zone": "Zones", "gemeente": "Gemeenten"}
 FAMILY_HELP = {
@@ -406,6 +406,23 @@ st.vega_lite_chart(
     ),
     width="stretch",
 )
+
+# --- crude beside age-standardised, the zone's need indicators (issue 15) -------------------
+with st.expander(f"Ruw en leeftijdsgestandaardiseerd: nood-indicatoren van {md_zone_names[zone]}"):
+    pairs = standardised.need_standardised_table(
+        marts.standardised, marts.comparisons, marts.indicators, codes, zone, year
+    )
+    if pairs.height:
+        st.dataframe(pairs, hide_index=True, width="stretch")
+        _downloads(
+            pairs,
+            stem=f"ruw-en-gestandaardiseerd-{zone}-{year}",
+            sheet="ruw en gestandaardiseerd",
+            key="need_dl_standardised",
+        )
+        st.caption(standardised.NOTE)
+    else:
+        st.info(f"Geen leeftijdsgestandaardiseerde cijfers voor deze indicatoren in {year}.")
 
 with st.expander("Alle zones: nood-index per familie"):
     st.vega_lite_chart(spec=need_display.family_stack_chart(index["stack"]), width="stretch")

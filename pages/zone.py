@@ -97,6 +97,7 @@ def _profile(
         comparisons=_m.comparisons,
         adjusted=adjusted,
         trends=_m.trends,
+        standardised=_m.standardised,
     )
 
 
@@ -627,6 +628,26 @@ else:
             f"staat in de tooltip. Bron: {labels.md_text(b_meta.get('source') or 'IMA-AIM Atlas')}"
             f", {b_year}."
         )
+        bim = zone_breakdown.bim_frame(marts.breakdowns, breakdown_code, code, b_year)
+        if bim.height:
+            st.subheader("Met en zonder verhoogde tegemoetkoming (VT/BIM)")
+            st.vega_lite_chart(
+                spec=zone_breakdown.breakdown_spec(
+                    bim,
+                    title=f"{b_name} ({b_year}) met en zonder verhoogde tegemoetkoming",
+                    unit=b_unit,
+                    axis_title="Verhoogde tegemoetkoming",
+                ),
+                width="stretch",
+            )
+            st.dataframe(
+                zone_breakdown.bim_table(bim, b_unit, b_year), hide_index=True, width="stretch"
+            )
+            b_method = labels.label("interval_method", b_meta.get("interval_method"))
+            st.caption(
+                f"{zone_breakdown.BIM_NOTE} {labels.md_text(b_method)}. "
+                f"Bron: {labels.md_text(b_meta.get('source') or 'IMA-AIM Atlas')}, {b_year}."
+            )
         st.subheader("Ruw en leeftijdsgestandaardiseerd")
         st.dataframe(
             zone_breakdown.standardised_table(

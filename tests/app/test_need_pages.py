@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from popmgmt.app import store
 from popmgmt.metrics import fairshare, pyramid
-from popmgmt.views import fairshare_display, labels, need_display, pyramid_display
+from popmgmt.views import fairshare_display, labels, need_display, pyramid_display, standardised
 
 NEED_PAGE = str(ROOT / "pages" / "need.py")
 FAIR_PAGE = str(ROOT / "pages" / "fair_share.py")
@@ -327,3 +327,30 @@ def test_need_module_helpers_used_by_the_pages_exist() -> None:
     """Names the pages rely on (a rename would otherwise only fail at run time)."""
     for name in ("choropleth_deck", "index_map_features", "to_csv_bytes", "to_xlsx_bytes"):
         assert callable(getattr(need_display, name))
+
+
+def test_need_page_shows_crude_beside_standardised_for_the_zone(
+    data_env: Path, marts: store.Marts
+) -> None:
+    """Given the demo build, the need page shows, for the chosen zone and year, its need
+    indicators crude beside age-standardised, the values of the standardised mart."""
+    at = _open(NEED_PAGE)
+    _ok(at)
+    zone_code = at.query_params["zone"]
+    year = int(at.query_params["jaar"])
+    table = _frame(at, "Zone: leeftijdsgestandaardiseerd (ESP2013)")
+    assert list(table.columns) == list(standardised.COLUMNS)
+    assert len(table) > 0
+    assert set(table["Jaar"]) == {str(year)}
+    names = dict(marts.indicators.select("name_nl", "indicator_code").iter_rows())
+    first = table.iloc[0]
+    row = marts.standardised.filter(
+        (pl.col("indicator_code") == names[first["Indicator"]])
+        & (pl.col("area_code") == zone_code)
+        & (pl.col("year") == year)
+    ).row(0, named=True)
+    unit = marts.indicators.filter(pl.col("indicator_code") == names[first["Indicator"]])["unit"][0]
+    assert first["Zone: ruw"] == labels.fmt_value(row["crude"], unit)
+    assert first["Zone: leeftijdsgestandaardiseerd (ESP2013)"] == labels.fmt_value(row["dsr"], unit)
+    expanders = [e.label for e in at.expander]
+    assert any(label.startswith("Ruw en leeftijdsgestandaardiseerd") for label in expanders)

@@ -92,3 +92,50 @@ def test_zone_against_flanders_by_age_and_sex(page: AppTest, built_data: Path) -
     )["value"][0]
     if zone_value is not None:
         assert shown[("Deze zone", "70-79")] == pytest.approx(zone_value)
+
+
+def test_zone_against_flanders_with_and_without_increased_reimbursement(
+    page: AppTest, built_data: Path
+) -> None:
+    """Given the demo build (GMD coverage split by VT/BIM), when the council picks it, a
+    chart and a table show the zone and Flanders with and without VT with the published
+    values and counts, and a caption the method and source; for an indicator without
+    the breakdown (chronic condition) neither appears."""
+    marts = store.load_marts(built_data)
+    zone_code = sorted(
+        marts.breakdowns.filter(pl.col("level") == "zone")["area_code"].unique().to_list()
+    )[0]
+    page.query_params["zone"] = zone_code
+    at = page.run()
+    box = [s for s in at.selectbox if s.label == BREAKDOWN_LABEL]
+    box[0].select("ima_gmd").run()
+    assert not at.exception
+    year = int(
+        marts.breakdowns.filter(pl.col("indicator_code") == "ima_gmd")["year"].max()  # type: ignore[arg-type]
+    )
+    titles = [str(s.get("title", {}).get("text", "")) for s in _specs(at)]
+    assert sum("met en zonder verhoogde tegemoetkoming" in t for t in titles) == 1
+    tables = [d.value for d in at.dataframe if {"Groep", "Teller"} <= set(d.value.columns)]
+    assert len(tables) == 1
+    expected = zone_breakdown.bim_table(
+        zone_breakdown.bim_frame(marts.breakdowns, "ima_gmd", zone_code, year), "%", year
+    )
+    assert list(tables[0]["Waarde"]) == expected["Waarde"].to_list()
+    assert list(tables[0]["Gebied"]) == ["Deze zone", "Vlaanderen"] * 2
+    cell = marts.breakdowns.filter(
+        (pl.col("indicator_code") == "ima_gmd")
+        & (pl.col("area_code") == zone_code)
+        & (pl.col("year") == year)
+        & (pl.col("bim") == "ja")
+    ).row(0, named=True)
+    if not cell["suppressed"]:
+        assert tables[0]["Teller"][0] == f"{int(cell['numerator']):,}".replace(",", ".")
+    texts = page_texts(at, ("caption", "subheader"))
+    assert "Met en zonder verhoogde tegemoetkoming (VT/BIM)" in texts
+    assert "Wilson" in texts
+    box = [s for s in at.selectbox if s.label == BREAKDOWN_LABEL]
+    box[0].select("ima_chron").run()
+    assert not at.exception
+    titles = [str(s.get("title", {}).get("text", "")) for s in _specs(at)]
+    assert not any("verhoogde tegemoetkoming" in t for t in titles)
+    assert "Met en zonder verhoogde tegemoetkoming (VT/BIM)" not in page_texts(at, ("subheader",))

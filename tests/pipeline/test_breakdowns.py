@@ -10,8 +10,11 @@ import polars as pl
 import pytest
 
 from popmgmt.pipeline.audit import audit_marts
+from popmgmt.pipeline.breakdowns import breakdown_cells, breakdown_mart
 from popmgmt.pipeline.build import standardised_from_published
+from popmgmt.pipeline.geography import membership
 from popmgmt.pipeline.published import standardised_mart
+from popmgmt.pipeline.refdata import RefData
 
 BANDS = ("0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+")
 # ESP2013 (Eurostat 2013) per 10-year band, written out independently of the code:
@@ -298,3 +301,145 @@ def test_zone_comparisons_use_the_standardised_value_and_say_so(
         ).height
         == 0
     )
+
+
+# ----------------------------------------------------------------------------- VT/BIM
+
+
+def _bim(value: str) -> pl.Expr:
+    return (pl.col("bim") == value) & (pl.col("age_band") == "totaal") & (pl.col("sex") == "T")
+
+
+def test_bim_cells_add_up_to_the_published_totals(marts: dict[str, pl.DataFrame]) -> None:
+    """The demo's VT/BIM indicators have a ja and a nee cell per zone, Flanders and year
+    (all ages, both sexes) that add up to the published indicator total; no other
+    indicator has one, and the age x sex cells carry bim 'totaal'."""
+    b = marts["indicator_breakdowns"]
+    keys = ["indicator_code", "level", "area_code", "year"]
+    cells = b.filter(pl.col("bim") != "totaal")
+    assert set(cells["indicator_code"]) == {"ima_gmd", "ima_gpcontact", "ima_flu65"}
+    assert set(cells["bim"]) == {"ja", "nee"}
+    assert (cells["age_band"] == "totaal").all()
+    assert (cells["sex"] == "T").all()
+    sums = (
+        cells.group_by(keys)
+        .agg(pl.col("numerator", "denominator").sum(), pl.len().alias("n"))
+        .join(marts["indicator_values"].filter(~pl.col("suppressed")), on=keys, suffix="_v")
+    )
+    assert sums.height > 100
+    assert (sums["n"] == 2).all()
+    assert (sums["numerator"] - sums["numerator_v"]).abs().max() < 1e-6  # type: ignore[operator]
+    assert (sums["denominator"] - sums["denominator_v"]).abs().max() < 1e-6  # type: ignore[operator]
+
+
+def test_a_bim_cell_hidden_beside_its_partner_is_a_leak(marts: dict[str, pl.DataFrame]) -> None:
+    """Plant a leak: a zone's BIM 'ja' cell hidden alone; the published total minus the
+    published 'nee' cell gives it back, so the audit must report it."""
+    latest = _one_year(marts)
+    code = "ima_flu65"
+    zone = _open_zone(latest, code)
+    where = (pl.col("indicator_code") == code) & (pl.col("area_code") == zone) & _bim("ja")
+    assert latest["indicator_breakdowns"].filter(where).height == 1
+    planted = {
+        **latest,
+        "indicator_breakdowns": _hide_cells(
+            latest["indicator_breakdowns"], where, ("numerator", "denominator")
+        ),
+    }
+    leaks = audit_marts(planted).leaks
+    assert any(f"b|{code}|bnum|zone|{zone}|" in line and "|totaal|T|ja" in line for line in leaks)
+    # with its partner hidden too (and Flanders' ja, which the zones add up to), nothing
+    partner = (
+        (pl.col("indicator_code") == code)
+        & pl.col("area_code").is_in([zone, "02000"])
+        & pl.col("bim").is_in(["ja", "nee"])
+    )
+    closed = {
+        **planted,
+        "indicator_breakdowns": _hide_cells(
+            planted["indicator_breakdowns"], partner, ("numerator", "denominator")
+        ),
+    }
+    assert not any(
+        f"|{zone}|" in line and "|totaal|T|" in line for line in audit_marts(closed).leaks
+    )
+
+
+@pytest.fixture(scope="module")
+def members(demo_raw: Path, refdata: RefData) -> pl.DataFrame:
+    circles = pl.read_csv(demo_raw / "huisartsenkringen.csv", infer_schema=False)
+    atlas = pl.read_csv(demo_raw / "atlas_waarden.csv", infer_schema=False)
+    return membership(refdata, circles, atlas["REFNIS"].unique().to_list())
+
+
+def test_the_control_protects_a_small_bim_cell_from_its_total_and_partner(
+    members: pl.DataFrame,
+) -> None:
+    """Two zones, one indicator: in the first zone only 2 persons with VT/BIM have the
+    event (a primary cell). The control hides it and enough of its partners (the 'nee'
+    cell, beside the published total; the other zone's or Flanders' 'ja' cell, beside
+    Flanders = its zones) that it is not recoverable; its internal exact audit would
+    refuse otherwise. The age x sex cells stay as they were."""
+    flemish = members.filter(pl.col("flanders_code").is_not_null())
+    zones = flemish["zone_code"].unique().sort().to_list()[:2]
+    munis = flemish.filter(pl.col("zone_code").is_in(zones))
+    rows = []
+    for refnis, zone in munis.select("refnis", "zone_code").iter_rows():
+        for band in ("0-9", "10-19"):
+            for sex in ("M", "V"):
+                small = zone == zones[0]
+                j_num = 0 if small else 40
+                rows.append((refnis, band, sex, "J", j_num, 300))
+                rows.append((refnis, band, sex, "N", 500, 1000))
+    atlas = pl.DataFrame(
+        rows,
+        schema=["REFNIS", "AGE_BAND", "SEX", "BIM", "NUMERATOR", "DENOMINATOR"],
+        orient="row",
+    ).with_columns(pl.lit("x_ind").alias("INDICATOR_CODE"), pl.lit(2024).alias("YEAR"))
+    # two persons with the event in one cell of the first zone
+    first = atlas.filter(
+        pl.col("REFNIS").is_in(munis.filter(pl.col("zone_code") == zones[0])["refnis"].implode())
+    )["REFNIS"][0]
+    atlas = atlas.with_columns(
+        pl.when(
+            (pl.col("REFNIS") == first)
+            & (pl.col("AGE_BAND") == "0-9")
+            & (pl.col("SEX") == "M")
+            & (pl.col("BIM") == "J")
+        )
+        .then(2)
+        .otherwise(pl.col("NUMERATOR"))
+        .alias("NUMERATOR")
+    )
+    cells = breakdown_cells(atlas, members)
+    values = cells.filter(
+        (pl.col("age_band") == "totaal") & (pl.col("sex") == "T") & (pl.col("bim") == "totaal")
+    ).select("indicator_code", "level", "area_code", "year", pl.lit(False).alias("suppressed"))
+    catalogue = pl.DataFrame(
+        {"indicator_code": ["x_ind"], "multiplier": [100.0], "interval_method": ["wilson"]}
+    )
+    mart, conflicts = breakdown_mart(atlas, members, values, catalogue)
+    assert conflicts.height == 0
+    bim = mart.filter(pl.col("bim") != "totaal")
+    assert bim.height == 2 * 3  # ja and nee for two zones and Flanders
+    hidden = {
+        (r["area_code"], r["bim"]): r["suppression_reason"]
+        for r in bim.filter(pl.col("suppressed")).iter_rows(named=True)
+    }
+    assert hidden[(zones[0], "ja")] == "primair"
+    assert hidden[(zones[0], "nee")] == "secundair"
+    assert (zones[1], "ja") in hidden or ("02000", "ja") in hidden
+    assert bim.filter(pl.col("suppressed"))["numerator"].is_null().all()
+    age_sex = mart.filter(pl.col("bim") == "totaal")
+    assert age_sex.height > 0
+    assert age_sex.filter(pl.col("numerator").is_between(1, 4)).height == 0
+    # a release from before the BIM cells (no `bim` column) hid an age x sex cell: it
+    # stays hidden
+    cell = (
+        (pl.col("area_code") == zones[1]) & (pl.col("age_band") == "10-19") & (pl.col("sex") == "V")
+    )
+    earlier = age_sex.filter(cell).drop("bim")
+    assert earlier.height == 1
+    assert not earlier["suppressed"][0]
+    again, _ = breakdown_mart(atlas, members, values, catalogue, earlier)
+    assert again.filter(cell & (pl.col("bim") == "totaal"))["suppressed"].to_list() == [True]

@@ -37,7 +37,7 @@ CONTRACT_COLUMNS = {
         "WORKLOAD", "WELLBEING",
     ],
     "atlas_waarden.csv": [
-        "INDICATOR_CODE", "YEAR", "REFNIS", "AGE_BAND", "SEX", "NUMERATOR", "DENOMINATOR",
+        "INDICATOR_CODE", "YEAR", "REFNIS", "AGE_BAND", "SEX", "BIM", "NUMERATOR", "DENOMINATOR",
     ],
     "atlas_metadata.csv": [
         "INDICATOR_CODE", "NAME_NL", "DESCRIPTION_NL", "UNIT", "FORMULA_NL", "FIRST_YEAR",
@@ -468,7 +468,22 @@ def test_atlas_values_respect_units_years_and_definitions(demo: Path) -> None:
     percent = joined.filter(pl.col("UNIT") == "%")
     assert percent.filter(pl.col("NUMERATOR") > pl.col("DENOMINATOR")).height == 0
     assert joined.filter(pl.col("YEAR") < pl.col("FIRST_YEAR")).height == 0
-    assert values.select("INDICATOR_CODE", "YEAR", "REFNIS", "AGE_BAND", "SEX").is_unique().all()
+    cell = ["INDICATOR_CODE", "YEAR", "REFNIS", "AGE_BAND", "SEX"]
+    assert values.select(*cell, "BIM").is_unique().all()
+    # VT/BIM: three indicators split into J and N in every cell, the others never
+    bim = values.group_by("INDICATOR_CODE").agg(pl.col("BIM").unique().sort())
+    split = {c for c, b in bim.iter_rows() if b == ["J", "N"]}
+    assert split == {"ima_gmd", "ima_gpcontact", "ima_flu65"}
+    assert all(b == ["T"] for c, b in bim.iter_rows() if c not in split)
+    parts = values.filter(pl.col("BIM") != "T").group_by(cell).len()
+    assert parts["len"].unique().to_list() == [2]
+    rates = (
+        values.filter(pl.col("INDICATOR_CODE") == "ima_flu65")
+        .group_by("BIM")
+        .agg(pl.col("NUMERATOR").sum() / pl.col("DENOMINATOR").sum())
+    )
+    rate = dict(rates.iter_rows())
+    assert rate["J"] < rate["N"]  # fewer flu vaccinations with VT in the demo
     assert set(values["AGE_BAND"].unique()) == set(codes.ATLAS_AGE_BANDS)
     assert values["NUMERATOR"].min() >= 0
     mammo = values.filter(pl.col("INDICATOR_CODE") == "ima_mammo")

@@ -730,3 +730,115 @@ def test_atlas_update_rhythm_is_optional_and_kept_when_given(
     assert derived.height > 0
     assert derived["update_rhythm"].null_count() == 0
     assert derived.filter(pl.col("origin") == "ima")["update_rhythm"].str.contains("X \\+ 2").all()
+
+
+# ----------------------------------------------------------------------------
+# Atlas: the optional breakdown by increased reimbursement (VT/BIM)
+# ----------------------------------------------------------------------------
+
+
+def _with_bim(rows: list[list[str]], split: Callable[[list[str]], bool]) -> list[list[str]]:
+    """The Atlas rows with a BIM column: every row where `split` holds becomes two rows,
+    J with a third of its counts (rounded down) and N with the rest; others get T."""
+    header = rows[0]
+    at = header.index("SEX") + 1
+    num, den = header.index("NUMERATOR"), header.index("DENOMINATOR")
+    out = [[*header[:at], "BIM", *header[at:]]]
+    for row in rows[1:]:
+        if not split(row):
+            out.append([*row[:at], "T", *row[at:]])
+            continue
+        j_num, j_den = int(row[num]) // 3, int(row[den]) // 3
+        for code, n, d in (
+            ("J", j_num, j_den),
+            ("N", int(row[num]) - j_num, int(row[den]) - j_den),
+        ):
+            part = list(row)
+            part[num], part[den] = str(n), str(d)
+            out.append([*part[:at], code, *part[at:]])
+    return out
+
+
+def _chronic_2024(row: list[str]) -> bool:
+    return row[0] == "test_chronisch" and row[1] == "2024"
+
+
+def test_atlas_without_bim_column_reads_every_cell_as_not_split(refdata: RefData) -> None:
+    """The fixture has no BIM column: it validates and every cell is T (as before)."""
+    raw = _validate(FIXTURE, refdata)
+    assert raw.atlas_values["BIM"].unique().to_list() == ["T"]
+
+
+def test_atlas_bim_split_for_every_municipality_is_accepted(
+    raw_dir: Path, refdata: RefData
+) -> None:
+    """One indicator x year split into J and N for every municipality, age band and
+    sex: it validates, and J + N give back the delivered cell."""
+    before = _validate(raw_dir, refdata).atlas_values
+    _edit_rows(raw_dir / ATLAS, lambda rows: _with_bim(rows, _chronic_2024))
+    raw = _validate(raw_dir, refdata)
+    chronic = raw.atlas_values.filter(
+        (pl.col("INDICATOR_CODE") == "test_chronisch") & (pl.col("YEAR") == 2024)
+    )
+    assert set(chronic["BIM"]) == {"J", "N"}
+    assert (
+        chronic.height
+        == 2
+        * before.filter(
+            (pl.col("INDICATOR_CODE") == "test_chronisch") & (pl.col("YEAR") == 2024)
+        ).height
+    )
+    keys = ["INDICATOR_CODE", "YEAR", "REFNIS", "AGE_BAND", "SEX"]
+    summed = raw.atlas_values.group_by(keys).agg(pl.col("NUMERATOR", "DENOMINATOR").sum())
+    assert summed.sort(keys).equals(
+        before.group_by(keys).agg(pl.col("NUMERATOR", "DENOMINATOR").sum()).sort(keys)
+    )
+    assert set(raw.atlas_values.filter(pl.col("YEAR") == 2023)["BIM"]) == {"T"}
+
+
+def test_atlas_bad_bim_code_is_refused_at_its_line(raw_dir: Path, refdata: RefData) -> None:
+    _edit_rows(raw_dir / ATLAS, lambda rows: _with_bim(rows, _chronic_2024))
+    rows = _read(raw_dir / ATLAS)
+    line = next(i for i, r in enumerate(rows, start=1) if r[rows[0].index("BIM")] == "J")
+    _set_cell(raw_dir / ATLAS, line, "BIM", "ja")
+    problems = _problems(raw_dir, refdata)
+    bad = [p for p in problems if _where(p) == (ATLAS, line, "BIM")]
+    assert len(bad) == 1, "\n".join(str(p) for p in problems)
+    _assert_dutch(bad[0].message, "'ja'", "J", "N", "T")
+
+
+def test_atlas_bim_split_for_some_municipalities_only_is_refused(
+    raw_dir: Path, refdata: RefData
+) -> None:
+    """Gent split by BIM, the other municipalities not, for the same indicator and
+    year: an incomplete breakdown, refused at Gent's rows (not silently summed)."""
+    gent = "44021"
+    _edit_rows(
+        raw_dir / ATLAS, lambda rows: _with_bim(rows, lambda r: _chronic_2024(r) and r[2] == gent)
+    )
+    problems = _problems(raw_dir, refdata)
+    rows = _read(raw_dir / ATLAS)
+    bim = rows[0].index("BIM")
+    expected = {
+        i
+        for i, r in enumerate(rows, start=1)
+        if i > 1 and r[0] == "test_chronisch" and r[1] == "2024"
+    }
+    assert {p.row for p in problems} == expected
+    assert {(p.file, p.column) for p in problems} == {(ATLAS, "BIM")}
+    split = next(p for p in problems if rows[p.row - 1][bim] == "J")  # type: ignore[index]
+    _assert_dutch(split.message, "'J'", "test_chronisch", "2024", "J", "N", "T")
+
+
+def test_atlas_bim_row_without_its_partner_is_refused(raw_dir: Path, refdata: RefData) -> None:
+    """J without the N row of the same cell: the breakdown does not add up to the cell."""
+    _edit_rows(raw_dir / ATLAS, lambda rows: _with_bim(rows, _chronic_2024))
+    rows = _read(raw_dir / ATLAS)
+    bim = rows[0].index("BIM")
+    n_line = next(i for i, r in enumerate(rows, start=1) if r[bim] == "N")
+    partner = n_line - 1  # the J row just above
+    assert rows[partner - 1][bim] == "J"
+    _write(raw_dir / ATLAS, [r for i, r in enumerate(rows, start=1) if i != n_line])
+    problem = _only(raw_dir, refdata)
+    assert _where(problem) == (ATLAS, partner, "BIM")
+    _assert_dutch(problem.message, "'J'", "test_chronisch", "2024")

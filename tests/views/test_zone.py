@@ -23,6 +23,7 @@ from popmgmt.pipeline.marts import INDICATOR_VALUES, MART_COLUMNS
 from popmgmt.pipeline.refdata import RefData
 from popmgmt.views import (
     compare_flanders,
+    downloads,
     labels,
     report,
     zone,
@@ -936,3 +937,60 @@ def test_the_method_text_says_when_overdispersion_could_not_be_estimated() -> No
     assert "geen overdispersie aangetoond" not in few
     measured = compare_flanders.method_text("exact", 1.2)
     assert measured == "exacte grenzen (Wilson / Poisson), geen overdispersie aangetoond (φ = 1,2)"
+
+
+def test_indicator_table_and_its_downloads_carry_the_standardised_values(
+    marts: store.Marts, shared: dict[str, pl.DataFrame]
+) -> None:
+    """Given the standardised mart, the zone's indicator table (shown and downloaded)
+    has the DSR, its interval and the ISR beside the crude value, from the mart; '–'
+    for an indicator without them (a derived one). The analysts' CSV and the Excel CSV
+    carry the same columns and texts."""
+    code = _zones(marts)[0]
+    profile = zone.build_profile(
+        code,
+        values=marts.values,
+        indicators=marts.indicators,
+        areas=marts.areas,
+        population=marts.population,
+        practices=marts.practices,
+        ranges=shared["ranges"],
+        features=shared["features"],
+        adjacency=shared["adjacency"],
+        standardised=marts.standardised,
+    )
+    table = profile.tables["indicatoren"]
+    columns = table.columns
+    assert columns[3:8] == [
+        "Zone",
+        "95%-betrouwbaarheidsinterval",
+        *zone_tables.STANDARDISED_COLUMNS,
+    ]
+    spine = profile.spine.filter(pl.col("indicator_code") == "ima_chron").row(0, named=True)
+    std = marts.standardised.filter(
+        (pl.col("indicator_code") == "ima_chron")
+        & (pl.col("area_code") == code)
+        & (pl.col("year") == spine["year"])
+    ).row(0, named=True)
+    row = table.filter(pl.col("Indicator") == spine["name_nl"]).row(0, named=True)
+    assert row["Leeftijdsgestandaardiseerd (ESP2013)"] == labels.fmt_value(std["dsr"], "%")
+    assert row["Indirect gestandaardiseerde ratio"] == labels.fmt_number(std["isr"], 2)
+    assert row["95%-BI (gestandaardiseerd)"].startswith("95%-BI ")
+    derived = profile.spine.filter(pl.col("dsr").is_null())
+    assert derived.height > 0
+    name = derived["name_nl"][0]
+    assert table.filter(pl.col("Indicator") == name)["Indirect gestandaardiseerde ratio"][0] == "–"
+    # the downloads: the same columns in both CSVs, the DSR a number for Excel
+    analysts = pl.read_csv(io.BytesIO(downloads.csv_bytes(table)), infer_schema=False)
+    assert analysts.columns == columns
+    excel = pl.read_csv(
+        io.BytesIO(downloads.excel_csv_bytes(table)), separator=";", infer_schema=False
+    )
+    assert excel.columns == columns
+    cell = excel.filter(pl.col("Indicator") == spine["name_nl"])[
+        "Leeftijdsgestandaardiseerd (ESP2013)"
+    ][0]
+    assert cell == labels.fmt_value(std["dsr"], "%")
+    # without the mart, the table is as before
+    plain = _profile(marts, shared, code).tables["indicatoren"]
+    assert not set(zone_tables.STANDARDISED_COLUMNS) & set(plain.columns)

@@ -32,8 +32,9 @@ an outsider can know as a linear equation:
   crossing partitions they are; respondents = the sum of the hours bands, of the
   appointment models, of the expansion plans; continuity answers add up too;
 - the Atlas breakdowns (`indicator_breakdowns`): age bands add up to the sex's total,
-  M + V = T per band, the grand total is the indicator's published cell, and every
-  cell over the geography (Flanders = its zones);
+  M + V = T per band, BIM yes + BIM no = the grand total (where the Atlas splits by
+  increased reimbursement), the grand total is the indicator's published cell, and
+  every cell over the geography (Flanders = its zones);
 - the standardised figures (`standardised`, when given): a DSR is
   sum_i (w_i / W) d_i / n_i, linear in the band numerators d_i once the band
   denominators n_i are published; an expected count is sum_i n_i R_i with the
@@ -464,11 +465,19 @@ def _form_count_vars(practices: pl.DataFrame) -> pl.DataFrame:
 
 # --------------------------------------------------------------------------- breakdowns
 
-_GRAND = ("totaal", "T")
+_GRAND = ("totaal", "T", "totaal")  # age band, sex, bim
+
+
+def _with_bim(breakdowns: pl.DataFrame) -> pl.DataFrame:
+    """The mart with its `bim` key (a release from before the BIM cells has none)."""
+    if "bim" in breakdowns.columns:
+        return breakdowns
+    return breakdowns.with_columns(pl.lit(_GRAND[2]).alias("bim"))
 
 
 def _breakdown_vars(breakdowns: pl.DataFrame) -> pl.DataFrame:
     """num and den of every breakdown cell (roles `bnum`, `bden`)."""
+    breakdowns = _with_bim(breakdowns)
     frames = []
     for role, col in (("bnum", "numerator"), ("bden", "denominator")):
         frames.append(
@@ -482,8 +491,9 @@ def _breakdown_vars(breakdowns: pl.DataFrame) -> pl.DataFrame:
                     "year",
                     "age_band",
                     "sex",
+                    "bim",
                 ).alias("var"),
-                _key("b", "indicator_code", pl.lit(role), "age_band", "sex").alias("series"),
+                _key("b", "indicator_code", pl.lit(role), "age_band", "sex", "bim").alias("series"),
                 *_cell_columns(col, role),
             )
         )
@@ -492,7 +502,11 @@ def _breakdown_vars(breakdowns: pl.DataFrame) -> pl.DataFrame:
 
 def _cell_var(role: str) -> pl.Expr:
     """The variable of a breakdown cell; the grand total is the indicator's cell."""
-    grand = (pl.col("age_band") == _GRAND[0]) & (pl.col("sex") == _GRAND[1])
+    grand = (
+        (pl.col("age_band") == _GRAND[0])
+        & (pl.col("sex") == _GRAND[1])
+        & (pl.col("bim") == _GRAND[2])
+    )
     return (
         pl.when(grand)
         .then(_key("i", "indicator_code", pl.lit(role[1:]), "level", "area_code", "year"))
@@ -506,25 +520,39 @@ def _cell_var(role: str) -> pl.Expr:
                 "year",
                 "age_band",
                 "sex",
+                "bim",
             )
         )
     )
 
 
 def _breakdown_terms(breakdowns: pl.DataFrame) -> pl.DataFrame:
-    """Bands add up to the sex's total, M + V = T per band (the grand total being the
-    indicator's published cell)."""
+    """Bands add up to the sex's total, M + V = T per band, BIM yes + BIM no = the grand
+    total (the grand total being the indicator's published cell)."""
     area = ["indicator_code", "level", "area_code", "year"]
-    cells = breakdowns.select(*area, "age_band", "sex")
+    cells = _with_bim(breakdowns).select(*area, "age_band", "sex", "bim")
     # the grand total row is not in the mart: add it as a member of its sums
     grand = (
         cells.select(area)
         .unique()
-        .with_columns(pl.lit(_GRAND[0]).alias("age_band"), pl.lit(_GRAND[1]).alias("sex"))
+        .with_columns(
+            pl.lit(_GRAND[0]).alias("age_band"),
+            pl.lit(_GRAND[1]).alias("sex"),
+            pl.lit(_GRAND[2]).alias("bim"),
+        )
     )
     cells = pl.concat([cells, grand])
+    all_ages = cells.filter((pl.col("age_band") == _GRAND[0]) & (pl.col("sex") == _GRAND[1]))
+    bim_split = all_ages.filter(pl.col("bim").n_unique().over(area) > 1)
+    cells = cells.filter(pl.col("bim") == _GRAND[2])
     frames = []
     for role in ("bnum", "bden"):
+        by_bim = bim_split.select(
+            _key("bv", pl.lit(role), *area).alias("eq"),
+            _cell_var(role).alias("var"),
+            pl.when(pl.col("bim") == _GRAND[2]).then(1.0).otherwise(-1.0).alias("coef"),
+        )
+        frames.append(by_bim)
         by_band = cells.select(
             _key("bb", pl.lit(role), *area, "sex").alias("eq"),
             _cell_var(role).alias("var"),
@@ -548,7 +576,9 @@ def _standardised_system(
     hidden is not linear: `build.standardised_from_published` refuses it."""
     keys = ["indicator_code", "level", "area_code", "year"]
     weights = esp2013_weights([int(b.rstrip("+").split("-")[0]) for b in codes.ATLAS_AGE_BANDS])
-    bands = breakdowns.filter((pl.col("sex") == "T") & (pl.col("age_band") != _GRAND[0]))
+    bands = _with_bim(breakdowns).filter(
+        (pl.col("sex") == "T") & (pl.col("age_band") != _GRAND[0]) & (pl.col("bim") == _GRAND[2])
+    )
     with_w = bands.with_columns(
         pl.col("age_band").replace_strict(weights, return_dtype=pl.Float64).alias("_w")
     ).with_columns((pl.col("_w") / pl.col("_w").sum().over(keys)).alias("_w"))
@@ -586,12 +616,9 @@ def _standardised_system(
         ).rename({"indicator_code": "code"})
 
     variables = pl.concat([known(dsr, "dsr"), known(expected, "exp")])
-    band_var = _key(
-        "b", "indicator_code", pl.lit("bnum"), "level", "area_code", "year", "age_band", "sex"
-    )
-    den_var = _key(
-        "b", "indicator_code", pl.lit("bden"), "level", "area_code", "year", "age_band", "sex"
-    )
+    cell = ("level", "area_code", "year", "age_band", "sex", "bim")
+    band_var = _key("b", "indicator_code", pl.lit("bnum"), *cell)
+    den_var = _key("b", "indicator_code", pl.lit("bden"), *cell)
     dsr_eq = _key("zd", *keys)
     exp_eq = _key("ze", *keys)
     terms = [

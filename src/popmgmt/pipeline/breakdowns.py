@@ -12,6 +12,11 @@ Cells per indicator x level x area x year: every age band x sex the Atlas delive
 breakdown by sex. The grand total (all bands, both sexes) is the indicator's cell in
 `indicator_values`: it takes part in the control (so that hidden cells are never the
 only unknown of a sum whose total is published there) but is not published again here.
+
+Where the Atlas delivers a breakdown by increased reimbursement (optional raw column
+`BIM`, `J`/`N`), the mart also holds the two cells of that breakdown (all ages, both
+sexes; `bim` `ja` and `nee`), with BIM yes + BIM no = the grand total as one more
+constraint. Every other cell has `bim` `totaal`: the age x sex cells are summed over BIM.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Final
 import polars as pl
 
 from popmgmt.metrics.stats import add_intervals
+from popmgmt.pipeline.codes import ATLAS_BIM_TOTAL
 from popmgmt.pipeline.control import control_table, honest_reason, small_count, with_forced
 from popmgmt.pipeline.geography import LEVEL_COLUMN, hierarchy_constraints, roll_up
 from popmgmt.pipeline.marts import BREAKDOWNS, MART_COLUMNS
@@ -28,8 +34,11 @@ from popmgmt.pipeline.privacy import TOTAL_COL
 
 TOTAL_BAND: Final = "totaal"
 TOTAL_SEX: Final = "T"
+TOTAL_BIM: Final = "totaal"
+BIM_CODES: Final = {"J": "ja", "N": "nee"}
+"""The raw `BIM` codes and their code in the mart's `bim` column."""
 BREAKDOWN_LEVELS: Final = ("vlaanderen", "zone")
-KEYS: Final = ["indicator_code", "level", "area_code", "year", "age_band", "sex"]
+KEYS: Final = ["indicator_code", "level", "area_code", "year", "age_band", "sex", "bim"]
 _VALUE_KEYS: Final = ["indicator_code", "level", "area_code", "year"]
 # Grand totals are published in indicator_values: complements are taken there last.
 _LAST: Final = 1e18
@@ -43,10 +52,11 @@ def _municipal_cells(atlas: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame
             pl.col("YEAR").alias("year"),
             pl.col("AGE_BAND").alias("age_band"),
             pl.col("SEX").alias("sex"),
+            pl.col("BIM").alias("bim"),
             pl.col("NUMERATOR").cast(pl.Int64).alias("numerator"),
             pl.col("DENOMINATOR").cast(pl.Int64).alias("denominator"),
         )
-        .group_by("indicator_code", "refnis", "year", "age_band", "sex")
+        .group_by("indicator_code", "refnis", "year", "age_band", "sex", "bim")
         .agg(pl.col("numerator", "denominator").sum())
         .filter(pl.col("refnis").is_in(members["refnis"].implode()))
     )
@@ -54,13 +64,22 @@ def _municipal_cells(atlas: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame
 
 def breakdown_cells(atlas: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     """Counts per indicator x level x area x year x age band x sex with every margin
-    (the grand total included, age band TOTAL_BAND and sex TOTAL_SEX)."""
+    (the grand total included, age band TOTAL_BAND and sex TOTAL_SEX), summed over BIM
+    (`bim` TOTAL_BIM); plus, where the Atlas splits an indicator's year by increased
+    reimbursement, its two BIM cells (age band TOTAL_BAND, sex TOTAL_SEX)."""
     keys = ["indicator_code", "year", "age_band", "sex"]
+    counts = pl.col("numerator", "denominator").sum()
+    municipal = _municipal_cells(atlas, members)
+    by_bim = municipal.filter(pl.col("bim") != ATLAS_BIM_TOTAL)
     cells = roll_up(
-        _municipal_cells(atlas, members), members, keys, ["numerator", "denominator"]
+        municipal.group_by("indicator_code", "refnis", *keys[1:]).agg(counts)
+        if by_bim.height
+        else municipal.drop("bim"),
+        members,
+        keys,
+        ["numerator", "denominator"],
     ).filter(pl.col("level").is_in(BREAKDOWN_LEVELS))
     area = ["indicator_code", "level", "area_code", "year"]
-    counts = pl.col("numerator", "denominator").sum()
     split = cells.filter(pl.col("sex") != TOTAL_SEX)
     by_band = (
         split.group_by(*area, "age_band").agg(counts).with_columns(pl.lit(TOTAL_SEX).alias("sex"))
@@ -73,33 +92,60 @@ def breakdown_cells(atlas: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
         .agg(counts)
         .with_columns(pl.lit(TOTAL_BAND).alias("age_band"), pl.lit(TOTAL_SEX).alias("sex"))
     )
-    return pl.concat([cells, by_band, by_sex, total], how="diagonal").select(
-        *KEYS, "numerator", "denominator"
-    )
+    parts = [cells, by_band, by_sex, total]
+    parts = [p.with_columns(pl.lit(TOTAL_BIM).alias("bim")) for p in parts]
+    if by_bim.height:
+        bim = (
+            roll_up(
+                by_bim.group_by("indicator_code", "refnis", "year", "bim").agg(counts),
+                members,
+                ["indicator_code", "year", "bim"],
+                ["numerator", "denominator"],
+            )
+            .filter(pl.col("level").is_in(BREAKDOWN_LEVELS))
+            .with_columns(
+                pl.lit(TOTAL_BAND).alias("age_band"),
+                pl.lit(TOTAL_SEX).alias("sex"),
+                pl.col("bim").replace_strict(BIM_CODES),
+            )
+        )
+        parts.append(bim)
+    return pl.concat(parts, how="diagonal").select(*KEYS, "numerator", "denominator")
 
 
 def breakdown_constraints(cells: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
-    """Bands add up to their total per sex; M + V = T per band; every cell over the
-    geography (Flanders = its zones, its circles, its provinces)."""
+    """Bands add up to their total per sex; M + V = T per band; BIM yes + BIM no = the
+    grand total; every cell over the geography (Flanders = its zones, its circles, its
+    provinces)."""
     area = [pl.col(c).cast(pl.String) for c in _VALUE_KEYS]
+    age_sex = cells.filter(pl.col("bim") == TOTAL_BIM)
+    all_ages = cells.filter((pl.col("age_band") == TOTAL_BAND) & (pl.col("sex") == TOTAL_SEX))
     within = pl.concat(
         [
-            cells.select(
+            age_sex.select(
                 pl.concat_str(pl.lit("bs"), *area, "sex", separator="|").alias("constraint_id"),
                 "cell_id",
                 (pl.col("age_band") == TOTAL_BAND).alias(TOTAL_COL),
             ),
             # only where the cube has a breakdown by sex (else the band's T is alone)
-            cells.filter(pl.col("sex").n_unique().over(*_VALUE_KEYS, "age_band") > 1).select(
+            age_sex.filter(pl.col("sex").n_unique().over(*_VALUE_KEYS, "age_band") > 1).select(
                 pl.concat_str(pl.lit("ba"), *area, "age_band", separator="|").alias(
                     "constraint_id"
                 ),
                 "cell_id",
                 (pl.col("sex") == TOTAL_SEX).alias(TOTAL_COL),
             ),
+            # only where the Atlas splits the indicator's year by BIM
+            all_ages.filter(pl.col("bim").n_unique().over(*_VALUE_KEYS) > 1).select(
+                pl.concat_str(pl.lit("bv"), *area, separator="|").alias("constraint_id"),
+                "cell_id",
+                (pl.col("bim") == TOTAL_BIM).alias(TOTAL_COL),
+            ),
         ]
     )
-    across = hierarchy_constraints(cells, members, ["indicator_code", "year", "age_band", "sex"])
+    across = hierarchy_constraints(
+        cells, members, ["indicator_code", "year", "age_band", "sex", "bim"]
+    )
     # Without municipality cells the zone -> municipality links have a total and no
     # parts: such a one-member "sum" would claim the total is 0.
     across = across.filter(pl.len().over("constraint_id") > 1)
@@ -121,12 +167,22 @@ def breakdown_mart(
     hid); `forced` (KEYS): breakdown cells an earlier release hid.
     """
     cells = breakdown_cells(atlas, members)
-    grand = (pl.col("age_band") == TOTAL_BAND) & (pl.col("sex") == TOTAL_SEX)
+    grand = (
+        (pl.col("age_band") == TOTAL_BAND)
+        & (pl.col("sex") == TOTAL_SEX)
+        & (pl.col("bim") == TOTAL_BIM)
+    )
     hidden_totals = (
         values.filter(pl.col("suppressed"))
         .select(_VALUE_KEYS)
-        .with_columns(pl.lit(TOTAL_BAND).alias("age_band"), pl.lit(TOTAL_SEX).alias("sex"))
+        .with_columns(
+            pl.lit(TOTAL_BAND).alias("age_band"),
+            pl.lit(TOTAL_SEX).alias("sex"),
+            pl.lit(TOTAL_BIM).alias("bim"),
+        )
     )
+    if forced is not None and "bim" not in forced.columns:  # a release before BIM cells
+        forced = forced.with_columns(pl.lit(TOTAL_BIM).alias("bim"))
     earlier = hidden_totals if forced is None else pl.concat([forced.select(KEYS), hidden_totals])
     cells = (
         with_forced(cells.sort(KEYS), earlier, KEYS)
@@ -168,10 +224,12 @@ def breakdown_mart(
 
 
 __all__ = [
+    "BIM_CODES",
     "BREAKDOWN_LEVELS",
     "KEYS",
     "LEVEL_COLUMN",
     "TOTAL_BAND",
+    "TOTAL_BIM",
     "TOTAL_SEX",
     "breakdown_cells",
     "breakdown_constraints",

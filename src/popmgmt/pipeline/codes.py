@@ -56,6 +56,10 @@ SURVEY_LEVELS: Final = ("vlaanderen", "provincie", "zone", "kring")
 SEXES: Final = ("M", "V")
 # Atlas cubes without a breakdown by sex deliver T (total) instead of M and V.
 ATLAS_SEXES: Final = (*SEXES, "T")
+# Atlas cells by increased reimbursement (verhoogde tegemoetkoming, VT/BIM): J with, N
+# without; T for a cell without that breakdown (also when the optional column is absent).
+ATLAS_BIM: Final = ("J", "N", "T")
+ATLAS_BIM_TOTAL: Final = "T"
 ATLAS_AGE_BANDS: Final = (
     "0-9",
     "10-19",

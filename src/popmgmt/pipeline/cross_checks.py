@@ -226,11 +226,64 @@ def _atlas_checks(values: pl.DataFrame, metadata: pl.DataFrame) -> list[_Issues]
     )
     cell = ["INDICATOR_CODE", "YEAR", "REFNIS", "AGE_BAND"]
     mixed_sex = (pl.col("SEX") == "T") & (pl.col("SEX") != "T").any().over(cell)
+    # VT/BIM: per indicator x year every cell split into J and N, or none (docs/data-contract.md)
+    bim = pl.col("BIM")
+    split = bim != codes.ATLAS_BIM_TOTAL
+    mixed_bim = (~split & split.any().over("INDICATOR_CODE", "YEAR")) | (
+        split & (~split).any().over("INDICATOR_CODE", "YEAR")
+    )
+    lone_bim = split & (bim.n_unique().over(*cell, "SEX") < 2)
     joined = values.select(
-        ROW, "INDICATOR_CODE", "YEAR", "NUMERATOR", "DENOMINATOR", mixed_sex.alias("_mixed_sex")
+        ROW,
+        "INDICATOR_CODE",
+        "YEAR",
+        "NUMERATOR",
+        "DENOMINATOR",
+        bim.alias("_bim"),
+        mixed_sex.alias("_mixed_sex"),
+        mixed_bim.alias("_mixed_bim"),
+        lone_bim.alias("_lone_bim"),
     ).join(indicators, on="INDICATOR_CODE", how="left", maintain_order="left")
     code = pl.col("INDICATOR_CODE")
     return [
+        _row_issues(
+            joined,
+            pl.col("_mixed_bim").fill_null(False),
+            column="BIM",
+            kind="bim_split_incomplete",
+            message=pl.concat_str(
+                pl.lit("BIM '"),
+                pl.col("_bim"),
+                pl.lit("' bij indicator "),
+                code,
+                pl.lit(", jaar "),
+                pl.col("YEAR").cast(pl.String),
+                pl.lit(
+                    ": die indicator is in dat jaar voor een deel van de cellen uitgesplitst naar "
+                    "verhoogde tegemoetkoming (J/N) en voor een ander deel niet (T); lever per "
+                    "indicator en jaar ofwel voor elke gemeente, leeftijdsklasse en geslacht J en "
+                    "N, ofwel overal T"
+                ),
+            ),
+        ),
+        _row_issues(
+            joined,
+            pl.col("_lone_bim").fill_null(False),
+            column="BIM",
+            kind="bim_partner_missing",
+            message=pl.concat_str(
+                pl.lit("BIM '"),
+                pl.col("_bim"),
+                pl.lit("' bij indicator "),
+                code,
+                pl.lit(", jaar "),
+                pl.col("YEAR").cast(pl.String),
+                pl.lit(
+                    " zonder de rij met de andere waarde (J of N) voor dezelfde gemeente, "
+                    "leeftijdsklasse en geslacht; lever beide rijen (ook met teller en noemer 0)"
+                ),
+            ),
+        ),
         _row_issues(
             joined,
             pl.col("_mixed_sex").fill_null(False),

@@ -51,6 +51,8 @@ from popmgmt import __version__
 from popmgmt.metrics import projection
 from popmgmt.pipeline import codes
 from popmgmt.pipeline.demo_atlas import (
+    BIM_BREAKDOWN,
+    BIM_RATE_RATIO,
     BREAKDOWNS,
     INDICATORS,
     _Cells,
@@ -60,6 +62,7 @@ from popmgmt.pipeline.demo_atlas import (
     _mask,
     _models,
     _probabilities,
+    bim_split,
 )
 from popmgmt.pipeline.demo_gps import (
     _build_gps,
@@ -269,7 +272,8 @@ def _atlas_metadata() -> pl.DataFrame:
             "FIRST_YEAR": [i.first_year for i in INDICATORS],
             "SMALLEST_LEVEL": ["gemeente"] * len(INDICATORS),
             "BREAKDOWNS": [
-                BREAKDOWNS if len(i.sexes) == 2 else "leeftijdscategorie per 10 jaar"
+                (BREAKDOWNS if len(i.sexes) == 2 else "leeftijdscategorie per 10 jaar")
+                + (f"; {BIM_BREAKDOWN}" if i.code in BIM_RATE_RATIO else "")
                 for i in INDICATORS
             ],
             "SOURCE": [i.source for i in INDICATORS],
@@ -387,9 +391,10 @@ def _generate(
     if not 0.0 < scale <= 1.0:
         raise ValueError(f"scale must be in (0, 1], got {scale}")
     ref = refdata if refdata is not None else load_refdata()
-    rng_geo, rng_pop, rng_atlas, rng_gp, rng_rows, rng_survey, rng_draw = np.random.default_rng(
-        seed
-    ).spawn(7)
+    # the 8th stream (VT/BIM split, issue 15) leaves the first seven as they were
+    rng_geo, rng_pop, rng_atlas, rng_gp, rng_rows, rng_survey, rng_draw, rng_bim = (
+        np.random.default_rng(seed).spawn(8)
+    )
 
     geo = _load_geo(ref)
     _latents(geo, rng_geo)
@@ -420,11 +425,15 @@ def _generate(
     frames[REGISTER_FILE] = _register(geo, world, rows, rng_survey)
     frames[SURVEY_PRACTICES_FILE] = _survey_practices(world, rows, rng_survey)
     frames[SURVEY_GPS_FILE] = _survey_gps(world, rows, rng_survey)
-    frames[ATLAS_VALUES_FILE] = pl.concat(
-        [
-            _atlas_values(geo, ind, probs[ind.code], _denominator(cells, ind), rng_draw)
-            for ind in INDICATORS
-        ]
+    frames[ATLAS_VALUES_FILE] = bim_split(
+        pl.concat(
+            [
+                _atlas_values(geo, ind, probs[ind.code], _denominator(cells, ind), rng_draw)
+                for ind in INDICATORS
+            ]
+        ),
+        geo,
+        rng_bim,
     )
     frames[ATLAS_METADATA_FILE] = _atlas_metadata()
     frames[POPULATION_FILE] = _bevolking(geo, pop)

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
+import polars as pl
 
+from popmgmt.pipeline import codes
 from popmgmt.pipeline.demo_world import (
     GMD_FLANDERS,
     N_AGES,
@@ -403,3 +405,57 @@ def _probabilities(
     group = (year_idx * geo.n_zones + geo.zone[None, :, None, None]).ravel().astype(np.int64)
     shift = _calibrate(base.ravel(), w.ravel(), group, zone_target.T.ravel())
     return _expit(base + shift.reshape(N_YEARS, geo.n_zones)[:, geo.zone][:, :, None, None])
+
+
+# ----------------------------------------------------------------------------
+# Atlas: the breakdown by increased reimbursement (VT/BIM)
+# ----------------------------------------------------------------------------
+
+BIM_RATE_RATIO: Final = {"ima_gmd": 1.04, "ima_gpcontact": 1.08, "ima_flu65": 0.85}
+"""The demo indicators the Atlas splits by increased reimbursement (raw column `BIM`),
+with the ratio of the rate with VT/BIM to the rate without (all three are `%`)."""
+BIM_SHARE: Final = (0.20, 0.17, 0.15, 0.13, 0.12, 0.13, 0.15, 0.19, 0.27, 0.33)
+"""Share of entitled persons with VT/BIM per 10-year band, at average deprivation."""
+BIM_BREAKDOWN: Final = "verhoogde tegemoetkoming"
+
+
+def bim_split(values: pl.DataFrame, geo: _Geo, rng: np.random.Generator) -> pl.DataFrame:
+    """`values` (atlas_waarden rows without BIM) with a `BIM` column: the rows of the
+    BIM_RATE_RATIO indicators each split into J and N (their sums unchanged), every
+    other row `T`. The J share grows with the municipality's deprivation; numerators
+    are split by the rate ratio and kept within each part's denominator."""
+    values = values.with_row_index("_row")
+    split = values.filter(pl.col("INDICATOR_CODE").is_in(list(BIM_RATE_RATIO)))
+    deprivation = dict(zip(geo.codes, geo.deprivation.tolist(), strict=True))
+    band = split["AGE_BAND"].replace_strict(
+        {b: i for i, b in enumerate(codes.ATLAS_AGE_BANDS)}, return_dtype=pl.Int64
+    )
+    share = np.clip(
+        np.asarray(BIM_SHARE)[band.to_numpy()]
+        * np.exp(0.4 * split["REFNIS"].replace_strict(deprivation).to_numpy()),
+        0.02,
+        0.7,
+    )
+    den = split["DENOMINATOR"].to_numpy()
+    num = split["NUMERATOR"].to_numpy()
+    ratio = split["INDICATOR_CODE"].replace_strict(BIM_RATE_RATIO).to_numpy()
+    den_j = rng.binomial(den, share)
+    den_n = den - den_j
+    weight = den_j * ratio
+    p_j = np.divide(weight, weight + den_n, out=np.zeros(den.size), where=(weight + den_n) > 0)
+    num_j = np.clip(rng.binomial(num, p_j), np.maximum(num - den_n, 0), den_j)
+    parts = [
+        split.with_columns(
+            pl.lit(code).alias("BIM"),
+            pl.Series("NUMERATOR", n, dtype=pl.Int64),
+            pl.Series("DENOMINATOR", d, dtype=pl.Int64),
+        )
+        for code, n, d in (("J", num_j, den_j), ("N", num - num_j, den_n))
+    ]
+    rest = values.filter(~pl.col("INDICATOR_CODE").is_in(list(BIM_RATE_RATIO)))
+    order = ["INDICATOR_CODE", "YEAR", "REFNIS", "AGE_BAND", "SEX", "BIM"]
+    return (
+        pl.concat([rest.with_columns(pl.lit("T").alias("BIM")), *parts])
+        .sort("_row", "BIM")
+        .select(*order, "NUMERATOR", "DENOMINATOR")
+    )

@@ -25,7 +25,8 @@ OUTLOOK_POPULATION: Final = "outlook_population"
 # before issue 13 has none; the outlook page then asks for a new build).
 OUTLOOK: Final = (GP_AGE, GP_INFLOW, OUTLOOK_POPULATION)
 SURVEY: Final = "survey"
-# The Atlas age x sex cells (pipeline/breakdowns.py): controlled and audited.
+# The Atlas age x sex cells and, where delivered, the cells by increased reimbursement
+# (VT/BIM; `bim` ja/nee, else totaal) (pipeline/breakdowns.py): controlled and audited.
 BREAKDOWNS: Final = "indicator_breakdowns"
 # Age-standardised Atlas figures, derived from the published breakdowns.
 STANDARDISED: Final = "standardised"
@@ -123,6 +124,7 @@ MART_COLUMNS: Final[dict[str, dict[str, str]]] = {
         "year": "key",
         "age_band": "key",
         "sex": "key",
+        "bim": "key",
         "numerator": "count",
         "denominator": "count",
         "value": "value",

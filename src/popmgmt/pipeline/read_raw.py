@@ -35,6 +35,7 @@ from popmgmt.pipeline.schemas import (
     ATLAS_VALUES_FILE,
     CHECK_MESSAGES,
     FILE_CONTENTS_NL,
+    OPTIONAL_COLUMN_DEFAULTS,
     OPTIONAL_COLUMNS,
     POPULATION_FILE,
     PROJECTION_FILE,
@@ -230,7 +231,10 @@ def _read_csv(
     try:
         frame = pl.read_csv(
             io.BytesIO(data), infer_schema=False, columns=read_cols, encoding="utf8"
-        ).with_columns(pl.lit(None, pl.String).alias(column) for column in absent)
+        ).with_columns(
+            pl.lit(OPTIONAL_COLUMN_DEFAULTS.get(name, {}).get(column), pl.String).alias(column)
+            for column in absent
+        )
     except pl.exceptions.PolarsError as err:
         lines = _ragged_lines(data, len(header))
         if lines:

@@ -299,6 +299,12 @@ class AtlasValueSchema(dy.Schema):
         "Geslacht: M of V; T voor een indicator zonder uitsplitsing naar geslacht",
         primary_key=True,
     )
+    BIM = _code(
+        codes.ATLAS_BIM,
+        "Verhoogde tegemoetkoming (VT/BIM): J met, N zonder; T voor een cel zonder die "
+        "uitsplitsing; optionele kolom (zonder kolom: overal T)",
+        primary_key=True,
+    )
     NUMERATOR = _count("Teller; hoogstens de noemer als de eenheid % is", MAX_ATLAS_COUNT)
     DENOMINATOR = _count("Noemer: rechthebbenden in de cel", MAX_ATLAS_COUNT)
 
@@ -416,8 +422,15 @@ DEMO_FILES: Final[dict[str, type[dy.Schema]]] = {**RAW_FILES, **OPTIONAL_FILES}
 OPTIONAL_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     SURVEY_PRACTICES_FILE: ("CONTINUITY",),
     ATLAS_METADATA_FILE: ("UPDATE_RHYTHM",),
+    ATLAS_VALUES_FILE: ("BIM",),
 }
-"""Columns a file may leave out of its header (older deliveries): read as empty."""
+"""Columns a file may leave out of its header (older deliveries): read as empty, or as
+their value in `OPTIONAL_COLUMN_DEFAULTS`."""
+OPTIONAL_COLUMN_DEFAULTS: Final[dict[str, dict[str, str]]] = {
+    ATLAS_VALUES_FILE: {"BIM": codes.ATLAS_BIM_TOTAL},
+}
+"""The value an absent optional column is read as, where it is not empty: an Atlas file
+without `BIM` has no breakdown by increased reimbursement (every cell `T`)."""
 
 PROVENANCE_FILE: Final = "herkomst.json"
 """Optional provenance file: `{"demo": bool, "generator": str, "seed": int, "sources": {},

@@ -42,6 +42,7 @@ from popmgmt.views.zone_model import (
 from popmgmt.views.zone_tables import (
     BOUNDARY_NOTE,
     SIGNIFICANCE_METHOD,
+    attach_standardised,
     comparison_legend_markdown,
     gp_poor_display,
     gp_poor_note,
@@ -162,6 +163,7 @@ def build_profile(
     comparisons: pl.DataFrame | None = None,
     adjusted: bool = True,
     trends: pl.DataFrame | None = None,
+    standardised: pl.DataFrame | None = None,
 ) -> ZoneProfile:
     """The indicator-independent part of a zone's profile.
 
@@ -170,7 +172,8 @@ def build_profile(
     `features` `peers.zone_features(...)`, `adjacency` `peers.zone_adjacency(...)`,
     `comparisons` the comparisons mart (computed from `values` when None; `adjusted`
     chooses the comparison with or without the overdispersion correction), `trends`
-    the trends mart (computed from the zone's `values` when None).
+    the trends mart (computed from the zone's `values` when None), `standardised` the
+    standardised mart (its DSR, interval and ISR join the indicator table when given).
     KeyError for an unknown zone.
     """
     names = dict(
@@ -200,6 +203,8 @@ def build_profile(
             indicators,
         )
     spine = compare_flanders.attach_trends(spine, trends, level="zone")
+    if standardised is not None:
+        spine = attach_standardised(spine, standardised, zone_code)
     capacity = capacity_frame(spine)
     gp_poor = gp_poor_zone(values, areas, population, zone_code)
     practice_counts = practice_profile(practices, zone_code)

@@ -1,5 +1,6 @@
 """Zoneprofiel, "Voor welke doelgroepen kan de dekking stijgen?": an Atlas indicator of
-the zone against Flanders by age band and by sex (the breakdowns mart), and the crude
+the zone against Flanders by age band and by sex (the breakdowns mart), where the Atlas
+delivers it by increased reimbursement (VT/BIM, the mart's `bim` cells), and the crude
 value beside the age-standardised ones (the standardised mart). Pure: polars in,
 frames and Vega-Lite dicts out."""
 
@@ -20,6 +21,18 @@ BASIS_TEXT: Final = {
     "Vlaamse leeftijdscijfers)",
     "ruw": "ruw (niet gestandaardiseerd)",
 }
+BIM_LABELS: Final = {
+    "ja": "Met verhoogde tegemoetkoming",
+    "nee": "Zonder verhoogde tegemoetkoming",
+}
+TOTAL_BIM: Final = "totaal"
+BIM_NOTE: Final = (
+    "Verhoogde tegemoetkoming (VT, ook BIM of voorkeurregeling): rechthebbenden met een "
+    "lager remgeld, meestal door een laag gezinsinkomen of een uitkering. Alle leeftijden "
+    "en beide geslachten samen; ruwe cijfers (niet gestandaardiseerd, en de groep met VT "
+    "is gemiddeld ouder). Een afgeschermde cel staat in de tabel als 'onderdrukt' met de "
+    "reden."
+)
 HIDDEN_NOTE: Final = (
     "Leeftijdsgroepen zonder balk zijn afgeschermd (minder dan 5 personen, of nodig om "
     "zo'n cel te beschermen)."
@@ -56,7 +69,7 @@ def _rows(
         & (pl.col("year") == year)
         & pl.col("area_code").is_in([zone_code, FLANDERS_CODE])
     )
-    rows = breakdowns.filter(mine)
+    rows = breakdowns.filter(mine & _age_sex_cells(breakdowns))
     rows = (
         rows.filter((pl.col("age_band") == "totaal") & (pl.col("sex") != "T"))
         if by_sex
@@ -85,6 +98,11 @@ def _rows(
         "denominator",
         pl.col("suppressed").fill_null(False),
     ).sort("_order", "gebied")
+
+
+def _age_sex_cells(breakdowns: pl.DataFrame) -> pl.Expr:
+    """The age x sex cells (not the VT/BIM ones; data built before BIM have no `bim`)."""
+    return pl.col("bim") == TOTAL_BIM if "bim" in breakdowns.columns else pl.lit(True)
 
 
 def age_frame(breakdowns: pl.DataFrame, code: str, zone_code: str, year: int) -> pl.DataFrame:
@@ -199,3 +217,93 @@ def standardised_table(
             }
         )
     return pl.DataFrame(out)
+
+
+def bim_frame(breakdowns: pl.DataFrame, code: str, zone_code: str, year: int) -> pl.DataFrame:
+    """The zone and Flanders with and without increased reimbursement (VT/BIM), all ages
+    and both sexes: gebied, groep, value, interval, numerator, denominator, suppressed,
+    suppression_reason; empty when the Atlas has no such breakdown for the indicator
+    and year."""
+    columns = [
+        "gebied",
+        "groep",
+        "value",
+        "ci_low",
+        "ci_high",
+        "numerator",
+        "denominator",
+        "suppressed",
+        "suppression_reason",
+    ]
+    if "bim" not in breakdowns.columns:
+        return pl.DataFrame(schema={c: breakdowns.schema.get(c, pl.String) for c in columns})
+    order = {b: i for i, b in enumerate(BIM_LABELS)}
+    return (
+        breakdowns.filter(
+            (pl.col("indicator_code") == code)
+            & (pl.col("year") == year)
+            & pl.col("area_code").is_in([zone_code, FLANDERS_CODE])
+            & pl.col("bim").is_in(list(BIM_LABELS))
+        )
+        .select(
+            pl.when(pl.col("area_code") == zone_code)
+            .then(pl.lit(ZONE_LABEL))
+            .otherwise(pl.lit(FLANDERS_LABEL))
+            .alias("gebied"),
+            pl.col("bim").replace_strict(BIM_LABELS).alias("groep"),
+            pl.col("bim").replace_strict(order, return_dtype=pl.Int64).alias("_order"),
+            "value",
+            "ci_low",
+            "ci_high",
+            "numerator",
+            "denominator",
+            pl.col("suppressed").fill_null(False),
+            "suppression_reason",
+        )
+        .sort("_order", "gebied")
+        .drop("_order")
+    )
+
+
+def bim_years(breakdowns: pl.DataFrame, code: str, zone_code: str) -> list[int]:
+    """Years in which the zone's indicator has VT/BIM cells, latest first."""
+    if "bim" not in breakdowns.columns:
+        return []
+    years = breakdowns.filter(
+        (pl.col("indicator_code") == code)
+        & (pl.col("area_code") == zone_code)
+        & pl.col("bim").is_in(list(BIM_LABELS))
+    )["year"]
+    return sorted({int(y) for y in years.to_list()}, reverse=True)
+
+
+def bim_table(frame: pl.DataFrame, unit: str | None, year: int) -> pl.DataFrame:
+    """The VT/BIM cells as a Dutch table: a hidden cell reads "onderdrukt (reason)",
+    never 0, and shows no counts."""
+    rows = []
+    for r in frame.iter_rows(named=True):
+        texts = labels.value_texts(
+            value=r["value"],
+            ci_low=r["ci_low"],
+            ci_high=r["ci_high"],
+            denominator=r["denominator"],
+            suppressed=bool(r["suppressed"]),
+            reason=r["suppression_reason"],
+            unit=unit,
+            denominator_label=None,
+            year=year,
+        )
+        hidden = bool(r["suppressed"])
+        rows.append(
+            {
+                "Gebied": r["gebied"],
+                "Groep": r["groep"],
+                "Waarde": texts["value_text"],
+                "95%-BI": texts["interval_text"] or "–",
+                "Teller": "–" if hidden else labels.fmt_number(r["numerator"]),
+                "Noemer (rechthebbenden)": "–" if hidden else labels.fmt_number(r["denominator"]),
+                "Jaar": str(year),
+            }
+        )
+    schema = ["Gebied", "Groep", "Waarde", "95%-BI", "Teller", "Noemer (rechthebbenden)", "Jaar"]
+    return pl.DataFrame(rows, schema=dict.fromkeys(schema, pl.String))

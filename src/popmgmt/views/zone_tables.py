@@ -164,6 +164,28 @@ def municipality_display(
     return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String), orient="row")
 
 
+STANDARDISED_COLUMNS: Final = (
+    "Leeftijdsgestandaardiseerd (ESP2013)",
+    "95%-BI (gestandaardiseerd)",
+    "Indirect gestandaardiseerde ratio",
+)
+"""The indicator table's columns from the standardised mart (when the spine has them)."""
+
+
+def attach_standardised(
+    spine: pl.DataFrame, standardised: pl.DataFrame, zone_code: str
+) -> pl.DataFrame:
+    """The spine with the zone's `dsr`, `dsr_ci_low`, `dsr_ci_high` and `isr` of the same
+    indicator and year (null where the standardised mart has none)."""
+    cols = ["dsr", "dsr_ci_low", "dsr_ci_high", "isr"]
+    mine = standardised.filter(pl.col("area_code") == zone_code).select(
+        "indicator_code", pl.col("year").cast(pl.Int64), *cols
+    )
+    return spine.drop([c for c in cols if c in spine.columns]).join(
+        mine, on=["indicator_code", "year"], how="left", maintain_order="left"
+    )
+
+
 def spine_display(spine: pl.DataFrame) -> pl.DataFrame:
     """The indicator table of the spine chart, as Dutch text columns."""
     rows = []
@@ -229,6 +251,19 @@ def spine_display(spine: pl.DataFrame) -> pl.DataFrame:
         "Interval",
         "Trend (laatste 5 jaren)",
     ]
+    if "dsr" in spine.columns:
+        extra = [
+            [
+                labels.fmt_value(r["dsr"], r["unit"]) if r["dsr"] is not None else "–",
+                labels.fmt_interval(r["dsr_ci_low"], r["dsr_ci_high"], r["unit"])
+                if r["dsr"] is not None
+                else "–",
+                labels.fmt_number(r["isr"], 2) if r["isr"] is not None else "–",
+            ]
+            for r in spine.iter_rows(named=True)
+        ]
+        rows = [[*row[:5], *more, *row[5:]] for row, more in zip(rows, extra, strict=True)]
+        columns = [*columns[:5], *STANDARDISED_COLUMNS, *columns[5:]]
     return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String), orient="row")
 
 
