@@ -4,4 +4,7 @@ import sys
 
 from popmgmt.cli import main
 
-sys.exit(main())
+# Guarded: the build's helper process (`pipeline.build`) starts a fresh interpreter
+# that imports this module again by name; it must not run the command a second time.
+if __name__ == "__main__":
+    sys.exit(main())

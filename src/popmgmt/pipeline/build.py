@@ -23,12 +23,16 @@ import contextlib
 import errno
 import fcntl
 import json
+import multiprocessing
 import os
+import pickle
 import re
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -483,32 +487,97 @@ def _swap_in(tmp: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+class _Helper:
+    """A second process for work that runs beside the build's main line: the demo's
+    regeneration (beside the validation) and the derived marts (beside the audit).
+    Both are mostly Python, so a thread would wait for the interpreter lock; a process
+    uses the second core. Started first, so that its imports overlap the work before.
+    The results are the same as in-process (pure functions, one BLAS thread in both).
+    Where a process cannot be started, or a function cannot be sent to one (a test's
+    stand-in), the work runs on a thread instead."""
+
+    def __init__(self) -> None:
+        self._threads = ThreadPoolExecutor(max_workers=1)
+        self._process: ProcessPoolExecutor | None = None
+        if not _spawn_is_safe():
+            return
+        try:
+            self._process = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+            )
+            self._process.submit(_helper_ready)
+        except (OSError, RuntimeError):
+            self._process = None
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
+        if self._process is not None:
+            try:
+                pickle.dumps(fn)
+            except (pickle.PicklingError, AttributeError, TypeError):
+                pass
+            else:
+                try:
+                    return self._process.submit(fn, *args)
+                except (BrokenProcessPool, RuntimeError):
+                    self._process = None
+        return self._threads.submit(fn, *args)
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=True, cancel_futures=True)
+        if self._process is not None:
+            self._process.shutdown(wait=True, cancel_futures=True)
+
+
+def _spawn_is_safe() -> bool:
+    """Whether a spawned process may start here. It imports the parent's main module
+    again: by name for `python -m ...` (popmgmt's and pytest's are guarded), by path for
+    a plain script, which would run the script's build once more unless guarded; so a
+    plain script gets threads."""
+    main = sys.modules.get("__main__")
+    return (
+        main is None
+        or getattr(main, "__spec__", None) is not None
+        or not getattr(main, "__file__", None)
+    )
+
+
+def _helper_ready() -> int:
+    """A first task for the helper process: receiving it imports this module, and with
+    it everything the helper's work needs, while the main process reads the files."""
+    return os.getpid()
+
+
+def _derive(marts: dict[str, pl.DataFrame], standardised: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """`published.derived_marts` with one BLAS thread (as the audit beside it)."""
+    with threadpool_limits(limits=1):
+        return derived_marts(marts, standardised)
+
+
 def _check_and_validate(
-    input_dir: Path, refdata: RefData, warn: Progress
+    input_dir: Path, refdata: RefData, warn: Progress, helper: _Helper
 ) -> tuple[DemoCheck, RawData]:
     """The demo check (`provenance`) and the validation of the raw files; `warn` gets
     the check's warning as soon as it is known (before validation can fail). A demo
-    claim is confirmed by running the generator again, on a second thread while the
-    files are validated as the claim's municipalities (the generator is Python, the
-    validation mostly polars, which releases the interpreter lock). When the claim
-    fails, the files are validated again as real data, so the outcome is the same as
-    one step after the other."""
+    claim is confirmed by running the generator again, in the helper process while the
+    files are validated as the claim's municipalities. When the claim fails, the files
+    are validated again as real data, so the outcome is the same as one step after the
+    other."""
     first = inspect_claim(input_dir, refdata)
     if isinstance(first, DemoCheck):
         if first.warning:
             warn(first.warning)
         return first, validate_raw(input_dir, refdata, covered_municipalities=first.municipalities)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        confirming = pool.submit(confirm_claim, input_dir, first, refdata)
-        try:
-            raw: RawData | None = validate_raw(
-                input_dir, refdata, covered_municipalities=first.municipalities
-            )
-        except ValidationError:
-            if confirming.result().demo:
-                raise
-            raw = None
-        check = confirming.result()
+    confirming = helper.submit(confirm_claim, input_dir, first, refdata)
+    try:
+        raw: RawData | None = validate_raw(
+            input_dir, refdata, covered_municipalities=first.municipalities
+        )
+    except ValidationError:
+        if confirming.result().demo:
+            raise
+        raw = None
+    check: DemoCheck = confirming.result()
     if check.warning:
         warn(check.warning)
     if raw is None or not check.demo:
@@ -517,19 +586,19 @@ def _check_and_validate(
 
 
 def _audit_and_derive(
-    marts: dict[str, pl.DataFrame], audited: dict[str, pl.DataFrame]
+    marts: dict[str, pl.DataFrame], audited: dict[str, pl.DataFrame], helper: _Helper
 ) -> tuple[AuditResult, dict[str, pl.DataFrame]]:
-    """The privacy audit of `audited` and, on a second thread at the same time, the
+    """The privacy audit of `audited` and, in the helper process at the same time, the
     derived marts (comparisons, trends, standardised) from the values before the audit
     (`published.refresh_derived` brings them up to date afterwards). Both run with one
     BLAS thread: competing BLAS threads make LAPACK many times slower on a small
-    machine, and a fixed thread count keeps every figure the same from build to build.
-    The audit is mostly polars and LAPACK, which release the interpreter lock, so the
-    two overlap on a machine with two cores."""
-    with threadpool_limits(limits=1), ThreadPoolExecutor(max_workers=1) as pool:
-        derived = pool.submit(derived_marts, dict(marts), audited[STANDARDISED])
+    machine, and a fixed thread count keeps every figure the same from build to build."""
+    inputs = {name: marts[name] for name in (INDICATOR_VALUES, INDICATORS, BREAKDOWNS)}
+    derived = helper.submit(_derive, inputs, audited[STANDARDISED])
+    with threadpool_limits(limits=1):
         audit = audit_marts(audited)
-        return audit, derived.result()
+    result: dict[str, pl.DataFrame] = derived.result()
+    return audit, result
 
 
 def build(
@@ -554,7 +623,7 @@ def build(
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BuildError(write_error_message(exc, out)) from exc
-    with build_lock(out):
+    with build_lock(out), contextlib.closing(_Helper()) as helper:
         try:
             recover_interrupted_swap(out)
         except OSError as exc:
@@ -562,7 +631,7 @@ def build(
         remove_stale_temporaries(out)
         refdata = refdata or load_refdata()
         progress("Herkomst controleren en ruwe bestanden valideren")
-        check, raw = _check_and_validate(input_dir, refdata, warn)
+        check, raw = _check_and_validate(input_dir, refdata, warn, helper)
         if check.files is not None and any(
             raw.checksums.get(name) != digest for name, digest in check.files.items()
         ):
@@ -602,7 +671,7 @@ def build(
             raise BuildError(
                 "Privacycontrole mislukt; er is niets geschreven:\n" + "\n".join(problems)
             )
-        audit, derived = _audit_and_derive(marts, audited)
+        audit, derived = _audit_and_derive(marts, audited, helper)
         if audit.leaks:
             raise BuildError(
                 "Privacycontrole mislukt: verborgen cijfers zijn af te leiden door gepubliceerde "
