@@ -87,8 +87,9 @@ def _frame(at: AppTest, column: str) -> Any:
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_page_runs_with_demo_label_and_footer(data_env: Path, page: str) -> None:
-    """Given the demo build, when a page opens, then it runs, says demo and cites sources."""
-    at = _open(page)
+    """Given the demo build, when a page opens (the need page on all its sections), then it
+    runs, says demo and cites sources."""
+    at = _open(page, **({"deel": "alles"} if page == NEED_PAGE else {}))
     _ok(at)
     assert [t.value for t in at.title] == [PAGES[page]]
     assert [w.value for w in at.warning].count(labels.DEMO_BANNER) == 1
@@ -133,8 +134,10 @@ def test_need_link_restores_the_view(data_env: Path, marts: store.Marts) -> None
         kaart="gemeente",
         fw="gezondheid:100,demografie:0,sociaaleconomisch:0,cultureel:0",
         pp="f_poly:0.3",
+        deel="alles",
     )
     _ok(at)
+    assert at.radio(key="need_section").value == "alles"
     assert str(at.selectbox(key="need_year").value) == str(year)
     assert at.selectbox(key="need_zone").value == zone
     assert at.radio(key="need_map").value == "gemeente"
@@ -146,6 +149,7 @@ def test_need_link_restores_the_view(data_env: Path, marts: store.Marts) -> None
     assert len(_deck_features(at)) == n_mun
     assert at.query_params["zone"] == zone
     assert at.query_params["fw"].startswith("gezondheid:100,")
+    assert at.query_params["deel"] == "alles"
 
 
 def test_need_unknown_codes_in_a_link_are_explained(data_env: Path) -> None:
@@ -185,7 +189,7 @@ def test_all_weights_zero_gives_a_clear_message(data_env: Path) -> None:
 
 
 def test_pyramid_tiers_and_assumptions(data_env: Path) -> None:
-    at = _open(NEED_PAGE)
+    at = _open(NEED_PAGE, deel="piramide")
     _ok(at)
     table = _frame(at, "Kaiser-piramide")
     assert table["Niveau"].tolist() == [pyramid_display.TIER_LABELS[t] for t in pyramid.TIERS]
@@ -202,7 +206,7 @@ def test_pyramid_tiers_and_assumptions(data_env: Path) -> None:
 
 
 def test_zone_choice_drives_decomposition_and_pyramid(data_env: Path) -> None:
-    at = _open(NEED_PAGE)
+    at = _open(NEED_PAGE, deel="alles")
     options = at.selectbox(key="need_zone").options
     code = options[-1].split("(")[-1].rstrip(")")
     at.selectbox(key="need_zone").set_value(code).run()
