@@ -46,10 +46,12 @@ def _open(role_key: str, zone_code: str = "elz13") -> AppTest:
 
 
 def _layers(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """The chart's layers, nested layers flattened (`charts.shared_data` nests layers
-    that share their data)."""
+    """The chart's layers, nested layers flattened with the data they inherit
+    (`charts.shared_data` nests layers that share their data)."""
     out: list[dict[str, Any]] = []
     for layer in spec.get("layer", []):
+        if "data" in spec and "data" not in layer:
+            layer = {"data": spec["data"], **layer}
         out += _layers(layer) if "layer" in layer else [layer]
     return out
 
