@@ -49,9 +49,8 @@ def _layers(spec: dict[str, Any]) -> list[dict[str, Any]]:
     """The chart's layers, nested layers flattened with the data they inherit
     (`charts.shared_data` nests layers that share their data)."""
     out: list[dict[str, Any]] = []
-    for layer in spec.get("layer", []):
-        if "data" in spec and "data" not in layer:
-            layer = {"data": spec["data"], **layer}
+    for child in spec.get("layer", []):
+        layer = {"data": spec["data"], **child} if "data" in spec else child
         out += _layers(layer) if "layer" in layer else [layer]
     return out
 
