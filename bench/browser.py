@@ -329,9 +329,11 @@ def _act(page: Page, what: str, r: int) -> None:
     if what == "tab":
         page.get_by_role("tab", name=CIRCLE_TABS[r % 2], exact=True).click()
     elif what == "section":
-        page.get_by_role("radio", name=ZONE_SECTIONS[r % 2], exact=True).click(force=True)
+        group = page.get_by_role("radiogroup", name=SECTION_SWITCH)
+        group.get_by_role("radio", name=ZONE_SECTIONS[r % 2], exact=True).click(force=True)
     elif what == "map":
-        page.get_by_role("radio", name=NEED_MAPS[r % 2], exact=True).click(force=True)
+        group = page.get_by_role("radiogroup", name="Kaart")
+        group.get_by_role("radio", name=NEED_MAPS[r % 2], exact=True).click(force=True)
     else:
         _choose(page, what, 1 + r % 2)
 
@@ -357,6 +359,7 @@ INTERACTIONS: list[tuple[str, str, str]] = [
 ]
 CIRCLE_TABS = ("GMD en VTE", "Praktijken")
 ZONE_SECTIONS = ("Indicatoren", "Trends")
+SECTION_SWITCH = "Onderdeel van de pagina"  # popmgmt.app.section_switch.LABEL
 NEED_MAPS = ("Gemeenten", "Zones")
 
 
@@ -370,7 +373,8 @@ def _has_radio(browser: Browser, url: str, name: str) -> bool:
         page.wait_for_function(FINISHED_JS)
         page.wait_for_timeout(1000)
         page.wait_for_function(FINISHED_JS)
-        return page.get_by_role("radio", name=name, exact=True).count() > 0
+        group = page.get_by_role("radiogroup", name=SECTION_SWITCH)
+        return group.get_by_role("radio", name=name, exact=True).count() > 0
     finally:
         context.close()
 
