@@ -40,6 +40,20 @@ INDICATOR_STEP = 0.5
 INDICATOR_MAX = 3.0
 SOURCE = "bron: IMA Atlas en Statbel, bewerking popmgmt"
 SECTION_KEY = "need_section"
+WEIGHTS_KEY = "need_weights_open"
+METHOD_KEY = "need_method_open"
+METHOD_MARKDOWN = (
+    "1. Per indicator het aandeel per gebied uit teller en noemer (IMA Atlas, Statbel).\n"
+    "2. Onderdrukte gemeentecellen (< 5 of afleidbaar) krijgen de waarde van hun zone; "
+    "nooit 0.\n"
+    "3. Standaardiseren: z = (waarde − Vlaamse waarde) / standaardafwijking tussen de "
+    f"gebieden, begrensd op ±{labels.fmt_number(need.Z_CAP)}. Hoger = meer nood, voor "
+    "elke indicator.\n"
+    "4. Index = som van gewicht × z. Gewicht = familiegewicht × gewicht binnen de familie; "
+    "samen 100 %.\n"
+    "5. Kwintielen: gebieden gesorteerd op index, elk kwintiel ongeveer 20 % van de "
+    "inwoners."
+)
 
 marts = ui.page_start(link_scope=())  # data check and demo label; aggregates only
 BUILD = (str(marts.folder), store.built_at_text(marts))
@@ -302,28 +316,41 @@ map_level = str(
     )
 )
 
-with st.expander("Gewichten van de nood-index aanpassen", icon=":material/tune:"):
-    st.markdown(
-        "**Familiegewichten** (relatief: ze worden herschaald tot 100 %). Binnen een familie "
-        "telt elke indicator even zwaar, tenzij u dat hieronder wijzigt."
-    )
-    for column, fam in zip(st.columns(len(families)), families, strict=True):
-        column.slider(
-            labels.label("need_family", fam),
-            0,
-            100,
-            step=5,
-            key=f"need_fw_{fam}",
-            help=FAMILY_HELP.get(fam),
+# Drawn only once opened: a closed expander would still send its sliders (the weights
+# stay in the session and the link either way).
+weights_box = st.expander(
+    "Gewichten van de nood-index aanpassen",
+    icon=":material/tune:",
+    key=WEIGHTS_KEY,
+    on_change="rerun",
+)
+if weights_box.open:
+    with weights_box:
+        st.markdown(
+            "**Familiegewichten** (relatief: ze worden herschaald tot 100 %). Binnen een familie "
+            "telt elke indicator even zwaar, tenzij u dat hieronder wijzigt."
         )
-    st.markdown("**Gewicht van elke indicator binnen zijn familie** (0 = telt niet mee)")
-    for column, fam in zip(st.columns(len(families)), families, strict=True):
-        with column:
-            for code in catalogue.filter(pl.col("need_family") == fam)["indicator_code"]:
-                st.slider(
-                    md_names[code], 0.0, INDICATOR_MAX, step=INDICATOR_STEP, key=f"need_iw_{code}"
-                )
-    st.button("Standaardgewichten herstellen", on_click=_reset_weights, key="need_reset_w")
+        for column, fam in zip(st.columns(len(families)), families, strict=True):
+            column.slider(
+                labels.label("need_family", fam),
+                0,
+                100,
+                step=5,
+                key=f"need_fw_{fam}",
+                help=FAMILY_HELP.get(fam),
+            )
+        st.markdown("**Gewicht van elke indicator binnen zijn familie** (0 = telt niet mee)")
+        for column, fam in zip(st.columns(len(families)), families, strict=True):
+            with column:
+                for code in catalogue.filter(pl.col("need_family") == fam)["indicator_code"]:
+                    st.slider(
+                        md_names[code],
+                        0.0,
+                        INDICATOR_MAX,
+                        step=INDICATOR_STEP,
+                        key=f"need_iw_{code}",
+                    )
+        st.button("Standaardgewichten herstellen", on_click=_reset_weights, key="need_reset_w")
 
 family_key = tuple((fam, float(st.session_state[f"need_fw_{fam}"])) for fam in families)
 indicator_key = tuple((code, float(st.session_state[f"need_iw_{code}"])) for code in codes)
@@ -432,20 +459,11 @@ if _shows("index"):
         width="stretch",
     )
 
-    with st.expander("Methode van de nood-index"):
-        st.markdown(
-            "1. Per indicator het aandeel per gebied uit teller en noemer (IMA Atlas, Statbel).\n"
-            "2. Onderdrukte gemeentecellen (< 5 of afleidbaar) krijgen de waarde van hun zone; "
-            "nooit 0.\n"
-            "3. Standaardiseren: z = (waarde − Vlaamse waarde) / standaardafwijking tussen de "
-            f"gebieden, begrensd op ±{labels.fmt_number(need.Z_CAP)}. Hoger = meer nood, voor "
-            "elke indicator.\n"
-            "4. Index = som van gewicht × z. Gewicht = familiegewicht × gewicht binnen de familie; "
-            "samen 100 %.\n"
-            "5. Kwintielen: gebieden gesorteerd op index, elk kwintiel ongeveer 20 % van de "
-            "inwoners."
-        )
-        _table(index["weights_table"], index["weights_table_text"])
+    method_box = st.expander("Methode van de nood-index", key=METHOD_KEY, on_change="rerun")
+    if method_box.open:
+        with method_box:
+            st.markdown(METHOD_MARKDOWN)
+            _table(index["weights_table"], index["weights_table_text"])
 
 if _shows("gebieden"):
     with st.expander("Alle zones: nood-index per familie"):

@@ -323,9 +323,16 @@ if _shows("overzicht"):
     left.vega_lite_chart(spec=charts.shared_data(index_spec), width="stretch")
     if pyramid_spec is not None:
         right.vega_lite_chart(spec=charts.shared_data(pyramid_spec), width="stretch")
-    with st.expander("Tabellen: inwoners per jaar en bevolkingspiramide"):
-        _table(tables["inwoners"], code, "inwoners", notes)
-        _table(tables["piramide"], code, "piramide", notes)
+    # Drawn only once opened (a closed expander would still send its tables).
+    population_box = st.expander(
+        "Tabellen: inwoners per jaar en bevolkingspiramide",
+        key="zone_profile_population_tables",
+        on_change="rerun",
+    )
+    if population_box.open:
+        with population_box:
+            _table(tables["inwoners"], code, "inwoners", notes)
+            _table(tables["piramide"], code, "piramide", notes)
 
 # --- 2. municipalities on a map ---------------------------------------------------------
 munis = profile.municipalities

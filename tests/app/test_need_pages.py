@@ -28,6 +28,8 @@ PAGES = {
 }
 TIMEOUT = 90
 DEFAULT_FW = "gezondheid:35,demografie:25,sociaaleconomisch:25,cultureel:15"
+# The need page's weights and method expanders are drawn only once opened.
+OPEN = {"need_weights_open": True, "need_method_open": True}
 
 
 @pytest.fixture
@@ -36,8 +38,10 @@ def data_env(built_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return built_data
 
 
-def _open(page: str, **params: str) -> AppTest:
+def _open(page: str, *, state: dict[str, Any] | None = None, **params: str) -> AppTest:
     at = AppTest.from_file(page, default_timeout=TIMEOUT)
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     for key, value in params.items():
         at.query_params[key] = value
     return at.run()
@@ -135,6 +139,7 @@ def test_need_link_restores_the_view(data_env: Path, marts: store.Marts) -> None
         fw="gezondheid:100,demografie:0,sociaaleconomisch:0,cultureel:0",
         pp="f_poly:0.3",
         deel="alles",
+        state=OPEN,
     )
     _ok(at)
     assert at.radio(key="need_section").value == "alles"
@@ -163,7 +168,7 @@ def test_need_unknown_codes_in_a_link_are_explained(data_env: Path) -> None:
 
 
 def test_changing_weights_changes_the_index_and_the_url(data_env: Path) -> None:
-    at = _open(NEED_PAGE)
+    at = _open(NEED_PAGE, state=OPEN)
     before = _layer_values(_spec_titled(at, "Opsplitsing van de nood-index"))
     at.slider(key="need_fw_cultureel").set_value(0).run()
     at.slider(key="need_iw_pop_85plus").set_value(3.0).run()

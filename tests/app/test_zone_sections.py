@@ -161,6 +161,9 @@ def test_the_need_page_opens_on_the_index_and_switches(zones: list[str]) -> None
     assert len(at.get("deck_gl_json_chart")) == 1
     assert not any("Risicopiramide" in h for h in _headers(at))
     assert "deel" not in _params(at)
+    assert not at.slider  # the weights are drawn once their expander is opened
+    at.session_state["need_weights_open"] = True
+    at.run()
     at.slider(key="need_fw_cultureel").set_value(0).run()
 
     at.radio(key=NEED_KEY).set_value("piramide").run()
@@ -192,3 +195,23 @@ def test_pyramid_assumptions_from_a_link_survive_other_sections(zones: list[str]
     at.radio(key=NEED_KEY).set_value("piramide").run()
     assert at.slider(key="need_pp_f_poly").value == pytest.approx(0.3)
     assert "f_poly:0.3" in _params(at)["pp"]
+
+
+def test_the_weights_from_a_link_hold_while_their_expander_is_closed(zones: list[str]) -> None:
+    """Weights from a link drive the index with the weights expander closed (its sliders
+    not drawn); opened, the sliders show them; closed again, the link keeps them."""
+    del zones
+    fw = "gezondheid:100,demografie:0,sociaaleconomisch:0,cultureel:0"
+    at = _open(NEED_PAGE, fw=fw)
+    assert not at.slider
+    assert any("gezondheid 100 %" in m.value for m in at.markdown)
+    at.session_state["need_weights_open"] = True
+    at.run()
+    assert at.slider(key="need_fw_gezondheid").value == 100
+    assert at.slider(key="need_fw_cultureel").value == 0
+    at.slider(key="need_fw_cultureel").set_value(20).run()
+    at.session_state["need_weights_open"] = False
+    at.run()
+    assert not at.slider
+    assert _params(at)["fw"] == "gezondheid:100,demografie:0,sociaaleconomisch:0,cultureel:20"
+    assert any("cultureel 17 %" in m.value for m in at.markdown)
