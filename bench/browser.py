@@ -75,6 +75,7 @@ import polars as pl
 from playwright.async_api import Page as AsyncPage
 from playwright.async_api import async_playwright
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -379,10 +380,13 @@ def rerenders(
         page.goto(urls[title], wait_until="commit", timeout=timeout_ms)
         wait_ready(page, {k: counts[title][k] for k in ("elements", "vega", "deck")}, timeout_ms)
         # The section switch exists from issue 14's sections on: "before" runs skip it.
-        if what == "section" and not page.get_by_role("radiogroup", name=SECTION_SWITCH).count():
-            log(f"  {name}: no such control on this version of the page")
-            page.close()
-            continue
+        if what == "section":
+            try:
+                page.get_by_role("radiogroup", name=SECTION_SWITCH).wait_for(timeout=15_000)
+            except PlaywrightTimeoutError:
+                log(f"  {name}: no such control on this version of the page")
+                page.close()
+                continue
         times[name] = []
         for r in range(rounds):
             action = functools.partial(_act, page, what, r)
