@@ -6,6 +6,8 @@ Run from the repository root::
     python bench/browser.py                       # full demo, 5 rounds, 20 sessions
     python bench/browser.py --data DATA           # reuse a built data folder
     python bench/browser.py --rounds 3 --sessions 5 --out-json browser.json
+    python bench/browser.py --pages Zoneprofiel "Zorgnood per zone" --sessions 0
+                                                  # those pages and the empty page only
 
 What it does, everything in a temporary folder and on 127.0.0.1 only:
 
@@ -30,11 +32,12 @@ What it does, everything in a temporary folder and on 127.0.0.1 only:
      deck.gl map has its canvas.
    Rounds are interleaved (every page once per round, the order rotated each round);
    the median per page and its ratio to the empty page's median are reported.
-4. **Re-render** after a change: zone and indicator on the zone profile, indicator on the
-   overview, a tab on the circle page. Time from the user's event (a capture listener on
-   `click`/`keydown` in the page) until a run was seen (script state `running` or
-   stale elements)
-   and the page is finished again by the rules above (without the counts).
+4. **Re-render** after a change: zone, indicator and section on the zone profile, zone
+   and map level on "Zorgnood per zone", indicator on the overview, a tab on the circle
+   page (only the interactions of the measured pages). Time from the user's event (a
+   capture listener on `click`/`keydown` in the page) until a run was seen (script state
+   `running` or stale elements) and the page is finished again by the rules above
+   (without the counts).
 5. **Concurrency**: `--sessions` browser contexts in the same Chromium process (one
    asyncio Playwright driver), all at once, each loading every page in turn as in 3.
    Errors (exception or error elements on the page, console errors, timeouts) are
@@ -72,6 +75,7 @@ import polars as pl
 from playwright.async_api import Page as AsyncPage
 from playwright.async_api import async_playwright
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -321,9 +325,16 @@ def _choose(page: Page, label: str, option_index: int) -> None:
 
 
 def _act(page: Page, what: str, r: int) -> None:
-    """The r-th change: a circle tab, or the r-th other option of a selectbox."""
+    """The r-th change: a circle tab, a zone-profile section, a map level, or the r-th
+    other option of a selectbox."""
     if what == "tab":
         page.get_by_role("tab", name=CIRCLE_TABS[r % 2], exact=True).click()
+    elif what == "section":
+        group = page.get_by_role("radiogroup", name=SECTION_SWITCH)
+        group.get_by_role("radio", name=ZONE_SECTIONS[r % 2], exact=True).click(force=True)
+    elif what == "map":
+        group = page.get_by_role("radiogroup", name="Kaart")
+        group.get_by_role("radio", name=NEED_MAPS[r % 2], exact=True).click(force=True)
     else:
         _choose(page, what, 1 + r % 2)
 
@@ -343,8 +354,14 @@ INTERACTIONS: list[tuple[str, str, str]] = [
     ("Zoneprofiel: andere indicator", "Zoneprofiel", "Indicator voor de kaart"),
     ("Overzicht: andere indicator", "Overzicht Vlaanderen", "Indicator (per thema)"),
     ("Kring: ander tabblad", "Praktijken van de kring", "tab"),
+    ("Zoneprofiel: ander onderdeel", "Zoneprofiel", "section"),
+    ("Zorgnood: andere zone", "Zorgnood per zone", "Zone (voor de opsplitsing"),
+    ("Zorgnood: ander kaartniveau", "Zorgnood per zone", "map"),
 ]
 CIRCLE_TABS = ("GMD en VTE", "Praktijken")
+ZONE_SECTIONS = ("Indicatoren", "Trends")
+SECTION_SWITCH = "Onderdeel van de pagina"  # popmgmt.app.section_switch.LABEL
+NEED_MAPS = ("Gemeenten", "Zones")
 
 
 def rerenders(
@@ -357,9 +374,19 @@ def rerenders(
     context = browser.new_context(viewport=VIEWPORT)
     times: dict[str, list[float]] = {}
     for name, title, what in INTERACTIONS:
+        if title not in urls:
+            continue
         page = context.new_page()
         page.goto(urls[title], wait_until="commit", timeout=timeout_ms)
         wait_ready(page, {k: counts[title][k] for k in ("elements", "vega", "deck")}, timeout_ms)
+        # The section switch exists from issue 14's sections on: "before" runs skip it.
+        if what == "section":
+            try:
+                page.get_by_role("radiogroup", name=SECTION_SWITCH).wait_for(timeout=15_000)
+            except PlaywrightTimeoutError:
+                log(f"  {name}: no such control on this version of the page")
+                page.close()
+                continue
         times[name] = []
         for r in range(rounds):
             action = functools.partial(_act, page, what, r)
@@ -469,6 +496,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=20, help="0: no concurrency run")
     parser.add_argument("--timeout", type=float, default=90.0, help="seconds per wait")
     parser.add_argument("--out-json", type=Path)
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        metavar="TITLE",
+        help="measure only these pages (titles as in the navigation) and the empty page",
+    )
     args = parser.parse_args(argv)
     timeout_ms = int(args.timeout * 1000)
     result: dict[str, Any] = {"load_average": {"start": load_average()}}
@@ -490,6 +523,11 @@ def main(argv: list[str] | None = None) -> int:
         entry.write_text(ENTRY.format(root=str(ROOT)))
         with serve(entry, data, folder / "streamlit.log", args.timeout) as base:
             urls = page_urls(base, data)
+            if args.pages:
+                unknown = sorted(set(args.pages) - set(urls))
+                if unknown:
+                    parser.error(f"unknown page(s) {unknown}; known: {sorted(urls)}")
+                urls = {t: u for t, u in urls.items() if t == "Lege pagina" or t in args.pages}
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:

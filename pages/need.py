@@ -4,7 +4,10 @@ the risk pyramid of a zone.
 Layout only; the methods live in `popmgmt.metrics.need` and `popmgmt.metrics.pyramid`,
 their tables and charts in `popmgmt.views.need_display` and `pyramid_display`. Every choice
 (year, zone, map level, weights, pyramid assumptions) is written to the URL, so a
-proposal can be shared as a link: `jaar`, `zone`, `kaart`, `fw`, `iw`, `pp`.
+proposal can be shared as a link: `jaar`, `zone`, `kaart`, `fw`, `iw`, `pp`, and `deel`,
+the section shown: only one section (`views.sections.NEED`: the index with its map, all
+zones and municipalities, the risk pyramid, or all of them) is drawn at a time, so the
+page loads and reacts faster in the browser (issue 14).
 """
 
 from __future__ import annotations
@@ -14,10 +17,18 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from popmgmt.app import store, ui
+from popmgmt.app import section_switch, store, ui
 from popmgmt.metrics import need, pyramid
 from popmgmt.pipeline.codes import ANTWERP_ZONE, NEED_FAMILIES
-from popmgmt.views import labels, maps, need_display, pyramid_display, query, standardised
+from popmgmt.views import (
+    labels,
+    maps,
+    need_display,
+    pyramid_display,
+    query,
+    sections,
+    standardised,
+)
 
 MAP_LEVELS = {"zone": "Zones", "gemeente": "Gemeenten"}
 FAMILY_HELP = {
@@ -29,6 +40,21 @@ FAMILY_HELP = {
 INDICATOR_STEP = 0.5
 INDICATOR_MAX = 3.0
 SOURCE = "bron: IMA Atlas en Statbel, bewerking popmgmt"
+SECTION_KEY = "need_section"
+WEIGHTS_KEY = "need_weights_open"
+METHOD_KEY = "need_method_open"
+METHOD_MARKDOWN = (
+    "1. Per indicator het aandeel per gebied uit teller en noemer (IMA Atlas, Statbel).\n"
+    "2. Onderdrukte gemeentecellen (< 5 of afleidbaar) krijgen de waarde van hun zone; "
+    "nooit 0.\n"
+    "3. Standaardiseren: z = (waarde − Vlaamse waarde) / standaardafwijking tussen de "
+    f"gebieden, begrensd op ±{labels.fmt_number(need.Z_CAP)}. Hoger = meer nood, voor "
+    "elke indicator.\n"
+    "4. Index = som van gewicht × z. Gewicht = familiegewicht × gewicht binnen de familie; "
+    "samen 100 %.\n"
+    "5. Kwintielen: gebieden gesorteerd op index, elk kwintiel ongeveer 20 % van de "
+    "inwoners."
+)
 
 marts = ui.page_start(link_scope=())  # data check and demo label; aggregates only
 BUILD = (str(marts.folder), store.built_at_text(marts))
@@ -291,35 +317,59 @@ map_level = str(
     )
 )
 
-with st.expander("Gewichten van de nood-index aanpassen", icon=":material/tune:"):
-    st.markdown(
-        "**Familiegewichten** (relatief: ze worden herschaald tot 100 %). Binnen een familie "
-        "telt elke indicator even zwaar, tenzij u dat hieronder wijzigt."
-    )
-    for column, fam in zip(st.columns(len(families)), families, strict=True):
-        column.slider(
-            labels.label("need_family", fam),
-            0,
-            100,
-            step=5,
-            key=f"need_fw_{fam}",
-            help=FAMILY_HELP.get(fam),
+# Drawn only once opened: a closed expander would still send its sliders (the weights
+# stay in the session and the link either way).
+weights_box = st.expander(
+    "Gewichten van de nood-index aanpassen",
+    icon=":material/tune:",
+    key=WEIGHTS_KEY,
+    on_change="rerun",
+)
+if weights_box.open:
+    with weights_box:
+        st.markdown(
+            "**Familiegewichten** (relatief: ze worden herschaald tot 100 %). Binnen een familie "
+            "telt elke indicator even zwaar, tenzij u dat hieronder wijzigt."
         )
-    st.markdown("**Gewicht van elke indicator binnen zijn familie** (0 = telt niet mee)")
-    for column, fam in zip(st.columns(len(families)), families, strict=True):
-        with column:
-            for code in catalogue.filter(pl.col("need_family") == fam)["indicator_code"]:
-                st.slider(
-                    md_names[code], 0.0, INDICATOR_MAX, step=INDICATOR_STEP, key=f"need_iw_{code}"
-                )
-    st.button("Standaardgewichten herstellen", on_click=_reset_weights, key="need_reset_w")
+        for column, fam in zip(st.columns(len(families)), families, strict=True):
+            column.slider(
+                labels.label("need_family", fam),
+                0,
+                100,
+                step=5,
+                key=f"need_fw_{fam}",
+                help=FAMILY_HELP.get(fam),
+            )
+        st.markdown("**Gewicht van elke indicator binnen zijn familie** (0 = telt niet mee)")
+        for column, fam in zip(st.columns(len(families)), families, strict=True):
+            with column:
+                for code in catalogue.filter(pl.col("need_family") == fam)["indicator_code"]:
+                    st.slider(
+                        md_names[code],
+                        0.0,
+                        INDICATOR_MAX,
+                        step=INDICATOR_STEP,
+                        key=f"need_iw_{code}",
+                    )
+        st.button("Standaardgewichten herstellen", on_click=_reset_weights, key="need_reset_w")
 
 family_key = tuple((fam, float(st.session_state[f"need_fw_{fam}"])) for fam in families)
 indicator_key = tuple((code, float(st.session_state[f"need_iw_{code}"])) for code in codes)
 params = pyramid.PyramidParams(
     **{spec.name: float(st.session_state[f"need_pp_{spec.name}"]) for spec in pyramid.PARAM_SPECS}
 )
+
+# --- the section switch: only the chosen section is drawn (the choices above hold for all)
+section = section_switch.choose(sections.NEED, SECTION_KEY)
+
+
+def _shows(part: str) -> bool:
+    return sections.NEED.shows(section, part)
+
+
+section_value = sections.NEED.param_value(section)
 wanted = {
+    **({sections.PARAM: section_value} if section_value else {}),
     "jaar": str(year),
     "zone": zone,
     "kaart": map_level,
@@ -344,206 +394,211 @@ zone_table: pl.DataFrame = index["table_zone"]
 mun_table: pl.DataFrame = index["table_gemeente"]
 missing_codes = [c for c in codes if c not in index["available"]]
 
-st.subheader(f"Nood-index {year}")
-st.markdown(
-    f"**Gewichten:** {index['weight_text']}. 0 is het Vlaamse niveau; +1 betekent gemiddeld "
-    "één standaardafwijking meer nood dan Vlaanderen. Noemer: inwoners op 1 januari."
-)
-if missing_codes:
-    st.info(
-        f"Geen waarden in {year} voor: "
-        + ", ".join(md_names[c] for c in missing_codes)
-        + ". Die indicatoren tellen dit jaar niet mee; de andere gewichten zijn herschaald.",
-        icon=":material/info:",
-    )
-
-what = "zones" if map_level == "zone" else "gemeenten"
-left, right = st.columns([4, 1])
-with left:
-    st.pydeck_chart(
-        _deck(BUILD, map_level, year, codes, family_key, indicator_key),
-        height=520,
-        alt=f"Kaart van de nood-index per {MAP_LEVELS[map_level].lower()[:-1]}, {year}",
-    )
-with right:
-    missing_item = maps.LegendItem(
-        maps.rgb_hex(maps.MISSING_COLOUR), "geen gegevens", maps.MISSING_COLOUR
-    )
-    st.html(
-        maps.legend_html(
-            [*index[f"legend_{map_level}"], missing_item],
-            title=f"Nood-index {year}: kwintielen van de {what}",
-        )
-    )
-n_imputed_mun = index["n_imputed_mun"]
-st.caption(
-    f"Kleur: kwintielen van de {what} naar nood-index, gewogen naar inwoners: elke klasse telt "
-    "ongeveer een vijfde van de Vlaamse bevolking. Samengestelde index: geen "
-    "betrouwbaarheidsinterval; de indicatoren zelf hebben er wel een. "
-    f"{n_imputed_mun} gemeenten hebben minstens één onderdrukte waarde; daar is de waarde van "
-    f"hun zone ingevuld (nooit 0). Jaar {year}; {SOURCE}. Grenzen "
-    f"{store.boundary_version(marts)}. {labels.ANTWERP_NOTE.replace('elz2', ANTWERP_ZONE)}"
-)
-
-st.markdown(f"#### Waardoor scoort {md_zone_names[zone]} zo?")
-zone_row = zone_table.filter(pl.col("area_code") == zone).row(0, named=True)
-m1, m2, m3 = st.columns(3)
-m1.metric(
-    "Nood-index",
-    labels.fmt_number(zone_row["need_index"], 2),
-    help="Gewogen som van de z-scores; 0 = Vlaanderen. Geen interval (samengestelde index).",
-    border=True,
-)
-m2.metric(
-    "Kwintiel van de zones", need_display.QUINTILE_NAMES.get(zone_row["quintile"], "-"), border=True
-)
-m3.metric("Inwoners (noemer)", labels.fmt_number(zone_row["population"]), border=True)
-st.caption(f"jaar {year} · {SOURCE} · geen interval: samengestelde index")
-st.vega_lite_chart(
-    spec=need_display.decomposition_chart(
-        need_display.decomposition_records(index["contrib_zone"], catalogue, zone),
-        title=f"Opsplitsing van de nood-index: {zone_names[zone]} ({zone}), {year}",
-    ),
-    width="stretch",
-)
-
-# --- crude beside age-standardised, the zone's need indicators (issue 15) -------------------
-with st.expander(f"Ruw en leeftijdsgestandaardiseerd: nood-indicatoren van {md_zone_names[zone]}"):
-    pairs = standardised.need_standardised_table(
-        marts.standardised, marts.comparisons, marts.indicators, codes, zone, year
-    )
-    if pairs.height:
-        st.dataframe(pairs, hide_index=True, width="stretch")
-        _downloads(
-            pairs,
-            stem=f"ruw-en-gestandaardiseerd-{zone}-{year}",
-            sheet="ruw en gestandaardiseerd",
-            key="need_dl_standardised",
-        )
-        st.caption(standardised.NOTE)
-    else:
-        st.info(f"Geen leeftijdsgestandaardiseerde cijfers voor deze indicatoren in {year}.")
-
-with st.expander("Alle zones: nood-index per familie"):
-    st.vega_lite_chart(spec=need_display.family_stack_chart(index["stack"]), width="stretch")
-
-zone_display: pl.DataFrame = index["zone_display"]
-with st.expander("Tabel: nood-index per zone"):
-    _table(zone_display, index["zone_display_text"])
-    _downloads(
-        zone_display, stem=f"nood-index-zones-{year}", sheet="nood-index zones", key="need_dl_zone"
-    )
-
-st.markdown("#### Gemeenten in kwintielen")
-mun_display: pl.DataFrame = index["mun_display"]
-q_left, q_right = st.columns([2, 3])
-with q_left:
-    _table(index["summary"], index["summary_text"])
-    st.caption(
-        "Kwintielen van de gemeenten naar nood-index, gewogen naar inwoners "
-        f"(jaar {year}). Q5 = de gemeenten met de meeste nood, samen ongeveer 20 % van de "
-        "inwoners."
-    )
-with q_right:
-    st.markdown(f"Gemeenten van {md_zone_names[zone]}")
-    in_zone = index["mun_display_text"].filter(pl.col("Zone") == zone).drop("Zone")
-    _table(in_zone, in_zone)
-_downloads(
-    mun_display,
-    stem=f"nood-index-gemeenten-{year}",
-    sheet="nood-index gemeenten",
-    key="need_dl_mun",
-    what="alle gemeenten ",
-)
-
-with st.expander("Methode van de nood-index"):
+if _shows("index"):
+    st.subheader(f"Nood-index {year}")
     st.markdown(
-        "1. Per indicator het aandeel per gebied uit teller en noemer (IMA Atlas, Statbel).\n"
-        "2. Onderdrukte gemeentecellen (< 5 of afleidbaar) krijgen de waarde van hun zone; "
-        "nooit 0.\n"
-        "3. Standaardiseren: z = (waarde − Vlaamse waarde) / standaardafwijking tussen de "
-        f"gebieden, begrensd op ±{labels.fmt_number(need.Z_CAP)}. Hoger = meer nood, voor "
-        "elke indicator.\n"
-        "4. Index = som van gewicht × z. Gewicht = familiegewicht × gewicht binnen de familie; "
-        "samen 100 %.\n"
-        "5. Kwintielen: gebieden gesorteerd op index, elk kwintiel ongeveer 20 % van de inwoners."
+        f"**Gewichten:** {index['weight_text']}. 0 is het Vlaamse niveau; +1 betekent gemiddeld "
+        "één standaardafwijking meer nood dan Vlaanderen. Noemer: inwoners op 1 januari."
     )
-    _table(index["weights_table"], index["weights_table_text"])
-
-# --- risk pyramid --------------------------------------------------------------------------
-st.subheader(f"Risicopiramide: {md_zone_names[zone]} ({zone}), {year}")
-st.caption(
-    "Een schatting voor de zone als geheel, met vaste regels uit de Atlas-indicatoren. Dit is "
-    "nooit een lijst van personen: niemand wordt geïdentificeerd."
-)
-pyr = _pyramid(BUILD, year, zone, params)
-chart_col, method_col = st.columns([3, 2])
-with method_col:
-    st.markdown(
-        "**Methode (regels, per zone)**\n\n"
-        "- **Complex** = palliatief statuut × a + bewoners woonzorgcentrum × b + "
-        "(75-plussers met polyfarmacie − bewoners woonzorgcentrum) × c.\n"
-        "- **Risico of chronisch** = statuut chronische aandoening + diabetesmedicatie × d "
-        "+ 75-plussers × e + verhoogde tegemoetkoming × f + alleenwonende 65-plussers × g, "
-        "min de complexe groep.\n"
-        "- **Gezond** = de rest: de drie niveaus tellen op tot de bevolking.\n\n"
-        "Elke indicator is een aandeel (teller/noemer) toegepast op de inwoners waarop hij "
-        "slaat (alle, 65+ of 75+). Vergelijking: Vlaanderen met dezelfde regels, en de "
-        "Kaiser-piramide (65–80 % / 20–30 % / 1–5 %).\n\n"
-        "**Beperkingen:** de overlap tussen groepen is niet gemeten maar aangenomen "
-        "(factoren a–g); Atlas-cijfers tellen rechthebbenden, niet inwoners; niet-medische "
-        "noden (eenzaamheid, armoede) zitten er slechts ruw in."
-    )
-    with st.expander("Aannames aanpassen (a–g)", icon=":material/tune:"):
-        for letter, spec in zip("abcdefg", pyramid.PARAM_SPECS, strict=True):
-            st.slider(
-                f"{letter}. {spec.label}",
-                0.0,
-                1.0,
-                step=0.05,
-                key=f"need_pp_{spec.name}",
-                help=f"{spec.help} Aannamebereik: {labels.fmt_number(spec.low, 2)} – "
-                f"{labels.fmt_number(spec.high, 2)}.",
-            )
-        st.button("Standaardaannames herstellen", on_click=_reset_pyramid, key="need_reset_p")
-with chart_col:
-    if pyr["missing"]:
-        roles = [pyramid_display.INPUT_LABELS.get(r.strip(), r) for r in pyr["missing"].split(",")]
+    if missing_codes:
         st.info(
-            f"De piramide kan voor {year} niet berekend worden: geen gegevens voor "
-            + ", ".join(roles)
-            + ". Kies een ander jaar.",
+            f"Geen waarden in {year} voor: "
+            + ", ".join(md_names[c] for c in missing_codes)
+            + ". Die indicatoren tellen dit jaar niet mee; de andere gewichten zijn herschaald.",
             icon=":material/info:",
         )
-    else:
-        st.vega_lite_chart(
-            spec=pyramid_display.pyramid_chart(
-                pyr["records"],
-                title=f"Risicopiramide {zone_names[zone]} en Vlaanderen, {year}",
+
+    what = "zones" if map_level == "zone" else "gemeenten"
+    left, right = st.columns([4, 1])
+    with left:
+        st.pydeck_chart(
+            _deck(BUILD, map_level, year, codes, family_key, indicator_key),
+            height=520,
+            alt=f"Kaart van de nood-index per {MAP_LEVELS[map_level].lower()[:-1]}, {year}",
+        )
+    with right:
+        missing_item = maps.LegendItem(
+            maps.rgb_hex(maps.MISSING_COLOUR), "geen gegevens", maps.MISSING_COLOUR
+        )
+        st.html(
+            maps.legend_html(
+                [*index[f"legend_{map_level}"], missing_item],
+                title=f"Nood-index {year}: kwintielen van de {what}",
             )
         )
-
-if not pyr["missing"]:
-    pyr_display: pl.DataFrame = pyr["display"]
-    _table(pyr_display)
+    n_imputed_mun = index["n_imputed_mun"]
     st.caption(
-        f"jaar {year} · noemer: inwoners op 1 januari · {SOURCE} · geen "
-        "betrouwbaarheidsinterval: het aannamebereik toont hoe sterk de schatting van de "
-        "aannames afhangt. Aantallen afgerond op tientallen."
+        f"Kleur: kwintielen van de {what} naar nood-index, gewogen naar inwoners: elke klasse telt "
+        "ongeveer een vijfde van de Vlaamse bevolking. Samengestelde index: geen "
+        "betrouwbaarheidsinterval; de indicatoren zelf hebben er wel een. "
+        f"{n_imputed_mun} gemeenten hebben minstens één onderdrukte waarde; daar is de waarde van "
+        f"hun zone ingevuld (nooit 0). Jaar {year}; {SOURCE}. Grenzen "
+        f"{store.boundary_version(marts)}. {labels.ANTWERP_NOTE.replace('elz2', ANTWERP_ZONE)}"
     )
-    _downloads(
-        pyr_display,
-        stem=f"risicopiramide-{zone}-{year}",
-        sheet="risicopiramide",
-        key="need_dl_pyr",
-        what="piramide ",
+
+    st.markdown(f"#### Waardoor scoort {md_zone_names[zone]} zo?")
+    zone_row = zone_table.filter(pl.col("area_code") == zone).row(0, named=True)
+    m1, m2, m3 = st.columns(3)
+    m1.metric(
+        "Nood-index",
+        labels.fmt_number(zone_row["need_index"], 2),
+        help="Gewogen som van de z-scores; 0 = Vlaanderen. Geen interval (samengestelde index).",
+        border=True,
     )
-    with st.expander(f"Invoer van de piramide: {md_zone_names[zone]}, {year}"):
-        _table(pyr["inputs"])
-        st.caption(
-            "Elk aandeel is teller/noemer van de zone (IMA Atlas; inwoners van 75+ uit Statbel), "
-            "toegepast op de inwoners waarop het slaat. Een onderdrukte zonewaarde zou de "
-            "Vlaamse waarde krijgen (nooit 0)."
+    m2.metric(
+        "Kwintiel van de zones",
+        need_display.QUINTILE_NAMES.get(zone_row["quintile"], "-"),
+        border=True,
+    )
+    m3.metric("Inwoners (noemer)", labels.fmt_number(zone_row["population"]), border=True)
+    st.caption(f"jaar {year} · {SOURCE} · geen interval: samengestelde index")
+    st.vega_lite_chart(
+        spec=need_display.decomposition_chart(
+            need_display.decomposition_records(index["contrib_zone"], catalogue, zone),
+            title=f"Opsplitsing van de nood-index: {zone_names[zone]} ({zone}), {year}",
+        ),
+        width="stretch",
+    )
+
+    # --- crude beside age-standardised, the zone's need indicators (issue 15) ---------------
+    with st.expander(
+        f"Ruw en leeftijdsgestandaardiseerd: nood-indicatoren van {md_zone_names[zone]}"
+    ):
+        pairs = standardised.need_standardised_table(
+            marts.standardised, marts.comparisons, marts.indicators, codes, zone, year
         )
+        if pairs.height:
+            st.dataframe(pairs, hide_index=True, width="stretch")
+            _downloads(
+                pairs,
+                stem=f"ruw-en-gestandaardiseerd-{zone}-{year}",
+                sheet="ruw en gestandaardiseerd",
+                key="need_dl_standardised",
+            )
+            st.caption(standardised.NOTE)
+        else:
+            st.info(f"Geen leeftijdsgestandaardiseerde cijfers voor deze indicatoren in {year}.")
+
+    method_box = st.expander("Methode van de nood-index", key=METHOD_KEY, on_change="rerun")
+    if method_box.open:
+        with method_box:
+            st.markdown(METHOD_MARKDOWN)
+            _table(index["weights_table"], index["weights_table_text"])
+
+if _shows("gebieden"):
+    with st.expander("Alle zones: nood-index per familie"):
+        st.vega_lite_chart(spec=need_display.family_stack_chart(index["stack"]), width="stretch")
+
+    zone_display: pl.DataFrame = index["zone_display"]
+    with st.expander("Tabel: nood-index per zone"):
+        _table(zone_display, index["zone_display_text"])
+        _downloads(
+            zone_display,
+            stem=f"nood-index-zones-{year}",
+            sheet="nood-index zones",
+            key="need_dl_zone",
+        )
+
+    st.markdown("#### Gemeenten in kwintielen")
+    mun_display: pl.DataFrame = index["mun_display"]
+    q_left, q_right = st.columns([2, 3])
+    with q_left:
+        _table(index["summary"], index["summary_text"])
+        st.caption(
+            "Kwintielen van de gemeenten naar nood-index, gewogen naar inwoners "
+            f"(jaar {year}). Q5 = de gemeenten met de meeste nood, samen ongeveer 20 % van de "
+            "inwoners."
+        )
+    with q_right:
+        st.markdown(f"Gemeenten van {md_zone_names[zone]}")
+        in_zone = index["mun_display_text"].filter(pl.col("Zone") == zone).drop("Zone")
+        _table(in_zone, in_zone)
+    _downloads(
+        mun_display,
+        stem=f"nood-index-gemeenten-{year}",
+        sheet="nood-index gemeenten",
+        key="need_dl_mun",
+        what="alle gemeenten ",
+    )
+
+# --- risk pyramid --------------------------------------------------------------------------
+if _shows("piramide"):
+    st.subheader(f"Risicopiramide: {md_zone_names[zone]} ({zone}), {year}")
+    st.caption(
+        "Een schatting voor de zone als geheel, met vaste regels uit de Atlas-indicatoren. Dit is "
+        "nooit een lijst van personen: niemand wordt geïdentificeerd."
+    )
+    pyr = _pyramid(BUILD, year, zone, params)
+    chart_col, method_col = st.columns([3, 2])
+    with method_col:
+        st.markdown(
+            "**Methode (regels, per zone)**\n\n"
+            "- **Complex** = palliatief statuut × a + bewoners woonzorgcentrum × b + "
+            "(75-plussers met polyfarmacie − bewoners woonzorgcentrum) × c.\n"
+            "- **Risico of chronisch** = statuut chronische aandoening + diabetesmedicatie × d "
+            "+ 75-plussers × e + verhoogde tegemoetkoming × f + alleenwonende 65-plussers × g, "
+            "min de complexe groep.\n"
+            "- **Gezond** = de rest: de drie niveaus tellen op tot de bevolking.\n\n"
+            "Elke indicator is een aandeel (teller/noemer) toegepast op de inwoners waarop hij "
+            "slaat (alle, 65+ of 75+). Vergelijking: Vlaanderen met dezelfde regels, en de "
+            "Kaiser-piramide (65–80 % / 20–30 % / 1–5 %).\n\n"
+            "**Beperkingen:** de overlap tussen groepen is niet gemeten maar aangenomen "
+            "(factoren a–g); Atlas-cijfers tellen rechthebbenden, niet inwoners; niet-medische "
+            "noden (eenzaamheid, armoede) zitten er slechts ruw in."
+        )
+        with st.expander("Aannames aanpassen (a–g)", icon=":material/tune:"):
+            for letter, spec in zip("abcdefg", pyramid.PARAM_SPECS, strict=True):
+                st.slider(
+                    f"{letter}. {spec.label}",
+                    0.0,
+                    1.0,
+                    step=0.05,
+                    key=f"need_pp_{spec.name}",
+                    help=f"{spec.help} Aannamebereik: {labels.fmt_number(spec.low, 2)} – "
+                    f"{labels.fmt_number(spec.high, 2)}.",
+                )
+            st.button("Standaardaannames herstellen", on_click=_reset_pyramid, key="need_reset_p")
+    with chart_col:
+        if pyr["missing"]:
+            roles = [
+                pyramid_display.INPUT_LABELS.get(r.strip(), r) for r in pyr["missing"].split(",")
+            ]
+            st.info(
+                f"De piramide kan voor {year} niet berekend worden: geen gegevens voor "
+                + ", ".join(roles)
+                + ". Kies een ander jaar.",
+                icon=":material/info:",
+            )
+        else:
+            st.vega_lite_chart(
+                spec=pyramid_display.pyramid_chart(
+                    pyr["records"],
+                    title=f"Risicopiramide {zone_names[zone]} en Vlaanderen, {year}",
+                )
+            )
+
+    if not pyr["missing"]:
+        pyr_display: pl.DataFrame = pyr["display"]
+        _table(pyr_display)
+        st.caption(
+            f"jaar {year} · noemer: inwoners op 1 januari · {SOURCE} · geen "
+            "betrouwbaarheidsinterval: het aannamebereik toont hoe sterk de schatting van de "
+            "aannames afhangt. Aantallen afgerond op tientallen."
+        )
+        _downloads(
+            pyr_display,
+            stem=f"risicopiramide-{zone}-{year}",
+            sheet="risicopiramide",
+            key="need_dl_pyr",
+            what="piramide ",
+        )
+        with st.expander(f"Invoer van de piramide: {md_zone_names[zone]}, {year}"):
+            _table(pyr["inputs"])
+            st.caption(
+                "Elk aandeel is teller/noemer van de zone (IMA Atlas; inwoners van 75+ uit "
+                "Statbel), toegepast op de inwoners waarop het slaat. Een onderdrukte "
+                "zonewaarde zou de Vlaamse waarde krijgen (nooit 0)."
+            )
+
 
 ui.footer(marts)

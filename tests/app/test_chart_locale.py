@@ -44,9 +44,9 @@ def _cases(marts: store.Marts) -> list[tuple[str, dict[str, str], dict[str, str]
     department = {ui.ROLE_STATE: "departement"}
     cases: list[tuple[str, dict[str, str], dict[str, str]]] = [
         ("overview.py", {}, {}),
-        ("zone.py", {"zone": _first(marts, "zone")}, {}),
+        ("zone.py", {"zone": _first(marts, "zone"), "deel": "alles"}, {}),
         ("gp_poor.py", {}, {}),
-        ("need.py", {}, {}),
+        ("need.py", {"deel": "alles"}, {}),
         ("fair_share.py", {}, {}),
         ("fair_gradient.py", {}, {}),
     ]

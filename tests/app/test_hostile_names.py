@@ -284,7 +284,7 @@ def test_monitor_map_legend_and_tooltips(signed_in: Path) -> None:
 
 
 def test_zone_page_report_and_downloads(signed_in: Path, downloads: dict[str, bytes]) -> None:
-    at = _run("pages/zone.py", zone=ZONE)
+    at = _run("pages/zone.py", zone=ZONE, deel="alles")
     markdown, _, _ = _texts(at)
     assert any("\\<a href=http\u2060\\://evil\\>" in m for m in markdown)
     _, tooltips = _assert_inert(at)
@@ -345,7 +345,7 @@ def test_catalogue_renders_hostile_metadata_as_text(
 def test_every_other_page_renders_hostile_names_as_text(
     signed_in: Path, page: str, downloads: dict[str, bytes]
 ) -> None:
-    at = _run(page, zone=ZONE)
+    at = _run(page, zone=ZONE, deel="alles")  # every section of a page that has them
     _assert_inert(at, expect_markdown=False)
     _assert_no_formula_cells(downloads)
 

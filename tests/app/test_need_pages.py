@@ -28,6 +28,8 @@ PAGES = {
 }
 TIMEOUT = 90
 DEFAULT_FW = "gezondheid:35,demografie:25,sociaaleconomisch:25,cultureel:15"
+# The need page's weights and method expanders are drawn only once opened.
+OPEN = {"need_weights_open": True, "need_method_open": True}
 
 
 @pytest.fixture
@@ -36,8 +38,10 @@ def data_env(built_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return built_data
 
 
-def _open(page: str, **params: str) -> AppTest:
+def _open(page: str, *, state: dict[str, Any] | None = None, **params: str) -> AppTest:
     at = AppTest.from_file(page, default_timeout=TIMEOUT)
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     for key, value in params.items():
         at.query_params[key] = value
     return at.run()
@@ -87,8 +91,9 @@ def _frame(at: AppTest, column: str) -> Any:
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_page_runs_with_demo_label_and_footer(data_env: Path, page: str) -> None:
-    """Given the demo build, when a page opens, then it runs, says demo and cites sources."""
-    at = _open(page)
+    """Given the demo build, when a page opens (the need page on all its sections), then it
+    runs, says demo and cites sources."""
+    at = _open(page, **({"deel": "alles"} if page == NEED_PAGE else {}))
     _ok(at)
     assert [t.value for t in at.title] == [PAGES[page]]
     assert [w.value for w in at.warning].count(labels.DEMO_BANNER) == 1
@@ -133,8 +138,11 @@ def test_need_link_restores_the_view(data_env: Path, marts: store.Marts) -> None
         kaart="gemeente",
         fw="gezondheid:100,demografie:0,sociaaleconomisch:0,cultureel:0",
         pp="f_poly:0.3",
+        deel="alles",
+        state=OPEN,
     )
     _ok(at)
+    assert at.radio(key="need_section").value == "alles"
     assert str(at.selectbox(key="need_year").value) == str(year)
     assert at.selectbox(key="need_zone").value == zone
     assert at.radio(key="need_map").value == "gemeente"
@@ -146,6 +154,7 @@ def test_need_link_restores_the_view(data_env: Path, marts: store.Marts) -> None
     assert len(_deck_features(at)) == n_mun
     assert at.query_params["zone"] == zone
     assert at.query_params["fw"].startswith("gezondheid:100,")
+    assert at.query_params["deel"] == "alles"
 
 
 def test_need_unknown_codes_in_a_link_are_explained(data_env: Path) -> None:
@@ -159,7 +168,7 @@ def test_need_unknown_codes_in_a_link_are_explained(data_env: Path) -> None:
 
 
 def test_changing_weights_changes_the_index_and_the_url(data_env: Path) -> None:
-    at = _open(NEED_PAGE)
+    at = _open(NEED_PAGE, state=OPEN)
     before = _layer_values(_spec_titled(at, "Opsplitsing van de nood-index"))
     at.slider(key="need_fw_cultureel").set_value(0).run()
     at.slider(key="need_iw_pop_85plus").set_value(3.0).run()
@@ -185,7 +194,7 @@ def test_all_weights_zero_gives_a_clear_message(data_env: Path) -> None:
 
 
 def test_pyramid_tiers_and_assumptions(data_env: Path) -> None:
-    at = _open(NEED_PAGE)
+    at = _open(NEED_PAGE, deel="piramide")
     _ok(at)
     table = _frame(at, "Kaiser-piramide")
     assert table["Niveau"].tolist() == [pyramid_display.TIER_LABELS[t] for t in pyramid.TIERS]
@@ -202,7 +211,7 @@ def test_pyramid_tiers_and_assumptions(data_env: Path) -> None:
 
 
 def test_zone_choice_drives_decomposition_and_pyramid(data_env: Path) -> None:
-    at = _open(NEED_PAGE)
+    at = _open(NEED_PAGE, deel="alles")
     options = at.selectbox(key="need_zone").options
     code = options[-1].split("(")[-1].rstrip(")")
     at.selectbox(key="need_zone").set_value(code).run()

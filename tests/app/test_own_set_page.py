@@ -41,7 +41,7 @@ def _gain_sets(at: AppTest) -> set[str]:
 
 def test_a_link_restores_the_set_and_the_gain_uses_it(zones: list[str]) -> None:
     zone, first, second = zones[3], zones[0], zones[5]
-    at = _open(zone=zone, vergelijk=f"{first},{second}")
+    at = _open(zone=zone, vergelijk=f"{first},{second}", deel="vergelijking")
     assert at.multiselect(key=KEY).value == [first, second]
     assert _gain_sets(at) == {own_set.OWN_SET, own_set.SIMILAR_SET}
     tables = [f.value for f in at.dataframe]
@@ -55,7 +55,7 @@ def test_a_link_restores_the_set_and_the_gain_uses_it(zones: list[str]) -> None:
 
 def test_a_link_with_an_unknown_zone_or_the_zone_itself(zones: list[str]) -> None:
     zone, other = zones[3], zones[1]
-    at = _open(zone=zone, vergelijk=f"{zone},onbekend,{other}")
+    at = _open(zone=zone, vergelijk=f"{zone},onbekend,{other}", deel="vergelijking")
     assert at.multiselect(key=KEY).value == [other]
     assert any("onbekend" in str(w.value) for w in at.warning)
     assert at.query_params[own_set.QUERY_PARAM] == other

@@ -44,7 +44,18 @@ def _open(role_key: str, zone_code: str = "elz13") -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     at.session_state[ui.ROLE_STATE] = role_key
     at.query_params[zone.ZONE_PARAM] = zone_code
+    at.query_params["deel"] = "trends"  # the log is on every section, the trend chart here
     return at.run()
+
+
+def _layers(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The chart's layers, nested layers flattened with the data they inherit
+    (`charts.shared_data` nests layers that share their data)."""
+    out: list[dict[str, Any]] = []
+    for child in spec.get("layer", []):
+        layer = {"data": spec["data"], **child} if "data" in spec else child
+        out += _layers(layer) if "layer" in layer else [layer]
+    return out
 
 
 def _texts(at: AppTest) -> str:
@@ -110,7 +121,7 @@ def test_the_council_adds_an_action_and_sees_it_evaluated(state: Path) -> None:
     # The zone profile's own trend chart of that indicator carries the action as well.
     trend = [s for s in specs if s.get("title", {}).get("text", "").endswith(": trend")]
     assert len(trend) == 1
-    rules = [la for la in trend[0]["layer"] if la["mark"].get("strokeDash") == [6, 3]]
+    rules = [la for la in _layers(trend[0]) if la["mark"].get("strokeDash") == [6, 3]]
     assert [r["data"]["values"][0]["title"] for r in rules] == ["Huisbezoeken 75+"]
 
 

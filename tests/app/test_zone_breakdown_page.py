@@ -40,6 +40,7 @@ def test_zone_against_flanders_by_age_and_sex(page: AppTest, built_data: Path) -
         marts.breakdowns.filter(pl.col("level") == "zone")["area_code"].unique().to_list()
     )[0]
     page.query_params["zone"] = zone_code
+    page.query_params["deel"] = "doelgroepen"
     at = page.run()
     assert not at.exception
     box = [s for s in at.selectbox if s.label == BREAKDOWN_LABEL]

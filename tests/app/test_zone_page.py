@@ -1,11 +1,14 @@
 """The zone profile page (`pages/zone.py`) with AppTest: zone and indicator choice,
-query parameters, messages, and figures that equal the marts (no browser)."""
+query parameters, messages, the section switch, and figures that equal the marts (no
+browser). The page draws one section at a time (`?deel=`, `views.sections.ZONE`): a test
+of a section's content opens that section (or "alles", the whole page)."""
 
 from __future__ import annotations
 
 import io
 import json
 import re
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +21,13 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from popmgmt.app import store, ui
-from popmgmt.views import labels, summary, zone, zone_model, zone_tables
+from popmgmt.views import labels, sections, summary, zone, zone_model, zone_tables
 
 PAGE = str(ROOT / "pages" / "zone.py")
 TIMEOUT = 90
 ZONE_LABEL = "Eerstelijnszone"
 INDICATOR_LABEL = "Indicator voor de kaart, de vergelijking met andere zones en de trend"
+SECTION_KEY = "zone_profile_section"
 
 
 @pytest.fixture
@@ -88,12 +92,14 @@ def test_zone_link_restores_the_view(page: AppTest, marts: store.Marts) -> None:
     code = _zones(marts)[1]
     page.query_params["zone"] = code
     page.query_params["indicator"] = "gp_per_10k"
+    page.query_params["deel"] = "alles"
     page.run()
     assert not page.exception
     assert not page.error
     assert _selectbox(page, ZONE_LABEL).value == code
     assert _selectbox(page, INDICATOR_LABEL).value == "gp_per_10k"
-    assert _params(page) == {"zone": code, "indicator": "gp_per_10k"}
+    assert page.radio(key=SECTION_KEY).value == "alles"
+    assert _params(page) == {"zone": code, "indicator": "gp_per_10k", "deel": "alles"}
     name = marts.areas.filter(pl.col("area_code") == code)["area_name"][0]
     headers = [h.value for h in page.header]
     assert headers[0] == f"Wat valt op in {name} ({code})"
@@ -128,6 +134,7 @@ def test_figures_on_the_page_equal_the_marts(page: AppTest, marts: store.Marts) 
         at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
         at.query_params["zone"] = code
         at.query_params["indicator"] = "ima_gmd"
+        at.query_params["deel"] = "alles"
         at.run()
         assert not at.exception
         spine = _table(at, "Domein (Quintuple Aim)")
@@ -197,6 +204,7 @@ def test_suppressed_municipal_cell_shows_reason(page: AppTest, marts: store.Mart
     cell = hidden.row(0, named=True)
     page.query_params["zone"] = cell["zone_code"]
     page.query_params["indicator"] = cell["indicator_code"]
+    page.query_params["deel"] = "gemeenten"
     page.run()
     assert not page.exception
     name = store.indicator_meta(marts, cell["indicator_code"])["name_nl"]
@@ -230,11 +238,16 @@ def test_unknown_indicator_in_link(page: AppTest, marts: store.Marts) -> None:
     code = _zones(marts)[0]
     page.query_params["zone"] = code
     page.query_params["indicator"] = "bestaat_niet"
+    page.query_params["deel"] = "gemeenten"
     page.run()
     assert not page.exception
     assert any("'bestaat_niet'" in w.value for w in page.warning)
     assert _selectbox(page, INDICATOR_LABEL).value == zone.DEFAULT_INDICATOR
-    assert _params(page) == {"zone": code, "indicator": zone.DEFAULT_INDICATOR}
+    assert _params(page) == {
+        "zone": code,
+        "indicator": zone.DEFAULT_INDICATOR,
+        "deel": "gemeenten",
+    }
     assert _features(page)
 
 
@@ -248,11 +261,13 @@ def test_choosing_zone_and_indicator_updates_view_and_link(
     _selectbox(page, ZONE_LABEL).set_value(first).run()
     assert not page.exception
     assert _params(page) == {"zone": first, "indicator": zone.DEFAULT_INDICATOR}
+    page.radio(key=SECTION_KEY).set_value("alles").run()
+    assert _params(page) == {"zone": first, "indicator": zone.DEFAULT_INDICATOR, "deel": "alles"}
     before = [(f["properties"]["tt_name"], f["properties"]["tt_value"]) for f in _features(page)]
 
     _selectbox(page, INDICATOR_LABEL).set_value("gp_per_10k").run()
     assert not page.exception
-    assert _params(page) == {"zone": first, "indicator": "gp_per_10k"}
+    assert _params(page) == {"zone": first, "indicator": "gp_per_10k", "deel": "alles"}
     after = [(f["properties"]["tt_name"], f["properties"]["tt_value"]) for f in _features(page)]
     assert after != before
     assert any(
@@ -263,7 +278,7 @@ def test_choosing_zone_and_indicator_updates_view_and_link(
 
     _selectbox(page, ZONE_LABEL).set_value(second).run()
     assert not page.exception
-    assert _params(page) == {"zone": second, "indicator": "gp_per_10k"}
+    assert _params(page) == {"zone": second, "indicator": "gp_per_10k", "deel": "alles"}
     names = {f["properties"]["area_code"] for f in _features(page)}
     assert names == set(
         marts.areas.filter((pl.col("level") == "gemeente") & (pl.col("zone_code") == second))[
@@ -279,6 +294,7 @@ def test_care_council_role_sees_practices_per_municipality(
     the public role is told they are reserved."""
     code = _zones(marts)[0]
     page.query_params["zone"] = code
+    page.query_params["deel"] = "huisartsen"
     page.run()
     assert not any(e.label.startswith("Praktijken per gemeente") for e in page.expander)
     assert "Praktijken per gemeente: voorbehouden aan de zorgraad" in _texts(page)
@@ -286,6 +302,7 @@ def test_care_council_role_sees_practices_per_municipality(
     council = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     council.session_state[ui.ROLE_STATE] = f"zorgraad:{code}"
     council.query_params["zone"] = code
+    council.query_params["deel"] = "huisartsen"
     council.run()
     assert not council.exception
     assert any(e.label.startswith("Praktijken per gemeente") for e in council.expander)
@@ -315,7 +332,8 @@ def test_antwerp_note_on_minimal_marts(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_summary_at_the_top_links_to_the_page_sections(page: AppTest, marts: store.Marts) -> None:
     """Given a zone, the summary ("Wat valt op") comes first, holds at least one sentence
-    under a known heading, and every link goes to a section anchor that the page has."""
+    under a known heading, and every link opens the section that holds its chart: the
+    page opened with the link's query has the link's anchor."""
     code = _zones(marts)[0]
     page.query_params["zone"] = code
     page.run()
@@ -324,22 +342,31 @@ def test_summary_at_the_top_links_to_the_page_sections(page: AppTest, marts: sto
     assert len(boxes) == 1
     text = boxes[0]
     assert any(f"**{heading}**" in text for heading in summary.KINDS.values())
-    anchors = {e.anchor for e in [*page.header, *page.subheader] if e.anchor}
-    assert {
-        summary.ANCHOR_INDICATORS,
-        summary.ANCHOR_PEERS,
-        summary.ANCHOR_CAPACITY,
-        summary.ANCHOR_GP_POOR,
-        summary.ANCHOR_TRENDS,
-    } <= anchors
+    everything = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    everything.query_params["zone"] = code
+    everything.query_params["deel"] = "alles"
+    everything.run()
+    anchors = {e.anchor for e in [*everything.header, *everything.subheader] if e.anchor}
+    assert set(sections.ZONE_ANCHORS) <= anchors
     links = re.findall(r"\[→ grafiek\]\(([^)]*)\)", text)
     assert links
+    opened: dict[str, set[str]] = {}
     for link in links:
-        target = link.split("#", 1)[1]
-        assert target in anchors, link
-        if link.startswith("?"):
-            assert f"zone={code}" in link
-            assert "indicator=" in link
+        query, target = link.removeprefix("?").split("#", 1)
+        params = dict(urllib.parse.parse_qsl(query))
+        assert params["zone"] == code
+        assert params["deel"] == sections.ZONE_ANCHORS[target], link
+        if target in summary.INDICATOR_ANCHORS:
+            assert "indicator" in params
+        if query not in opened:
+            at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+            for key, value in params.items():
+                at.query_params[key] = value
+            at.run()
+            assert not at.exception
+            assert at.radio(key=SECTION_KEY).value == params["deel"]
+            opened[query] = {e.anchor for e in [*at.header, *at.subheader] if e.anchor}
+        assert target in opened[query], link
 
 
 def test_pdf_button_gives_the_omgevingsanalyse(
@@ -379,6 +406,7 @@ def test_not_reached_section_equals_the_atlas_complements(
     suppression), for the latest year."""
     code = _zones(marts)[0]
     page.query_params["zone"] = code
+    page.query_params["deel"] = "huisartsen"
     page.run()
     assert not page.exception
     assert "Wie bereiken we niet?" in [s.value for s in page.subheader]

@@ -84,8 +84,9 @@ def _coloured_pixels(png: bytes, step: int = 6) -> int:
 
 
 def test_need_page_in_chromium(built_data: Path, tmp_path: Path) -> None:
-    """Given a link to the municipality map with health-only weights, then the map draws
-    in the quintile colours, the charts render, and the URL keeps every choice."""
+    """Given a link to the municipality map with health-only weights and every section,
+    then the map draws in the quintile colours, the charts render, and the URL keeps every
+    choice."""
     require_chromium()
     fw = "gezondheid:100,demografie:0,sociaaleconomisch:0,cultureel:0"
     with (
@@ -94,7 +95,10 @@ def test_need_page_in_chromium(built_data: Path, tmp_path: Path) -> None:
     ):
         page = browser.new_page(viewport={"width": 1400, "height": 4200})
         watch = Watch(page, server)
-        page.goto(f"{server}/?kaart=gemeente&fw={urllib.parse.quote(fw)}", timeout=PAGE_TIMEOUT_MS)
+        page.goto(
+            f"{server}/?kaart=gemeente&deel=alles&fw={urllib.parse.quote(fw)}",
+            timeout=PAGE_TIMEOUT_MS,
+        )
         deck = page.locator('[data-testid="stDeckGlJsonChart"]')
         deck.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
         canvas = deck.locator("canvas").first
@@ -108,6 +112,7 @@ def test_need_page_in_chromium(built_data: Path, tmp_path: Path) -> None:
         assert "nooit een lijst van personen" in body
         query = _query(page.url)
         assert query["kaart"] == "gemeente"
+        assert query["deel"] == "alles"
         assert query["fw"] == fw
         assert {"jaar", "zone", "iw", "pp"} <= set(query)
         map_png = canvas.screenshot(path=str(tmp_path / "need-map.png"))

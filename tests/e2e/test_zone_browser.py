@@ -1,5 +1,7 @@
 """The zone profile in real headless Chromium: a zone link opens the zone, the map of its
-municipalities and the spine chart draw, nothing leaves the machine, no errors.
+municipalities and the spine chart draw, nothing leaves the machine, no errors; the
+section switch draws the chosen section and keeps it in the link, and a summary link
+opens the section of its chart.
 
 Serves `app.py` when the navigation lists `pages/zone.py` (URL path `/zone`), else the
 page itself as the main script. Skipped when Chromium is absent, except in CI.
@@ -15,7 +17,7 @@ import pytest
 from browserkit import Watch, launch, pixels_near, require_chromium, serve, settle
 from PIL import Image
 
-from popmgmt.app import navigation, store
+from popmgmt.app import navigation, section_switch, store
 from popmgmt.views import labels, maps, zone_charts, zone_tables
 
 pytestmark = pytest.mark.browser
@@ -46,9 +48,10 @@ def _hex(colour: str) -> tuple[int, int, int]:
 
 
 def test_zone_link_in_chromium(built_data: Path, marts: store.Marts, tmp_path: Path) -> None:
-    """Given a link naming a zone and an indicator, the page opens that zone: the map of
-    its municipalities is drawn in the scale's colours with a Dutch tooltip, the spine
-    chart shows the spread bars and the Flemish tick, the link is kept, no errors."""
+    """Given a link naming a zone, an indicator and the whole page, the page opens that
+    zone: the map of its municipalities is drawn in the scale's colours with a Dutch
+    tooltip, the spine chart shows the spread bars and the Flemish tick, the link is
+    kept, no errors."""
     require_chromium()
     munis = marts.areas.filter(pl.col("level") == "gemeente").group_by("zone_code").len()
     code = str(munis.sort("len", "zone_code", descending=[True, False])["zone_code"][0])
@@ -59,7 +62,7 @@ def test_zone_link_in_chromium(built_data: Path, marts: store.Marts, tmp_path: P
         url = origin + path
         page = browser.new_page(viewport={"width": 1400, "height": 9000})
         watch = Watch(page, origin)
-        page.goto(f"{url}?zone={code}&indicator=ima_gmd", wait_until="domcontentloaded")
+        page.goto(f"{url}?zone={code}&indicator=ima_gmd&deel=alles", wait_until="domcontentloaded")
 
         deck = page.locator('[data-testid="stDeckGlJsonChart"]')
         deck.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
@@ -81,6 +84,7 @@ def test_zone_link_in_chromium(built_data: Path, marts: store.Marts, tmp_path: P
         assert page.locator('[data-testid="stAlertContentError"]').count() == 0
         assert f"zone={code}" in page.url
         assert "indicator=ima_gmd" in page.url
+        assert "deel=alles" in page.url
 
         page.screenshot(path=str(tmp_path / "zone.png"), full_page=True)
 
@@ -121,5 +125,60 @@ def test_zone_link_in_chromium(built_data: Path, marts: store.Marts, tmp_path: P
         assert _count_colour(spine_png, [_hex(zone_charts.RANGE_COLOUR)], step=2) > 50
         assert _count_colour(spine_png, [_hex(zone_charts.MIDDLE_COLOUR)], step=2) > 20
         assert _count_colour(spine_png, [_hex(zone_charts.FLANDERS_COLOUR)], step=1) > 20
+    print(f"screenshots: {tmp_path}")
+    watch.check()
+
+
+def test_zone_sections_in_chromium(built_data: Path, marts: store.Marts, tmp_path: Path) -> None:
+    """Given a zone link, the overview is drawn without the map; a click on "Gemeenten"
+    draws the map and writes the section to the link, "Trends" draws the trend chart;
+    a summary sentence's link opens its section with its chart's header."""
+    require_chromium()
+    code = sorted(marts.areas.filter(pl.col("level") == "zone")["area_code"].to_list())[0]
+    name = marts.areas.filter(pl.col("area_code") == code)["area_name"][0]
+    script, path = _entry()
+    env = {"POPMGMT_DATA": str(built_data)}
+    with serve(script, tmp_path / "streamlit.log", env=env) as origin, launch() as browser:
+        url = origin + path
+        page = browser.new_page(viewport={"width": 1400, "height": 2400})
+        watch = Watch(page, origin)
+        page.goto(f"{url}?zone={code}", wait_until="domcontentloaded")
+        page.get_by_text(f"{name} ({code}) in één oogopslag").wait_for(timeout=PAGE_TIMEOUT_MS)
+        settle(page, 2000, PAGE_TIMEOUT_MS)
+        body = page.locator("body").inner_text()
+        assert "Acties en opvolging (PDCA)" in body
+        assert "Omgevingsanalyse (PDF)" in body
+        assert labels.DEMO_BADGE in body
+        assert page.locator('[data-testid="stDeckGlJsonChart"]').count() == 0
+        assert "deel=" not in page.url
+
+        switch = page.get_by_role("radiogroup", name=section_switch.LABEL)
+        switch.get_by_text("Gemeenten", exact=True).click()
+        deck = page.locator('[data-testid="stDeckGlJsonChart"]')
+        deck.locator("canvas").first.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+        page.wait_for_url("**deel=gemeenten**", timeout=PAGE_TIMEOUT_MS)
+        settle(page, 1000, PAGE_TIMEOUT_MS)
+        assert page.get_by_text(f"{name} ({code}) in één oogopslag").count() == 0
+
+        switch.get_by_text("Trends", exact=True).click()
+        page.wait_for_url("**deel=trends**", timeout=PAGE_TIMEOUT_MS)
+        chart = page.locator('[data-testid="stVegaLiteChart"]').first
+        chart.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+        settle(page, 1000, PAGE_TIMEOUT_MS)
+        assert page.locator('[data-testid="stDeckGlJsonChart"]').count() == 0
+        assert page.locator("h2#trends").count() == 1
+
+        # A summary link: opened, it shows its section with the chart's anchor.
+        links = page.locator('a[href*="deel="]')
+        assert links.count() >= 1
+        href = links.first.get_attribute("href")
+        assert href is not None
+        query, anchor = href.split("?", 1)[1].split("#", 1)
+        other = browser.new_page(viewport={"width": 1400, "height": 2400})
+        other.goto(f"{url}?{query}#{anchor}", wait_until="domcontentloaded")
+        other.locator(f"#{anchor}").wait_for(timeout=PAGE_TIMEOUT_MS)
+        settle(other, 1000, PAGE_TIMEOUT_MS)
+        assert other.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(tmp_path / "zone-trends.png"), full_page=True)
     print(f"screenshots: {tmp_path}")
     watch.check()
