@@ -655,7 +655,7 @@ def _target_groups() -> None:
         return
     atlas_names = dict(catalogue.select("indicator_code", "name_nl").iter_rows())
     breakdown_code = st.selectbox(
-        "Atlas-indicator naar leeftijd en geslacht",
+        "Atlas-indicator naar leeftijd, geslacht en verhoogde tegemoetkoming",
         breakdown_options,
         index=breakdown_options.index(indicator_code) if indicator_code in breakdown_options else 0,
         format_func=lambda c: str(atlas_names.get(c) or c),

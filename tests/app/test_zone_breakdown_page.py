@@ -18,7 +18,7 @@ from popmgmt.views import zone_breakdown
 
 PAGE = str(ROOT / "pages" / "zone.py")
 TIMEOUT = 120
-BREAKDOWN_LABEL = "Atlas-indicator naar leeftijd en geslacht"
+BREAKDOWN_LABEL = "Atlas-indicator naar leeftijd, geslacht en verhoogde tegemoetkoming"
 
 
 @pytest.fixture
