@@ -1087,15 +1087,25 @@ def solve(variables: pl.DataFrame, terms: pl.DataFrame) -> FloatArray:
 
 
 def _solve(system: _System, variables: pl.DataFrame) -> FloatArray:
+    """Differencing, the under-65 relation and the rank pass, until nothing changes.
+
+    One rank pass gives every unknown the linear system fixes (each block of linked
+    unknowns is solved whole, and filling in values the system fixes never fixes
+    another), so a further rank pass is due only when the one nonlinear step
+    (`_under65`, with the differencing it sets off) has fixed something since the last."""
     value = system.value.copy()
+    rank_due = True
     for _ in range(20):
         before = int(np.isnan(value).sum())
         _peel(system.matrix, value)
         _under65(variables, value)
         _peel(system.matrix, value)
-        _rank_pass(system.matrix, value)
-        if int(np.isnan(value).sum()) == before:
+        if int(np.isnan(value).sum()) < before:
+            rank_due = True
+        if not rank_due:
             break
+        _rank_pass(system.matrix, value)
+        rank_due = False
     return value
 
 
