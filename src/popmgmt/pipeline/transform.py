@@ -8,6 +8,7 @@ no RIZIV number and no GP-level row reaches a mart.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Final
 
 import polars as pl
 
@@ -633,6 +634,17 @@ def hidden_practice_totals(values: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(frames).unique().sort("year", "refnis", "column", "group")
 
 
+_NOTHING_HIDDEN: Final = pl.DataFrame(
+    schema={
+        "indicator_code": pl.String,
+        "level": pl.String,
+        "area_code": pl.String,
+        "year": pl.Int64,
+        "suppressed": pl.Boolean,
+    }
+)
+
+
 def _values_and_breakdowns(
     raw: RawData,
     counts: pl.DataFrame,
@@ -652,8 +664,13 @@ def _values_and_breakdowns(
     be recomputed), that total is hidden in the values as well and both run again.
     """
     forced = forced_values
+    # The linked cells that do not depend on what the values hide (the 60-64 count rule,
+    # the population mart's hidden bands) are primary from the first control run on,
+    # rather than found after it (one run fewer; the loop below still checks them all).
+    static = linked_primaries(_NOTHING_HIDDEN, population, counts, members)
     for _ in range(5):
-        values = indicator_values_mart(counts, members, cat, failures, forced)
+        first = static if forced is None else pl.concat([forced.select(KEYS), static])
+        values = indicator_values_mart(counts, members, cat, failures, first.unique().sort(KEYS))
         for _ in range(10):
             extra = linked_primaries(values, population, counts, members).join(
                 values.select(KEYS), on=KEYS, how="semi"
