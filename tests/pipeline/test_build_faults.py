@@ -569,3 +569,26 @@ def test_cli_build_of_broken_input_exits_1_and_keeps_data(
     assert "Traceback" not in err
     assert _tree_digest(data) == before
     assert _leftovers(data) == []
+
+
+def _exit_in_child(parent: int) -> str:
+    """Dies when run in another process; returns when run in `parent`."""
+    if os.getpid() != parent:
+        os._exit(3)
+    return "hier"
+
+
+def test_a_helper_process_that_dies_leaves_its_work_to_the_build() -> None:
+    """The build's helper process killed mid-task (for memory, say): the work is done
+    in the build's own process, and the build goes on."""
+    helper = build_module._Helper()
+    try:
+        assert helper._process is not None  # python -m pytest: a process can start
+        future = helper.submit(_exit_in_child, os.getpid())
+        assert helper.result(future, _exit_in_child, os.getpid()) == "hier"
+        # later work runs on the thread, in this process
+        later = helper.submit(_exit_in_child, os.getpid())
+        assert helper.result(later, _exit_in_child, os.getpid()) == "hier"
+        assert helper._process is None
+    finally:
+        helper.close()

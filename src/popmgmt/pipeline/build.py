@@ -499,14 +499,16 @@ class _Helper:
     def __init__(self) -> None:
         self._threads = ThreadPoolExecutor(max_workers=1)
         self._process: ProcessPoolExecutor | None = None
+        self._started: ProcessPoolExecutor | None = None  # shut down at the end
         if not _spawn_is_safe():
             return
         try:
-            self._process = ProcessPoolExecutor(
+            self._started = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
             )
-            self._process.submit(_helper_ready)
+            self._started.submit(_helper_ready)
+            self._process = self._started
         except (OSError, RuntimeError):
             self._process = None
 
@@ -523,10 +525,19 @@ class _Helper:
                     self._process = None
         return self._threads.submit(fn, *args)
 
+    def result(self, future: Future[Any], fn: Callable[..., Any], /, *args: Any) -> Any:
+        """`future`'s result; when the helper process died (killed for memory, say),
+        the work is done again here, so the build does not fail for it."""
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self._process = None
+            return fn(*args)
+
     def close(self) -> None:
         self._threads.shutdown(wait=True, cancel_futures=True)
-        if self._process is not None:
-            self._process.shutdown(wait=True, cancel_futures=True)
+        if self._started is not None:
+            self._started.shutdown(wait=True, cancel_futures=True)
 
 
 def _spawn_is_safe() -> bool:
@@ -574,10 +585,10 @@ def _check_and_validate(
             input_dir, refdata, covered_municipalities=first.municipalities
         )
     except ValidationError:
-        if confirming.result().demo:
+        if helper.result(confirming, confirm_claim, input_dir, first, refdata).demo:
             raise
         raw = None
-    check: DemoCheck = confirming.result()
+    check: DemoCheck = helper.result(confirming, confirm_claim, input_dir, first, refdata)
     if check.warning:
         warn(check.warning)
     if raw is None or not check.demo:
@@ -597,7 +608,7 @@ def _audit_and_derive(
     derived = helper.submit(_derive, inputs, audited[STANDARDISED])
     with threadpool_limits(limits=1):
         audit = audit_marts(audited)
-    result: dict[str, pl.DataFrame] = derived.result()
+    result: dict[str, pl.DataFrame] = helper.result(derived, _derive, inputs, audited[STANDARDISED])
     return audit, result
 
 
