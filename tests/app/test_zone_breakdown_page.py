@@ -107,8 +107,10 @@ def test_zone_against_flanders_with_and_without_increased_reimbursement(
         marts.breakdowns.filter(pl.col("level") == "zone")["area_code"].unique().to_list()
     )[0]
     page.query_params["zone"] = zone_code
+    page.query_params["deel"] = "doelgroepen"
     at = page.run()
     box = [s for s in at.selectbox if s.label == BREAKDOWN_LABEL]
+    assert len(box) == 1
     box[0].select("ima_gmd").run()
     assert not at.exception
     year = int(
