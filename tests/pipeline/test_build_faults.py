@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import types
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -578,12 +579,17 @@ def _exit_in_child(parent: int) -> str:
     return "hier"
 
 
-def test_a_helper_process_that_dies_leaves_its_work_to_the_build() -> None:
+def test_a_helper_process_that_dies_leaves_its_work_to_the_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The build's helper process killed mid-task (for memory, say): the work is done
     in the build's own process, and the build goes on."""
+    # A main module a spawned process need not import again (Streamlit's AppTest leaves
+    # its page script as __main__, which rightly makes the build use threads).
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     helper = build_module._Helper()
     try:
-        assert helper._process is not None  # python -m pytest: a process can start
+        assert helper._process is not None
         future = helper.submit(_exit_in_child, os.getpid())
         assert helper.result(future, _exit_in_child, os.getpid()) == "hier"
         # later work runs on the thread, in this process
